@@ -1,0 +1,194 @@
+/**
+ * Validation of SvKmsMigration objects where the API server is not in the loop (the CLI, objects stored before a
+ * schema change): the same OpenAPI schema through ajv, the same CEL rules through a CEL interpreter, unknown fields
+ * reported (the API server would prune them), and the same defaults applied.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import * as ajvFormats from 'ajv-formats';
+import type { FormatsPlugin } from 'ajv-formats';
+import { evaluate } from '@marcbachmann/cel-js';
+import { API_VERSION, KIND, migrationSchema } from './schema.ts';
+import { walkSchema, type CelRule, type JsonSchema } from './schema-builders.ts';
+import { PATTERN_HINTS } from './patterns.ts';
+import type { SvKmsMigration } from './types.ts';
+
+/** One thing wrong with a manifest: the field (dotted path, e.g. `spec.kms.aws.region`) and what is expected. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export interface ValidationResult {
+  problems: Problem[];
+  /** The defaulted object, when there are no problems. */
+  migration?: SvKmsMigration;
+}
+
+/** The schema as ajv sees it: objects reject unknown properties (the API server prunes them, which loses input). */
+function closeObjects(schema: JsonSchema): JsonSchema {
+  const copy: JsonSchema = { ...schema };
+  delete copy['x-kubernetes-validations'];
+  if (copy.properties) {
+    copy.properties = Object.fromEntries(Object.entries(copy.properties).map(([k, v]) => [k, closeObjects(v)]));
+    if (!copy.additionalProperties && !copy['x-kubernetes-preserve-unknown-fields']) {
+      (copy as Record<string, unknown>).additionalProperties = false;
+    }
+  }
+  if (copy.items) copy.items = closeObjects(copy.items);
+  if (copy.additionalProperties) copy.additionalProperties = closeObjects(copy.additionalProperties);
+  return copy;
+}
+
+let compiled: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+    // ajv-formats is CommonJS: under ESM its plugin function is the module's default export.
+    const addFormats = (ajvFormats as unknown as { default: FormatsPlugin }).default;
+    addFormats(ajv, ['date-time']);
+    ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
+    // `metadata` is typed by Kubernetes itself; only name/namespace matter here and are checked below.
+    const schema = closeObjects(migrationSchema);
+    schema.properties = { ...schema.properties, metadata: { type: 'object' } };
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+function pathOf(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function describeAjvError(e: ErrorObject): Problem {
+  const at = pathOf(e.instancePath);
+  const join = (child: string) => (at ? `${at}.${child}` : child);
+  switch (e.keyword) {
+    case 'required':
+      return { path: join(String(e.params.missingProperty)), message: 'is required' };
+    case 'additionalProperties':
+      return {
+        path: join(String(e.params.additionalProperty)),
+        message: 'is not a known field (the API server would drop it): check its spelling and nesting, see `kubectl explain svkmsmigration.spec`',
+      };
+    case 'pattern': {
+      const hint = PATTERN_HINTS[String(e.params.pattern)];
+      return { path: at, message: hint ? `must be ${hint}` : `must match ${String(e.params.pattern)}` };
+    }
+    case 'enum':
+      return { path: at, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'type':
+      return { path: at, message: `must be of type ${String(e.params.type)}` };
+    default:
+      return { path: at, message: e.message ?? `fails ${e.keyword}` };
+  }
+}
+
+interface Located {
+  value: unknown;
+  path: string;
+}
+
+/** Values of `obj` at a schema path such as `.spec.kms`, `.spec.network.scanUrls[*]` or `.spec.kms.aws.customTags.*`. */
+function valuesAt(obj: unknown, schemaPath: string): Located[] {
+  const segments = schemaPath.match(/\.[^.[]+|\[\*\]/g) ?? [];
+  let current: Located[] = [{ value: obj, path: '' }];
+  for (const seg of segments) {
+    const next: Located[] = [];
+    for (const { value, path } of current) {
+      if (seg === '[*]') {
+        if (Array.isArray(value)) value.forEach((v, i) => next.push({ value: v, path: `${path}[${i}]` }));
+      } else if (seg === '.*') {
+        if (isRecord(value)) for (const [k, v] of Object.entries(value)) next.push({ value: v, path: `${path}.${k}` });
+      } else if (isRecord(value) && value[seg.slice(1)] !== undefined) {
+        next.push({ value: value[seg.slice(1)], path: path ? `${path}${seg}` : seg.slice(1) });
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+interface LocatedRule {
+  schemaPath: string;
+  rule: CelRule;
+}
+
+let rules: LocatedRule[] | undefined;
+function celRules(): LocatedRule[] {
+  if (!rules) {
+    const found: LocatedRule[] = [];
+    walkSchema(migrationSchema, (node, path) => {
+      for (const rule of node['x-kubernetes-validations'] ?? []) found.push({ schemaPath: path, rule });
+    });
+    rules = found;
+  }
+  return rules;
+}
+
+/** Runs the CRD's CEL rules. Transition rules (those using `oldSelf`) run only when `old` is given. */
+function checkCel(obj: unknown, old: unknown): Problem[] {
+  const problems: Problem[] = [];
+  for (const { schemaPath, rule } of celRules()) {
+    const transition = /\boldSelf\b/.test(rule.rule);
+    if (transition && old === undefined) continue;
+    for (const { value, path } of valuesAt(obj, schemaPath)) {
+      const oldValue = transition ? valuesAt(old, schemaPath).find((o) => o.path === path)?.value : undefined;
+      if (transition && oldValue === undefined) continue;
+      let ok: unknown;
+      try {
+        ok = evaluate(rule.rule, transition ? { self: value, oldSelf: oldValue } : { self: value });
+      } catch (err) {
+        problems.push({ path, message: `could not be checked (${(err as Error).message})` });
+        continue;
+      }
+      if (ok !== true) problems.push({ path: rule.fieldPath ? `${path}${rule.fieldPath}` : path, message: rule.message });
+    }
+  }
+  return problems;
+}
+
+function checkIdentity(obj: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  if (obj.apiVersion !== API_VERSION) problems.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });
+  if (obj.kind !== KIND) problems.push({ path: 'kind', message: `must be ${KIND}` });
+  const metadata = isRecord(obj.metadata) ? obj.metadata : {};
+  if (typeof metadata.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(metadata.name) || metadata.name.length > 40) {
+    problems.push({ path: 'metadata.name', message: 'is required: a DNS-1123 label of at most 40 characters (ConfigMap names are derived from it)' });
+  }
+  return problems;
+}
+
+/**
+ * Validates (and defaults, in a copy) one SvKmsMigration manifest. `old` is the previous version for update checks
+ * (immutability). The namespace is not required here: `kubectl apply` may supply it.
+ */
+export function validateMigration(input: unknown, old?: unknown): ValidationResult {
+  if (!isRecord(input)) return { problems: [{ path: '', message: 'must be a YAML/JSON object (an SvKmsMigration manifest)' }] };
+  const copy = structuredClone(input);
+  const identity = checkIdentity(copy);
+  const validate = schemaValidator();
+  const schemaProblems = validate(copy) ? [] : (validate.errors ?? []).map(describeAjvError);
+  // CEL rules assume a schema-valid object, as in the API server.
+  const problems = [...identity, ...schemaProblems, ...(schemaProblems.length === 0 ? checkCel(copy, old) : [])];
+  if (problems.length > 0) return { problems: dedupe(problems) };
+  const metadata = copy.metadata as Record<string, unknown>;
+  return { problems: [], migration: { ...copy, metadata: { namespace: 'default', ...metadata } } as unknown as SvKmsMigration };
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

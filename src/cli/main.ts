@@ -1,0 +1,59 @@
+/**
+ * The `sv-kms` command line: dispatches to one module per subcommand. Every command returns its exit code; none
+ * calls process.exit, so tests run them in-process.
+ */
+import { readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+export interface CliIo {
+  stdout: Pick<Writable, 'write'>;
+  stderr: Pick<Writable, 'write'>;
+}
+
+/** Exit codes, documented in README. */
+export const EXIT = { ok: 0, problems: 1, usage: 2, failure: 3 } as const;
+
+export interface Command {
+  name: string;
+  summary: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+const commands: Command[] = [
+  { name: 'version', summary: 'Print the version of sv-kms.', run: async (_args, io) => (io.stdout.write(`sv-kms ${version()}\n`), EXIT.ok) },
+];
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: sv-kms <command> [options]',
+    '',
+    'Moves a Splice Super Validator onto a participant whose keys live in AWS KMS or Google Cloud KMS.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `sv-kms <command> --help` for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version') return main(['version'], io);
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`sv-kms: unknown command "${name}"\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  return command.run(rest, io);
+}
