@@ -2,18 +2,19 @@
 // Type checking is `tsc --noEmit`'s job; ts-jest only transpiles (isolatedModules).
 const tsJest = [
   'ts-jest',
-  { useESM: true, tsconfig: { isolatedModules: true, allowImportingTsExtensions: true, rewriteRelativeImportExtensions: true } },
+  { useESM: true, tsconfig: { isolatedModules: true, allowImportingTsExtensions: true, rewriteRelativeImportExtensions: false } },
 ];
 
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
-  // Sources import siblings as `./x.ts`; ts-jest rewrites that to `./x.js` — map it back to the .ts file.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Sources import siblings as `./x.ts`, and the imports stay so: Jest resolves them, and modules Node loads
+  // itself (the global setup's imports) run through Node's own type stripping.
   testEnvironment: 'node',
 };
 
 export default {
+  reporters: ['default', '<rootDir>/test/env/summary-reporter.js'],
   projects: [
     {
       ...common,

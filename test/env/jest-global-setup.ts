@@ -1,0 +1,18 @@
+/**
+ * Jest global setup of the integration project: one control plane (etcd + kube-apiserver) for the whole run, with
+ * the CRDs installed. SVKMS_NO_CONTROL_PLANE=1 skips it for suites that need no API server.
+ */
+import { LocalControlPlane } from './control-plane.ts';
+import { installCrds, TEST_KUBECONFIG_ENV } from './kube.ts';
+
+declare global {
+  var __svkmsControlPlane: LocalControlPlane | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.SVKMS_NO_CONTROL_PLANE === '1') return;
+  const cp = await LocalControlPlane.start();
+  globalThis.__svkmsControlPlane = cp;
+  process.env[TEST_KUBECONFIG_ENV] = cp.kubeconfigPath;
+  installCrds(cp.kubeconfigPath);
+}

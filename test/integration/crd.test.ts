@@ -1,0 +1,115 @@
+/**
+ * The SvKmsMigration CRD against the real API server: it installs, `kubectl explain` shows the descriptions, valid
+ * manifests are accepted and defaulted, bad ones are rejected with a message that names the field.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { load } from 'js-yaml';
+import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { testBinaries, REPO_ROOT } from '../env/binaries.ts';
+import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
+import { CRD_NAME } from '../../src/api/crd.ts';
+import { GROUP, PLURAL, VERSION } from '../../src/api/schema.ts';
+import type { SvKmsMigration } from '../../src/api/types.ts';
+
+let kc: KubeConfig;
+let objects: CustomObjectsApi;
+let namespace: string;
+
+function example(provider: 'aws' | 'gcp'): SvKmsMigration {
+  return load(readFileSync(`${REPO_ROOT}/examples/${provider}-migration.yaml`, 'utf8')) as SvKmsMigration;
+}
+
+async function create(body: SvKmsMigration, fieldValidation?: 'Strict'): Promise<SvKmsMigration> {
+  body.metadata.namespace = namespace;
+  return (await objects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body, fieldValidation })) as SvKmsMigration;
+}
+
+async function rejection(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    const e = err as { code?: number; body?: unknown };
+    // 422 Invalid for schema and CEL violations, 400 BadRequest for unknown fields under strict field validation.
+    expect([400, 422]).toContain(e.code);
+    return typeof e.body === 'string' ? e.body : JSON.stringify(e.body);
+  }
+  throw new Error('the API server accepted it');
+}
+
+beforeAll(async () => {
+  kc = testKubeConfig();
+  objects = kc.makeApiClient(CustomObjectsApi);
+  namespace = await createTestNamespace(kc, 'crd');
+});
+
+describe('SvKmsMigration CRD', () => {
+  it('is Established with the short name, status subresource and printer columns', async () => {
+    const crd = await kc.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: CRD_NAME });
+    expect(crd.status?.conditions?.find((c) => c.type === 'Established')?.status).toBe('True');
+    expect(crd.spec.names.shortNames).toEqual(['skm']);
+    const version = crd.spec.versions[0]!;
+    expect(version.subresources?.status).toEqual({});
+    expect(version.additionalPrinterColumns?.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['Phase', 'Provider', 'Old SV', 'New SV', 'Old Weight', 'New Weight', 'Age']),
+    );
+  });
+
+  it('kubectl explain shows the field descriptions', () => {
+    const out = execFileSync(testBinaries().kubectl, ['--kubeconfig', process.env.SVKMS_TEST_KUBECONFIG!, 'explain', 'svkmsmigration.spec.kms'], {
+      encoding: 'utf8',
+    });
+    expect(out).toContain('The external KMS of the new participant');
+    expect(out).toMatch(/provider\s+<string> -required-/);
+    expect(out).toContain('Target KMS provider. Immutable.');
+    const aws = execFileSync(testBinaries().kubectl, ['--kubeconfig', process.env.SVKMS_TEST_KUBECONFIG!, 'explain', 'skm.spec.kms.aws.endpointOverride'], {
+      encoding: 'utf8',
+    });
+    expect(aws).toContain('Custom KMS endpoint URL');
+  });
+
+  it.each(['aws', 'gcp'] as const)('accepts the %s example and fills in the defaults', async (provider) => {
+    const created = await create(example(provider), 'Strict');
+    expect(created.spec.kms.provider).toBe(provider);
+    expect(created.spec.workflow.weightTransfer).toEqual({ approved: false, voteExpiration: '168h', attempt: 1 });
+    expect(created.spec.kms.sessionKeys).toEqual({ encryptionKeyCacheTtl: '1h', encryptionKeyCacheSize: 100000 });
+    expect(created.spec.newSv.governanceKey).toEqual({ secretName: 'splice-app-sv-cometbft-governance-key', generate: true });
+    expect(created.spec.paused).toBe(false);
+  });
+
+  it('rejects an unknown field under strict field validation, naming it, and prunes it otherwise', async () => {
+    const m = example('aws');
+    m.metadata.name = 'unknown-field';
+    (m.spec.kms.aws as unknown as Record<string, unknown>).regoin = 'us-east-2';
+    expect(await rejection(() => create(structuredClone(m), 'Strict'))).toContain('spec.kms.aws.regoin');
+    const created = await create(m);
+    expect(created.spec.kms.aws).not.toHaveProperty('regoin');
+  });
+
+  it('keeps kms.provider and newSv.name immutable', async () => {
+    const m = example('aws');
+    m.metadata.name = 'immutable';
+    const created = await create(m);
+    const name = created.metadata.name;
+    const replace = (mutate: (x: SvKmsMigration) => void) => async () => {
+      const current = (await objects.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as SvKmsMigration;
+      mutate(current);
+      await objects.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: current });
+    };
+    const toGcp = await rejection(
+      replace((x) => {
+        x.spec.kms.provider = 'gcp';
+        delete x.spec.kms.aws;
+        x.spec.kms.gcp = { projectId: 'acme-kms-1', locationId: 'us-east1', keyRingId: 'ring', auditLogging: false };
+      }),
+    );
+    expect(toGcp).toContain('spec.kms.provider');
+    expect(toGcp).toContain('immutable');
+    const rename = await rejection(replace((x) => (x.spec.newSv.name = 'Acme-3')));
+    expect(rename).toContain('spec.newSv.name');
+    expect(rename).toContain('immutable');
+    // Gates stay mutable: that is how a Git commit opens a step.
+    await replace((x) => (x.spec.workflow.weightTransfer.approved = true))();
+  });
+});
