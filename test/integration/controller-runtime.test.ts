@@ -1,0 +1,222 @@
+/**
+ * The generic controller runtime against the real API server: informers, the controller loop, leader election and
+ * events. The reconciled kind here is a plain ConfigMap: the runtime knows nothing of migrations.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
+import { KubeClient, RESOURCES, type KubeObject, type RequestRecord } from '../../src/controller/kube-client.ts';
+import { Informer } from '../../src/controller/informer.ts';
+import { Controller, type ReconcileContext } from '../../src/controller/controller.ts';
+import { LeaderElector, type LeaseObject } from '../../src/controller/leader-election.ts';
+import { KubeEventRecorder } from '../../src/controller/events.ts';
+
+interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+}
+
+const silent = pino({ level: 'silent' });
+let kc: KubeConfig;
+let namespace: string;
+let client: KubeClient;
+const requests: RequestRecord[] = [];
+
+async function eventually<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+const configMap = (name: string, data: Record<string, string>): ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
+
+beforeAll(async () => {
+  kc = testKubeConfig();
+  namespace = await createTestNamespace(kc, 'runtime');
+  client = new KubeClient(kc, { fieldManager: 'runtime-test', onRequest: (r) => requests.push(r) });
+});
+
+describe('Informer', () => {
+  let informer: Informer<ConfigMap>;
+  afterAll(async () => informer?.stop());
+
+  it('lists existing objects, then follows adds, updates and deletes', async () => {
+    await client.create(RESOURCES.configMaps, namespace, configMap('before', { a: '1' }));
+    informer = new Informer<ConfigMap>(client, { resource: RESOURCES.configMaps, namespace, logger: silent });
+    const seen: string[] = [];
+    informer.on((type, obj) => seen.push(`${type}:${obj.metadata?.name}`));
+    informer.start();
+    await informer.waitForSync();
+    expect(informer.get(namespace, 'before')?.data).toEqual({ a: '1' });
+
+    await client.create(RESOURCES.configMaps, namespace, configMap('after', { b: '2' }));
+    await client.patch(RESOURCES.configMaps, namespace, 'before', { data: { a: '3' } }, 'merge');
+    await client.delete(RESOURCES.configMaps, namespace, 'after');
+    await eventually(() => seen.includes('delete:after'), 'the delete event');
+    expect(seen).toEqual(['add:before', 'add:after', 'update:before', 'delete:after']);
+    expect(informer.get(namespace, 'before')?.data).toEqual({ a: '3' });
+    expect(informer.get(namespace, 'after')).toBeUndefined();
+    expect(informer.get(namespace, 'before')?.kind).toBe('ConfigMap');
+  });
+});
+
+describe('Controller', () => {
+  it('reconciles every object, one at a time per key, and again after each change', async () => {
+    const informer = new Informer<ConfigMap>(client, { resource: RESOURCES.configMaps, namespace, labelSelector: 'test=controller', logger: silent });
+    const inFlight = new Set<string>();
+    const reconciled: string[] = [];
+    let overlap = false;
+    const controller = new Controller<ConfigMap>({
+      name: 'test',
+      primary: [informer],
+      logger: silent,
+      workers: 4,
+      reconciler: {
+        async reconcile(obj: ConfigMap, _ctx: ReconcileContext) {
+          const key = obj.metadata!.name!;
+          if (inFlight.has(key)) overlap = true;
+          inFlight.add(key);
+          await new Promise((r) => setTimeout(r, 30));
+          reconciled.push(`${key}=${obj.data?.v}`);
+          inFlight.delete(key);
+          return {};
+        },
+      },
+    });
+    informer.start();
+    await informer.waitForSync();
+    const stop = new AbortController();
+    const running = controller.run(stop.signal, new AbortController().signal);
+    for (const name of ['x', 'y']) {
+      await client.create(RESOURCES.configMaps, namespace, { ...configMap(name, { v: '1' }), metadata: { name, namespace, labels: { test: 'controller' } } });
+    }
+    for (let v = 2; v <= 5; v++) await client.patch(RESOURCES.configMaps, namespace, 'x', { data: { v: String(v) } }, 'merge');
+    await eventually(() => reconciled.includes('x=5') && reconciled.includes('y=1'), 'reconciles of the last versions');
+    stop.abort();
+    await running;
+    await informer.stop();
+    expect(overlap).toBe(false);
+    // Level-triggered: intermediate versions may be merged, the last one is always seen.
+    expect(reconciled.filter((r) => r.startsWith('x=')).at(-1)).toBe('x=5');
+  });
+
+  it('retries a failing reconcile with backoff until it succeeds', async () => {
+    const informer = new Informer<ConfigMap>(client, { resource: RESOURCES.configMaps, namespace, labelSelector: 'test=retry', logger: silent });
+    let attempts = 0;
+    const controller = new Controller<ConfigMap>({
+      name: 'retry',
+      primary: [informer],
+      logger: silent,
+      queueOptions: { baseDelayMs: 20 },
+      reconciler: {
+        async reconcile() {
+          attempts += 1;
+          if (attempts < 3) throw new Error('transient');
+          return {};
+        },
+      },
+    });
+    informer.start();
+    await informer.waitForSync();
+    const stop = new AbortController();
+    const running = controller.run(stop.signal, new AbortController().signal);
+    await client.create(RESOURCES.configMaps, namespace, { ...configMap('r', {}), metadata: { name: 'r', namespace, labels: { test: 'retry' } } });
+    await eventually(() => attempts >= 3, 'three attempts');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(attempts).toBe(3);
+    stop.abort();
+    await running;
+    await informer.stop();
+  });
+});
+
+describe('LeaderElector', () => {
+  const timing = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 200 };
+
+  it('lets exactly one of two candidates lead, and hands over within the lease duration when the leader dies', async () => {
+    const leading = new Set<string>();
+    const signals = new Map<string, AbortSignal>();
+    const mk = (identity: string) =>
+      new LeaderElector(client, {
+        namespace,
+        name: 'test-lease',
+        identity,
+        ...timing,
+        logger: silent,
+        onStartedLeading: (signal) => {
+          leading.add(identity);
+          signals.set(identity, signal);
+          signal.addEventListener('abort', () => leading.delete(identity));
+        },
+      });
+    const a = mk('a');
+    const b = mk('b');
+    const stopA = new AbortController();
+    const stopB = new AbortController();
+    const runA = a.run(stopA.signal);
+    await eventually(() => leading.has('a'), 'a leading');
+    const runB = b.run(stopB.signal);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect([...leading]).toEqual(['a']);
+
+    // "Kill" a: its client loses the API server (requests fail), so it can neither renew nor release.
+    const lease = (await client.get<LeaseObject>(RESOURCES.leases, namespace, 'test-lease'))!;
+    expect(lease.spec?.holderIdentity).toBe('a');
+    const killedAt = Date.now();
+    (a as unknown as { client: KubeClient }).client = new KubeClient(kc, { fieldManager: 'dead', timeoutMs: 1 });
+    await eventually(() => leading.has('b') && !leading.has('a'), 'b taking over', 10_000);
+    expect(signals.get('a')!.aborted).toBe(true);
+    expect(Date.now() - killedAt).toBeLessThan(timing.leaseDurationMs + 2 * timing.renewDeadlineMs);
+    stopA.abort();
+    stopB.abort();
+    await Promise.all([runA, runB]);
+  });
+
+  it('releases the lease on graceful stop so the standby takes over at once', async () => {
+    const leading: string[] = [];
+    const mk = (identity: string) =>
+      new LeaderElector(client, { namespace, name: 'release-lease', identity, leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 200, logger: silent, onStartedLeading: () => leading.push(identity) });
+    const stopA = new AbortController();
+    const runA = mk('a').run(stopA.signal);
+    await eventually(() => leading.includes('a'), 'a leading');
+    const stopB = new AbortController();
+    const runB = mk('b').run(stopB.signal);
+    const stoppedAt = Date.now();
+    stopA.abort();
+    await runA;
+    await eventually(() => leading.includes('b'), 'b leading after release', 5000);
+    expect(Date.now() - stoppedAt).toBeLessThan(5000); // far below the 30 s lease
+    stopB.abort();
+    await runB;
+  });
+});
+
+describe('KubeEventRecorder', () => {
+  it('records an Event on the object and aggregates repeats into a count', async () => {
+    const cm = (await client.create(RESOURCES.configMaps, namespace, configMap('evented', {}))) as ConfigMap;
+    const recorder = new KubeEventRecorder(client, { component: 'test', instance: 'test-0', scrub: (t) => t.replace('hunter2', '[REDACTED]') });
+    await recorder.event(cm, 'Warning', 'SomethingOff', 'password hunter2 rejected');
+    await recorder.event(cm, 'Warning', 'SomethingOff', 'password hunter2 rejected');
+    const events = (await client.list<KubeObject & { reason?: string; message?: string; count?: number; involvedObject?: { uid?: string } }>(RESOURCES.events, namespace)).items.filter(
+      (e) => e.involvedObject?.uid === cm.metadata?.uid,
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ reason: 'SomethingOff', message: 'password [REDACTED] rejected', count: 2, type: 'Warning' });
+  });
+});
+
+describe('KubeClient', () => {
+  it('counts every request by verb and resource', () => {
+    const verbs = new Set(requests.map((r) => `${r.verb}:${r.resource}`));
+    expect([...verbs]).toEqual(expect.arrayContaining(['create:configmaps', 'list:configmaps', 'watch:configmaps', 'patch:configmaps', 'delete:configmaps', 'create:events']));
+  });
+});
