@@ -160,8 +160,10 @@ function checkIdentity(obj: Record<string, unknown>): Problem[] {
   if (obj.apiVersion !== API_VERSION) problems.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });
   if (obj.kind !== KIND) problems.push({ path: 'kind', message: `must be ${KIND}` });
   const metadata = isRecord(obj.metadata) ? obj.metadata : {};
-  if (typeof metadata.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(metadata.name) || metadata.name.length > 40) {
-    problems.push({ path: 'metadata.name', message: 'is required: a DNS-1123 label of at most 40 characters (ConfigMap names are derived from it)' });
+  if (typeof metadata.name !== 'string' || metadata.name === '') {
+    problems.push({ path: 'metadata.name', message: 'is required' });
+  } else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(metadata.name) || metadata.name.length > 40) {
+    problems.push({ path: 'metadata.name', message: 'must be a DNS-1123 label (lower-case letters, digits and -) of at most 40 characters: ConfigMap names are derived from it' });
   }
   return problems;
 }
@@ -172,7 +174,9 @@ function checkIdentity(obj: Record<string, unknown>): Problem[] {
  */
 export function validateMigration(input: unknown, old?: unknown): ValidationResult {
   if (!isRecord(input)) return { problems: [{ path: '', message: 'must be a YAML/JSON object (an SvKmsMigration manifest)' }] };
-  const copy = structuredClone(input);
+  // A JSON copy, not structuredClone: the CEL interpreter accepts only plain objects of this realm's Object (a
+  // structured clone made by a host realm, as under Jest, is rejected), and manifests are JSON data anyway.
+  const copy = JSON.parse(JSON.stringify(input)) as Record<string, unknown>;
   const identity = checkIdentity(copy);
   const validate = schemaValidator();
   const schemaProblems = validate(copy) ? [] : (validate.errors ?? []).map(describeAjvError);

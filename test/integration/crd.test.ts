@@ -12,6 +12,7 @@ import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { CRD_NAME } from '../../src/api/crd.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/api/schema.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
+import { badManifests, loadExample } from '../fixtures/bad-manifests.ts';
 
 let kc: KubeConfig;
 let objects: CustomObjectsApi;
@@ -111,5 +112,36 @@ describe('SvKmsMigration CRD', () => {
     expect(rename).toContain('immutable');
     // Gates stay mutable: that is how a Git commit opens a step.
     await replace((x) => (x.spec.workflow.weightTransfer.approved = true))();
+  });
+
+  const onCreate = badManifests.filter((b) => !b.transition);
+  it(`the shared table has at least 12 manifests rejected on create (${onCreate.length})`, () => {
+    expect(onCreate.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it.each(onCreate.map((b) => [b.name, b] as const))('rejects: %s', async (_name, bad) => {
+    const m = loadExample(bad.example);
+    bad.mutate(m);
+    const body = m as unknown as SvKmsMigration;
+    // A unique name (the valid ones would collide), unless the name itself is what is wrong.
+    const name = bad.expectPath === 'metadata.name' ? body.metadata.name : `bad-${Math.random().toString(16).slice(2, 10)}`;
+    body.metadata = { ...body.metadata, name, namespace };
+    const message = await rejection(() => create(body, bad.needsStrictFieldValidation ? 'Strict' : undefined));
+    expect(message).toContain(bad.expectPath);
+  });
+
+  it.each(badManifests.filter((b) => b.transition).map((b) => [b.name, b] as const))('rejects the update: %s', async (_name, bad) => {
+    const old = loadExample(bad.example);
+    bad.transition!.mutateOld(old);
+    const body = old as unknown as SvKmsMigration;
+    body.metadata = { ...body.metadata, name: `upd-${Math.random().toString(16).slice(2, 10)}`, namespace };
+    const created = await create(body);
+    const next = loadExample(bad.example);
+    bad.mutate(next);
+    const update = { ...(next as unknown as SvKmsMigration), metadata: created.metadata };
+    const message = await rejection(() =>
+      objects.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name: created.metadata.name, body: update }),
+    );
+    expect(message).toContain(bad.expectPath);
   });
 });
