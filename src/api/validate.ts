@@ -11,6 +11,7 @@ import { API_VERSION, KIND, migrationSchema } from './schema.ts';
 import { walkSchema, type CelRule, type JsonSchema } from './schema-builders.ts';
 import { PATTERN_HINTS } from './patterns.ts';
 import type { SvKmsMigration } from './types.ts';
+import { cloneJson } from '../util/json.ts';
 
 /** One thing wrong with a manifest: the field (dotted path, e.g. `spec.kms.aws.region`) and what is expected. */
 export interface Problem {
@@ -174,9 +175,7 @@ function checkIdentity(obj: Record<string, unknown>): Problem[] {
  */
 export function validateMigration(input: unknown, old?: unknown): ValidationResult {
   if (!isRecord(input)) return { problems: [{ path: '', message: 'must be a YAML/JSON object (an SvKmsMigration manifest)' }] };
-  // A JSON copy, not structuredClone: the CEL interpreter accepts only plain objects of this realm's Object (a
-  // structured clone made by a host realm, as under Jest, is rejected), and manifests are JSON data anyway.
-  const copy = JSON.parse(JSON.stringify(input)) as Record<string, unknown>;
+  const copy = cloneJson(input);
   const identity = checkIdentity(copy);
   const validate = schemaValidator();
   const schemaProblems = validate(copy) ? [] : (validate.errors ?? []).map(describeAjvError);

@@ -4,6 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { keygenCommand } from './keygen-command.ts';
+import { renderCommand } from './render-command.ts';
+import { validateCommand } from './validate-command.ts';
 
 export interface CliIo {
   stdout: Pick<Writable, 'write'>;
@@ -21,6 +24,9 @@ export interface Command {
 
 const commands: Command[] = [
   { name: 'version', summary: 'Print the version of sv-kms.', run: async (_args, io) => (io.stdout.write(`sv-kms ${version()}\n`), EXIT.ok) },
+  validateCommand,
+  keygenCommand,
+  renderCommand,
 ];
 
 export function version(): string {

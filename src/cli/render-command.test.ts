@@ -1,0 +1,99 @@
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump, loadAll } from 'js-yaml';
+import { exampleManifest } from '../../test/unit/render/fixtures.ts';
+import { REPO_ROOT } from '../../test/env/binaries.ts';
+import { parseValuesYaml } from '../render/values.ts';
+import { main } from './main.ts';
+
+async function sv(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: { write: (s: string | Uint8Array) => ((stdout += String(s)), true) },
+    stderr: { write: (s: string | Uint8Array) => ((stderr += String(s)), true) },
+  });
+  return { code, stdout, stderr };
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sv-kms-render-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const AWS_EXAMPLE = join(REPO_ROOT, 'examples', 'aws-migration.yaml');
+
+describe('sv-kms render', () => {
+  it('prints both values documents with headers to stdout', async () => {
+    const { code, stdout, stderr } = await sv('render', '-f', AWS_EXAMPLE);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const docs = loadAll(stdout) as Record<string, unknown>[];
+    expect(docs).toHaveLength(2);
+    expect((docs[0]!.kms as Record<string, unknown>).region).toBe('"us-east-1"');
+    expect(docs[1]!.cometBFT).toEqual({ externalGovernanceKey: true });
+    expect(stdout).toMatch(/^---\n# splice-participant values rendered by sv-kms for SvKmsMigration sv-kms\/acme-to-aws-kms\n# sha256 of the values below: [0-9a-f]{64}\n/);
+    expect(stdout).toContain('---\n# splice-sv-node values rendered by sv-kms');
+  });
+
+  it('writes both files into --out-dir, merging base values and reporting overrides', async () => {
+    const base = join(dir, 'base.yaml');
+    writeFileSync(base, 'persistence:\n  host: pg\nkms:\n  region: REGION\n');
+    const svBase = join(dir, 'sv.yaml');
+    writeFileSync(svBase, 'approvedSvIdentities:\n  - name: Big\n    rewardWeightBps: 165_5000\n');
+    const out = join(dir, 'out');
+    const { code, stdout, stderr } = await sv('render', '-f', AWS_EXAMPLE, '--base-values', base, '--sv-node-base-values', svBase, '--out-dir', out);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`wrote ${join(out, 'participant-values.yaml')} (sha256 `);
+    expect(stderr).toBe("sv-kms render: splice-participant: your base value at kms.region is replaced by the operator's\n");
+    const participant = parseValuesYaml(readFileSync(join(out, 'participant-values.yaml'), 'utf8'));
+    expect(participant.persistence).toEqual({ host: 'pg' });
+    const svNode = parseValuesYaml(readFileSync(join(out, 'sv-node-values.yaml'), 'utf8'));
+    expect(svNode.approvedSvIdentities).toEqual([{ name: 'Big', rewardWeightBps: 1655000 }]);
+    expect(svNode.onboardingName).toBe('Acme-2');
+  });
+
+  it('reports each problem as file: path: message and exits 1', async () => {
+    const raw = exampleManifest('aws');
+    raw.spec.kms.extraConfig = { auditLoging: true };
+    raw.spec.kms.aws.region = 'Mars';
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, dump(raw));
+    const first = await sv('render', '-f', bad);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toBe('');
+    expect(first.stderr).toBe(`${bad}: spec.kms.aws.region: must be an AWS region such as us-east-1\n`);
+    raw.spec.kms.aws.region = 'us-east-1';
+    raw.spec.newSv.governanceKey = { secretName: 'other-key' };
+    writeFileSync(bad, dump(raw));
+    const second = await sv('render', '-f', bad);
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${bad}: spec\\.kms\\.extraConfig\\.auditLoging: .*did you mean \`auditLogging\`\\?`)),
+      expect.stringMatching(new RegExp(`^${bad}: spec\\.newSv\\.governanceKey\\.secretName: .*splice-app-sv-cometbft-governance-key`)),
+    ]);
+  });
+
+  it('reports malformed base values with the line and exits 1', async () => {
+    const base = join(dir, 'broken.yaml');
+    writeFileSync(base, 'a: 1\nb: [1,\n');
+    const { code, stderr } = await sv('render', '-f', AWS_EXAMPLE, '--base-values', base);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(new RegExp(`^${base}: line \\d+, column \\d+: `));
+  });
+
+  it('exits 2 on usage errors and unreadable files, 0 with help', async () => {
+    expect((await sv('render')).code).toBe(2);
+    expect((await sv('render', '-f', AWS_EXAMPLE, '--bogus')).code).toBe(2);
+    const missing = await sv('render', '-f', join(dir, 'missing.yaml'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read the file (ENOENT)');
+    const help = await sv('render', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: sv-kms render -f migration.yaml');
+    expect((await sv('--help')).stdout).toMatch(/render\s+Render the participant/);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * `sv-kms render`: renders the splice-participant and splice-sv-node values of an SvKmsMigration manifest offline,
+ * exactly as the operator would write them into its ConfigMaps.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateMigration, type Problem } from '../api/validate.ts';
+import type { SvKmsMigration } from '../api/types.ts';
+import { checkKmsExtraConfig } from '../render/catalogue.ts';
+import { renderParticipantValues } from '../render/participant.ts';
+import { checkSvNodeRenderable, renderSvNodeValues } from '../render/sv-node.ts';
+import { parseValuesYaml, RenderProblemsError, ValuesYamlError, type RenderedValues } from '../render/values.ts';
+import type { CliIo, Command } from './main.ts';
+import { parseFlags, UsageError } from './parse-flags.ts';
+
+// Exit codes as main.ts's EXIT, which cannot be read here: main.ts imports this module.
+const EXIT = { ok: 0, problems: 1, usage: 2, failure: 3 } as const;
+
+const HELP = `Usage: sv-kms render -f migration.yaml [options]
+
+Renders the Helm values of the new SV from an SvKmsMigration manifest, as the operator writes them into its
+ConfigMaps: participant-values.yaml (splice-participant) and sv-node-values.yaml (splice-sv-node).
+
+Options:
+  -f, --filename FILE             the SvKmsMigration manifest (required)
+      --base-values FILE          your splice-participant values, merged underneath
+      --sv-node-base-values FILE  your splice-sv-node values, merged underneath
+      --out-dir DIR               write both files into DIR instead of printing them
+  -h, --help                      show this help
+
+The manifest is validated first; each problem is printed as "file: field: message" and the exit code is 1.
+Base values the operator's values replace are reported on stderr.
+Exit codes: 0 rendered, 1 problems in the manifest or values files, 2 usage error or unreadable file,
+3 output could not be written.
+`;
+
+/** A file that could not be parsed or holds problems, reported as `file: message` lines (exit 1). */
+class InputError extends Error {
+  readonly lines: string[];
+  constructor(lines: string[]) {
+    super(lines.join('\n'));
+    this.lines = lines;
+  }
+}
+
+/** A file that could not be read (exit 2, as `sv-kms validate`). */
+class UnreadableFileError extends Error {}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UnreadableFileError(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+function readYamlMap(file: string): Record<string, unknown> {
+  try {
+    return parseValuesYaml(readText(file));
+  } catch (err) {
+    if (err instanceof ValuesYamlError) throw new InputError([`${file}: ${err.message}`]);
+    throw err;
+  }
+}
+
+function problemLines(file: string, problems: Problem[]): string[] {
+  return problems.map((p) => `${file}: ${p.path || '(document)'}: ${p.message}`);
+}
+
+function loadMigration(file: string): SvKmsMigration {
+  const { problems, migration } = validateMigration(readYamlMap(file));
+  if (!migration) throw new InputError(problemLines(file, problems));
+  const renderProblems = [...checkKmsExtraConfig(migration.spec), ...checkSvNodeRenderable(migration)];
+  if (renderProblems.length > 0) throw new InputError(problemLines(file, renderProblems));
+  return migration;
+}
+
+function header(chart: string, migration: SvKmsMigration, rendered: RenderedValues): string {
+  const lines = [
+    `# ${chart} values rendered by sv-kms for SvKmsMigration ${migration.metadata.namespace}/${migration.metadata.name}`,
+    `# sha256 of the values below: ${rendered.sha256}`,
+    ...rendered.conflicts.map((c) => `# replaced a different base value at ${c}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+interface Options {
+  file: string;
+  baseValues?: string;
+  svNodeBaseValues?: string;
+  outDir?: string;
+}
+
+const FLAGS = {
+  file: { names: ['-f', '--filename', '--file'], takesValue: true },
+  baseValues: { names: ['--base-values'], takesValue: true },
+  svNodeBaseValues: { names: ['--sv-node-base-values'], takesValue: true },
+  outDir: { names: ['--out-dir'], takesValue: true },
+  help: { names: ['-h', '--help'], takesValue: false },
+} as const;
+
+function parseOptions(args: string[]): Options | 'help' {
+  const { values, positionals } = parseFlags(args, FLAGS);
+  if (values.help) return 'help';
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const file = values.file?.[0];
+  if (file === undefined) throw new UsageError('-f FILE is required');
+  return { file, baseValues: values.baseValues?.[0], svNodeBaseValues: values.svNodeBaseValues?.[0], outDir: values.outDir?.[0] };
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  let options: Options | 'help';
+  try {
+    options = parseOptions(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`sv-kms render: ${err.message}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  if (options === 'help') {
+    io.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  let outputs: { fileName: string; text: string; rendered: RenderedValues; chart: string }[];
+  try {
+    const migration = loadMigration(options.file);
+    const participantBase = options.baseValues === undefined ? undefined : readYamlMap(options.baseValues);
+    const svNodeBase = options.svNodeBaseValues === undefined ? undefined : readYamlMap(options.svNodeBaseValues);
+    const parts = [
+      { fileName: 'participant-values.yaml', chart: 'splice-participant', rendered: renderParticipantValues(migration, participantBase) },
+      { fileName: 'sv-node-values.yaml', chart: 'splice-sv-node', rendered: renderSvNodeValues(migration, svNodeBase) },
+    ];
+    outputs = parts.map((p) => ({ ...p, text: `${header(p.chart, migration, p.rendered)}${p.rendered.yaml}` }));
+  } catch (err) {
+    if (err instanceof UnreadableFileError) {
+      io.stderr.write(`${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof InputError) {
+      io.stderr.write(`${err.lines.join('\n')}\n`);
+      return EXIT.problems;
+    }
+    if (err instanceof RenderProblemsError) {
+      io.stderr.write(`${problemLines(options.file, err.problems).join('\n')}\n`);
+      return EXIT.problems;
+    }
+    throw err;
+  }
+  for (const o of outputs) {
+    for (const c of o.rendered.conflicts) io.stderr.write(`sv-kms render: ${o.chart}: your base value at ${c} is replaced by the operator's\n`);
+  }
+  if (options.outDir === undefined) {
+    io.stdout.write(outputs.map((o) => `---\n${o.text}`).join(''));
+    return EXIT.ok;
+  }
+  try {
+    mkdirSync(options.outDir, { recursive: true });
+    for (const o of outputs) writeFileSync(join(options.outDir, o.fileName), o.text);
+  } catch (err) {
+    io.stderr.write(`sv-kms render: cannot write to ${options.outDir}: ${(err as Error).message}\n`);
+    return EXIT.failure;
+  }
+  for (const o of outputs) io.stdout.write(`wrote ${join(options.outDir, o.fileName)} (sha256 ${o.rendered.sha256})\n`);
+  return EXIT.ok;
+}
+
+/** The `render` subcommand. */
+export const renderCommand: Command = {
+  name: 'render',
+  summary: 'Render the participant and sv-node Helm values of a migration manifest.',
+  run,
+};

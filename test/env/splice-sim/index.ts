@@ -1,0 +1,433 @@
+/**
+ * The Splice network simulator: N SVs (plus candidate nodes) of one network behind one HTTP port, each with a Scan,
+ * an SV app and a wallet under `/<node-id>/api/{scan,sv,validator}/...`, a client-credentials token endpoint and JWKS,
+ * and a control API (`/control/<method>`, and the same methods on the returned object) for tests and the demo.
+ * Every request and response is validated against the upstream OpenAPI specs; violations are recorded in
+ * `violations` and printed (tests assert it stays empty).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SimIdp } from './jwt.ts';
+import type { SimClient } from './jwt.ts';
+import { partyFor, SimNetwork, SimRejection, formatAmount } from './network.ts';
+import type { SimNode, SimVoteRequest } from './network.ts';
+import { SpliceSpecs } from './openapi.ts';
+import type { MatchedOperation, SimApp } from './openapi.ts';
+import { dsoInfo, transferOfferContract, transferOfferStatus, voteRequestContract, voteResult } from './render.ts';
+import type { ScanLie } from './render.ts';
+
+export type { ScanLie } from './render.ts';
+
+/** Options of {@link startSpliceSim}. */
+export interface SpliceSimOptions {
+  /** Onboarded SVs; their node ids are `sv-1`, `sv-2`, ... */
+  svs: { name: string; weightBps: number; balance?: string }[];
+  /** Nodes that run but are not (yet) SVs, e.g. the new KMS SV; ids `cand-1`, ... */
+  candidates?: { name: string; balance?: string }[];
+  /** Audiences of the SV app and the wallet (validator app). */
+  audiences?: { sv?: string; wallet?: string };
+  /** Simulated SVs vote on every new request after `delayMs` (default: they wait for `castVote`). */
+  autoVote?: { accept: boolean; delayMs: number };
+  /** Extra OAuth2 clients (e.g. one whose user has no party). */
+  clients?: SimClient[];
+}
+
+/** A fault injected into matching requests. `times` defaults to 1; `'always'` keeps it. */
+export interface SimFault {
+  nodeId?: string;
+  app?: SimApp;
+  operationId?: string;
+  kind: 'latency' | 'status' | 'malformed' | 'hang';
+  ms?: number;
+  status?: number;
+  retryAfterSeconds?: number;
+  times?: number | 'always';
+}
+
+/** One node's endpoints and credentials (test credentials, generated per run). */
+export interface SimNodeInfo {
+  id: string;
+  name: string;
+  party: string;
+  user: string;
+  clientId: string;
+  clientSecret: string;
+  scanUrl: string;
+  svAppUrl: string;
+  walletUrl: string;
+}
+
+/** Side-effecting request counts per node and operation. */
+export type SimCounts = Record<string, Record<string, { attempts: number; succeeded: number }>>;
+
+/** A running simulator. */
+export interface SpliceSim {
+  baseUrl: string;
+  tokenUrl: string;
+  jwksUrl: string;
+  audiences: { sv: string; wallet: string };
+  nodes: SimNodeInfo[];
+  /** Node by id or SV name. */
+  node(idOrName: string): SimNodeInfo;
+  /** Spec violations seen so far (requests the clients sent wrong, responses the sim got wrong). */
+  violations: string[];
+  idp: SimIdp;
+  // control
+  approveCandidate(identity: { name: string; publicKey: string; rewardWeightBps: number }, byNodeIds?: string[]): void;
+  requestOnboarding(candidateId: string, publicKey: string): { state: string; confirmedBy: string[] };
+  castVote(nodeId: string, trackingCid: string, accept: boolean): void;
+  /** All SVs that have not voted on the request vote `accept`. */
+  voteAll(trackingCid: string, accept: boolean): void;
+  acceptOffer(nodeId: string, offerCid: string): void;
+  injectFault(fault: SimFault): void;
+  clearFaults(): void;
+  lieScan(nodeId: string, lie: ScanLie | null): void;
+  advanceTime(ms: number): void;
+  counts(): SimCounts;
+  state(): SimStateSnapshot;
+  stop(): Promise<void>;
+}
+
+/** The whole state, as plain JSON. */
+export interface SimStateSnapshot {
+  svs: { party: string; name: string; weight: number }[];
+  offboardedSvs: { party: string; name: string }[];
+  voteRequests: { cid: string; trackingCid: string; requester: string; action: unknown; votes: Record<string, boolean> }[];
+  voteResults: { trackingCid: string; action: unknown; outcome: string }[];
+  balances: Record<string, string>;
+  offers: { cid: string; trackingId: string; sender: string; receiver: string; amount: string; status: string }[];
+  onboardings: { name: string; state: string; confirmedBy: string[] }[];
+}
+
+const CONTROL_METHODS = ['approveCandidate', 'requestOnboarding', 'castVote', 'voteAll', 'acceptOffer', 'injectFault', 'clearFaults', 'lieScan', 'advanceTime', 'counts', 'state'] as const;
+
+let specsPromise: Promise<SpliceSpecs> | undefined;
+
+/** Starts the simulator on 127.0.0.1 with a random port. */
+export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceSim> {
+  specsPromise ??= SpliceSpecs.load();
+  const specs = await specsPromise;
+  const audiences = { sv: options.audiences?.sv ?? 'https://sv.sim.example.com/api', wallet: options.audiences?.wallet ?? 'https://wallet.sim.example.com/api' };
+  let clockOffset = 0;
+  const now = () => Date.now() + clockOffset;
+
+  const mkNode = (id: string, name: string): SimNode => ({ id, name, party: partyFor(name), participantId: `PAR::${name}::1220${id}`, user: `${id}-operator@clients`, approvedIdentities: [] });
+  const svNodes = options.svs.map((s, i) => mkNode(`sv-${i + 1}`, s.name));
+  const candNodes = (options.candidates ?? []).map((c, i) => mkNode(`cand-${i + 1}`, c.name));
+  const nodes = [...svNodes, ...candNodes];
+  const net = new SimNetwork(
+    nodes,
+    [
+      ...options.svs.map((s, i) => ({ nodeId: `sv-${i + 1}`, weight: s.weightBps, balance: s.balance ?? '0' })),
+      ...(options.candidates ?? []).map((c, i) => ({ nodeId: `cand-${i + 1}`, balance: c.balance ?? '0' })),
+    ],
+    now,
+  );
+
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const idp = await SimIdp.create(baseUrl);
+  const userParty = new Map<string, string>();
+  const nodeInfos: SimNodeInfo[] = nodes.map((n) => {
+    const clientSecret = randomBytes(16).toString('hex');
+    idp.addClient({ clientId: `${n.id}-operator`, clientSecret, user: n.user });
+    userParty.set(n.user, n.party);
+    const url = `${baseUrl}/${n.id}`;
+    return { id: n.id, name: n.name, party: n.party, user: n.user, clientId: `${n.id}-operator`, clientSecret, scanUrl: url, svAppUrl: url, walletUrl: url };
+  });
+  for (const c of options.clients ?? []) idp.addClient(c);
+
+  const violations: string[] = [];
+  const violation = (msg: string) => {
+    violations.push(msg);
+    console.error(`splice-sim SPEC VIOLATION: ${msg}`);
+  };
+  const faults: (SimFault & { left: number })[] = [];
+  const lies = new Map<string, { lie: ScanLie; snapshot?: unknown }>();
+  const counts: SimCounts = {};
+  const timers = new Set<NodeJS.Timeout>();
+  const hanging = new Set<ServerResponse>();
+
+  net.onVoteRequestCreated = (r: SimVoteRequest) => {
+    const av = options.autoVote;
+    if (!av) return;
+    for (const n of svNodes) {
+      if (n.party === r.requesterParty) continue;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (net.voteRequests.some((x) => x.originalCid === r.originalCid) && net.svs.has(n.party)) net.castVote(n.party, r.originalCid, av.accept);
+      }, av.delayMs);
+      timers.add(t);
+    }
+  };
+
+  type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+
+  const handlers: Record<string, (node: SimNode, m: MatchedOperation, body: unknown, party: string | undefined) => Reply> = {
+    'scan:getDsoInfo': (node) => ({ status: 200, body: dsoInfo(net, node, lies.get(node.id)) }),
+    'sv:getDsoInfo': (node) => ({ status: 200, body: dsoInfo(net, node) }),
+    'scan:listDsoRulesVoteRequests': () => ({ status: 200, body: { dso_rules_vote_requests: net.voteRequests.map(voteRequestContract) } }),
+    'sv:listDsoRulesVoteRequests': () => ({ status: 200, body: { dso_rules_vote_requests: net.voteRequests.map(voteRequestContract) } }),
+    'scan:listVoteRequestResults': (_n, _m, body) => ({ status: 200, body: { dso_rules_vote_results: filterResults(body) } }),
+    'sv:listVoteRequestResults': (_n, _m, body) => ({ status: 200, body: { dso_rules_vote_results: filterResults(body) } }),
+    'sv:lookupDsoRulesVoteRequest': (_n, m) => {
+      const r = net.voteRequests.find((x) => x.cid === m.params.vote_request_contract_id);
+      return r ? { status: 200, body: { dso_rules_vote_request: voteRequestContract(r) } } : { status: 404, body: { error: 'VoteRequest contract not found.' } };
+    },
+    'sv:listVoteRequestsByTrackingCid': (_n, _m, body) => {
+      const ids = (body as { vote_request_contract_ids: string[] }).vote_request_contract_ids;
+      return { status: 200, body: { vote_requests: net.voteRequests.filter((r) => ids.includes(r.originalCid)).map(voteRequestContract) } };
+    },
+    'sv:createVoteRequest': (node, _m, body) => {
+      const b = body as { requester: string; action: unknown; url: string; description: string; expiration: { microseconds?: unknown }; effectiveTime?: string };
+      const micro = b.expiration.microseconds;
+      if (typeof micro !== 'string' || !/^[0-9]+$/.test(micro)) throw new SimRejection(400, 'Could not decode expiration as RelTime: microseconds must be an Int64 string');
+      net.createVoteRequest(node, { requester: b.requester, action: b.action, url: b.url, description: b.description, expirationMicros: BigInt(micro), effectiveTime: b.effectiveTime ? Date.parse(b.effectiveTime) : undefined });
+      return { status: 200 };
+    },
+    'sv:castVote': (node, _m, body) => {
+      const b = body as { vote_request_contract_id: string; is_accepted: boolean; reason_url: string; reason_description: string };
+      net.castVote(node.party, b.vote_request_contract_id, b.is_accepted, { url: b.reason_url, body: b.reason_description });
+      return { status: 201 };
+    },
+    'sv:isAuthorized': () => ({ status: 200 }),
+    'sv:getSvOnboardingStatus': (_n, m) => {
+      const o = net.onboardingStatus(m.params.candidate_party_id_or_name!);
+      if (!o) return { status: 200, body: { state: 'unknown' } };
+      if (o.state === 'requested') return { status: 200, body: { state: 'requested', name: o.name, contract_id: o.cid, confirmed_by: o.confirmedBy, required_num_confirmations: net.threshold() } };
+      return { status: 200, body: { state: o.state, name: o.name, contract_id: o.cid } };
+    },
+    'wallet:userStatus': (_n, _m, _b, party) => ({ status: 200, body: { party_id: party, user_onboarded: true, user_wallet_installed: true, has_featured_app_right: false } }),
+    'wallet:getBalance': (_n, _m, _b, party) => ({
+      status: 200,
+      body: { round: net.round, effective_unlocked_qty: formatAmount(net.balances.get(party!) ?? 0n), effective_locked_qty: formatAmount(0n), total_holding_fees: formatAmount(0n) },
+    }),
+    'wallet:createTransferOffer': (_n, _m, body, party) => {
+      const o = net.createTransferOffer(party!, body as Parameters<SimNetwork['createTransferOffer']>[1]);
+      return { status: 200, body: { offer_contract_id: o.cid } };
+    },
+    'wallet:listTransferOffers': (_n, _m, _b, party) => ({ status: 200, body: { offers: net.offers.filter((o) => o.status === 'created' && (o.sender === party || o.receiver === party)).map(transferOfferContract) } }),
+    'wallet:getTransferOfferStatus': (_n, m, _b, party) => {
+      const o = net.offers.find((x) => x.trackingId === m.params.tracking_id && (x.sender === party || x.receiver === party));
+      return o ? { status: 200, body: transferOfferStatus(o) } : { status: 404, body: { error: `No transfer offer with tracking id ${m.params.tracking_id}` } };
+    },
+    'wallet:acceptTransferOffer': (_n, m, _b, party) => ({ status: 200, body: { accepted_offer_contract_id: net.acceptTransferOffer(party!, m.params.contract_id!).acceptedCid! } }),
+  };
+
+  function filterResults(body: unknown) {
+    const q = body as { actionName?: string; accepted?: boolean; requester?: string; limit: number };
+    return net.voteResults
+      .filter((v) => q.actionName === undefined || v.request.action.value.dsoAction.tag === q.actionName)
+      .filter((v) => q.accepted === undefined || (v.outcome === 'VRO_Accepted') === q.accepted)
+      .filter((v) => q.requester === undefined || v.request.requesterName === q.requester)
+      .slice(0, q.limit)
+      .map(voteResult);
+  }
+
+  const send = (res: ServerResponse, reply: Reply) => {
+    const headers: Record<string, string> = { ...reply.headers };
+    if (reply.body !== undefined) headers['content-type'] = 'application/json';
+    res.writeHead(reply.status, headers);
+    res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+  };
+
+  const control = {
+    approveCandidate(identity: { name: string; publicKey: string; rewardWeightBps: number }, byNodeIds?: string[]) {
+      for (const id of byNodeIds ?? svNodes.map((n) => n.id)) net.approveIdentity(id, identity);
+    },
+    requestOnboarding(candidateId: string, publicKey: string) {
+      const o = net.requestOnboarding(candidateId, publicKey);
+      return { state: o.state, confirmedBy: [...o.confirmedBy] };
+    },
+    castVote(nodeId: string, trackingCid: string, accept: boolean) {
+      net.castVote(net.node(nodeId).party, trackingCid, accept);
+    },
+    voteAll(trackingCid: string, accept: boolean) {
+      for (const n of svNodes) {
+        const r = net.voteRequests.find((x) => x.originalCid === trackingCid);
+        if (!r) return;
+        const sv = net.svs.get(n.party);
+        if (sv && !r.votes.has(sv.name)) net.castVote(n.party, trackingCid, accept);
+      }
+    },
+    acceptOffer(nodeId: string, offerCid: string) {
+      net.acceptTransferOffer(net.node(nodeId).party, offerCid);
+    },
+    injectFault(fault: SimFault) {
+      faults.push({ ...fault, left: fault.times === 'always' ? Number.POSITIVE_INFINITY : (fault.times ?? 1) });
+    },
+    clearFaults() {
+      faults.length = 0;
+      lies.clear();
+    },
+    lieScan(nodeId: string, lie: ScanLie | null) {
+      if (lie === null) lies.delete(nodeId);
+      else lies.set(nodeId, { lie, snapshot: lie.kind === 'stale' ? dsoInfo(net, net.node(nodeId)) : undefined });
+    },
+    advanceTime(ms: number) {
+      clockOffset += ms;
+      net.expire();
+    },
+    counts(): SimCounts {
+      return structuredClone(counts);
+    },
+    state(): SimStateSnapshot {
+      net.expire();
+      return {
+        svs: [...net.svs.entries()].map(([party, s]) => ({ party, name: s.name, weight: s.weight })),
+        offboardedSvs: [...net.offboardedSvs.entries()].map(([party, s]) => ({ party, name: s.name })),
+        voteRequests: net.voteRequests.map((r) => ({ cid: r.cid, trackingCid: r.originalCid, requester: r.requesterName, action: r.action, votes: Object.fromEntries([...r.votes].map(([k, v]) => [k, v.accept])) })),
+        voteResults: net.voteResults.map((v) => ({ trackingCid: v.request.originalCid, action: v.request.action, outcome: v.outcome })),
+        balances: Object.fromEntries([...net.balances].map(([p, b]) => [p, formatAmount(b)])),
+        offers: net.offers.map((o) => ({ cid: o.cid, trackingId: o.trackingId, sender: o.sender, receiver: o.receiver, amount: formatAmount(o.amount), status: o.status })),
+        onboardings: net.onboardings.map((o) => ({ name: o.name, state: o.state, confirmedBy: [...o.confirmedBy] })),
+      };
+    },
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', baseUrl);
+    const method = req.method ?? 'GET';
+    const raw = await readBody(req);
+    if (url.pathname === '/oauth/token' && method === 'POST') {
+      const r = await idp.token(new URLSearchParams(raw));
+      return send(res, { status: r.status, body: r.body });
+    }
+    if (url.pathname === '/.well-known/jwks.json') return send(res, { status: 200, body: idp.jwks });
+    const ctl = /^\/control\/([A-Za-z]+)$/.exec(url.pathname);
+    if (ctl && method === 'POST') {
+      const name = ctl[1] as (typeof CONTROL_METHODS)[number];
+      if (!CONTROL_METHODS.includes(name)) return send(res, { status: 404, body: { error: `unknown control method ${name}` } });
+      const args = raw === '' ? [] : (JSON.parse(raw) as unknown[]);
+      try {
+        const out = (control[name] as (...a: unknown[]) => unknown)(...args);
+        return send(res, { status: 200, body: { result: out ?? null } });
+      } catch (err) {
+        return send(res, { status: err instanceof SimRejection ? err.status : 500, body: { error: (err as Error).message } });
+      }
+    }
+    const m = /^\/([a-z0-9-]+)(\/api\/(scan|sv|validator)\/.*)$/.exec(url.pathname);
+    const node = m ? nodes.find((n) => n.id === m[1]) : undefined;
+    if (!m || !node) return send(res, { status: 404, body: { error: `no such endpoint ${url.pathname}` } });
+    const app: SimApp = m[3] === 'validator' ? 'wallet' : (m[3] as SimApp);
+    const path = m[2]!;
+    const op = specs.match(app, method, path);
+    if (!op) {
+      violation(`${method} ${path} on ${node.id} is not an operation of the upstream ${app} specs`);
+      return send(res, { status: 404, body: { error: `no such operation ${method} ${path}` } });
+    }
+    let body: unknown;
+    if (raw !== '') {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        violation(`${op.operationId} on ${node.id}: request body is not JSON`);
+        return send(res, { status: 400, body: { error: 'request body is not JSON' } });
+      }
+    }
+    const reqProblems = specs.validateRequest(op, { method, path, headers: lowerHeaders(req), query: Object.fromEntries(url.searchParams), body });
+    if (reqProblems.length > 0) {
+      violation(`${op.operationId} request from client to ${node.id} does not match upstream: ${reqProblems.join('; ')}`);
+      return send(res, { status: 400, body: { error: `invalid request: ${reqProblems.join('; ')}` } });
+    }
+    const sideEffect = method !== 'GET' && !['getTransferOfferStatus', 'listVoteRequestResults', 'listVoteRequestsByTrackingCid'].includes(op.operationId);
+    const count = sideEffect ? ((counts[node.id] ??= {})[op.operationId] ??= { attempts: 0, succeeded: 0 }) : undefined;
+    if (count) count.attempts++;
+
+    const fault = faults.find((f) => f.left > 0 && (f.nodeId === undefined || f.nodeId === node.id) && (f.app === undefined || f.app === app) && (f.operationId === undefined || f.operationId === op.operationId));
+    if (fault) {
+      fault.left--;
+      if (fault.kind === 'hang') {
+        hanging.add(res);
+        return;
+      }
+      if (fault.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms ?? 100));
+      if (fault.kind === 'status') {
+        const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+        return send(res, { status: fault.status ?? 503, body: { error: 'injected fault' }, headers });
+      }
+      if (fault.kind === 'malformed') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"truncated": ');
+        return;
+      }
+    }
+
+    // Authentication and authorization like the real apps: admin SV endpoints and all wallet endpoints.
+    let party: string | undefined;
+    const needsAuth = app === 'wallet' || (app === 'sv' && path.startsWith('/api/sv/v0/admin/'));
+    if (needsAuth) {
+      const check = await idp.verify(req.headers.authorization, app === 'sv' ? audiences.sv : audiences.wallet);
+      if (!check.ok) return reply(op, { status: check.status, body: { error: check.error } });
+      party = userParty.get(check.user);
+      if (party !== node.party) {
+        return reply(op, { status: 403, body: { error: app === 'sv' ? `Authorization Failed for ${node.party}` : `User ${check.user} is not onboarded on this validator` } });
+      }
+    }
+    const handler = handlers[`${app}:${op.operationId}`];
+    if (!handler) return reply(op, { status: 501, body: { error: `${op.operationId} is not simulated` } });
+    let out: Reply;
+    try {
+      out = handler(node, op, body, party);
+    } catch (err) {
+      if (!(err instanceof SimRejection)) throw err;
+      out = { status: err.status, body: { error: err.message } };
+    }
+    if (count && out.status < 300) count.succeeded++;
+    return reply(op, out);
+
+    function reply(o: MatchedOperation, r: Reply) {
+      const problems = specs.validateResponse(o, r.status, r.body);
+      if (problems.length > 0) violation(`${o.operationId} ${r.status} response from ${node!.id} does not match upstream: ${problems.join('; ')}`);
+      send(res, r);
+    }
+  }
+
+  server.on('request', (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      violation(`simulator crashed on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      if (!res.headersSent) send(res, { status: 500, body: { error: 'simulator error' } });
+    });
+  });
+
+  const sim: SpliceSim = {
+    baseUrl,
+    tokenUrl: `${baseUrl}/oauth/token`,
+    jwksUrl: `${baseUrl}/.well-known/jwks.json`,
+    audiences,
+    nodes: nodeInfos,
+    node(idOrName) {
+      const n = nodeInfos.find((x) => x.id === idOrName || x.name === idOrName);
+      if (!n) throw new Error(`no simulated node ${idOrName}`);
+      return n;
+    },
+    violations,
+    idp,
+    ...control,
+    async stop() {
+      for (const t of timers) clearTimeout(t);
+      for (const r of hanging) r.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return sim;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function lowerHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') out[k.toLowerCase()] = v;
+  return out;
+}

@@ -1,0 +1,180 @@
+import { describe, it, expect } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CUSTOM_TAGS_ENV_VAR,
+  expectedKmsConfig,
+  expectedLiteralEnv,
+  GOOGLE_CREDENTIALS_PATH,
+  parseKmsEnv,
+  renderParticipantValues,
+  SESSION_KEY_CACHE_ENV_VAR,
+} from '../../../src/render/participant.ts';
+import { parseHocon, UnsafeHoconError } from '../../../src/render/hocon.ts';
+import { parseValuesYaml, RenderProblemsError } from '../../../src/render/values.ts';
+import { UPSTREAM_DIR } from '../../env/binaries.ts';
+import { migrationFor } from './fixtures.ts';
+
+type Env = { name: string; value?: string; valueFrom?: unknown };
+const envOf = (values: Record<string, unknown>): Env[] => values.additionalEnvVars as Env[];
+const envNamed = (values: Record<string, unknown>, name: string): Env | undefined => envOf(values).find((e) => e.name === name);
+
+describe('renderParticipantValues: credentials', () => {
+  it('wires AWS static keys from the Secret, with a session token when configured, never inlined', () => {
+    const m = migrationFor('aws', (r) => (r.spec.kms.credentials.secretRef = { name: 'aws-creds', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret', sessionTokenKey: 'token' }));
+    const { values } = renderParticipantValues(m);
+    expect(envOf(values).filter((e) => e.name.startsWith('AWS_'))).toEqual([
+      { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'aws-creds', key: 'id', optional: false } } },
+      { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'aws-creds', key: 'secret', optional: false } } },
+      { name: 'AWS_SESSION_TOKEN', valueFrom: { secretKeyRef: { name: 'aws-creds', key: 'token', optional: false } } },
+    ]);
+    expect(values.extraVolumes).toEqual([]);
+    expect(values.extraVolumeMounts).toEqual([]);
+    expect(values.serviceAccountName).toBeUndefined();
+  });
+
+  it('uses the default Secret keys and no session token by default', () => {
+    const { values } = renderParticipantValues(migrationFor('aws'));
+    expect(envNamed(values, 'AWS_ACCESS_KEY_ID')?.valueFrom).toEqual({ secretKeyRef: { name: 'aws-kms-credentials', key: 'accessKeyId', optional: false } });
+    expect(envNamed(values, 'AWS_SECRET_ACCESS_KEY')?.valueFrom).toEqual({ secretKeyRef: { name: 'aws-kms-credentials', key: 'secretAccessKey', optional: false } });
+    expect(envNamed(values, 'AWS_SESSION_TOKEN')).toBeUndefined();
+  });
+
+  it('mounts the GCP credentials file from the Secret and points GOOGLE_APPLICATION_CREDENTIALS at it', () => {
+    const m = migrationFor('gcp', (r) => (r.spec.kms.credentials = { secretRef: { name: 'gcp-creds' } }));
+    const { values } = renderParticipantValues(m);
+    expect(envNamed(values, 'GOOGLE_APPLICATION_CREDENTIALS')).toEqual({ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: GOOGLE_CREDENTIALS_PATH });
+    expect(values.extraVolumes).toEqual([{ name: 'svkms-gcp-credentials', secret: { secretName: 'gcp-creds' } }]);
+    expect(values.extraVolumeMounts).toEqual([{ name: 'svkms-gcp-credentials', mountPath: GOOGLE_CREDENTIALS_PATH, subPath: 'googleCredentials', readOnly: true }]);
+    expect(values.serviceAccountName).toBeUndefined();
+  });
+
+  it('sets only serviceAccountName for workload identity', () => {
+    const { values } = renderParticipantValues(migrationFor('gcp'));
+    expect(values.serviceAccountName).toBe('participant-kms');
+    expect(envOf(values).map((e) => e.name)).toEqual([SESSION_KEY_CACHE_ENV_VAR]);
+    expect(values.extraVolumes).toEqual([]);
+    expect(values.extraVolumeMounts).toEqual([]);
+  });
+});
+
+describe('renderParticipantValues: kms and extra config', () => {
+  const aws = () =>
+    migrationFor('aws', (r) => {
+      r.spec.kms.aws.endpointOverride = 'https://kms.us-east-1.example.com:443/path';
+      r.spec.kms.retries = { failures: { maxRetries: 1000000 }, createKeyCheck: { initialDelay: '200ms' } };
+      r.spec.kms.extraConfig = { sessionSigningKeys: { enabled: true, keyValidityDuration: '5m' } };
+    });
+
+  it('pre-quotes every string, keeps booleans and small numbers bare', () => {
+    const { values } = renderParticipantValues(aws());
+    expect(values.kms).toEqual({
+      type: '"aws"',
+      region: '"us-east-1"',
+      multiRegionKey: true,
+      auditLogging: true,
+      disableSslVerification: false,
+      endpointOverride: '"https://kms.us-east-1.example.com:443/path"',
+      retries: {
+        failures: { initialDelay: '"500ms"', maxDelay: '"10s"', maxRetries: '"1000000"' },
+        createKeyCheck: { initialDelay: '"200ms"', maxDelay: '"10s"', maxRetries: 20 },
+      },
+      sessionSigningKeys: { enabled: true, keyValidityDuration: '"5m"' },
+    });
+  });
+
+  it('predicts the parsed Canton crypto.kms object', () => {
+    expect(expectedKmsConfig(aws())).toEqual({
+      type: 'aws',
+      region: 'us-east-1',
+      'multi-region-key': true,
+      'audit-logging': true,
+      'disable-ssl-verification': false,
+      'endpoint-override': 'https://kms.us-east-1.example.com:443/path',
+      retries: {
+        failures: { 'initial-delay': '500ms', 'max-delay': '10s', 'max-retries': '1000000' },
+        'create-key-check': { 'initial-delay': '200ms', 'max-delay': '10s', 'max-retries': 20 },
+      },
+      'session-signing-keys': { enabled: true, 'key-validity-duration': '5m' },
+    });
+  });
+
+  it('puts custom tags with verbatim keys into their own env var', async () => {
+    const m = migrationFor('aws', (r) => (r.spec.kms.aws.customTags = { CostCenter: '4711', 'team.name': 'sv platform', 'a=b': 'c:d/e' }));
+    const { values } = renderParticipantValues(m);
+    expect((values.kms as Record<string, unknown>).customTags).toBeUndefined();
+    const text = envNamed(values, CUSTOM_TAGS_ENV_VAR)?.value;
+    expect(text).toBe(expectedLiteralEnv(m)[CUSTOM_TAGS_ENV_VAR]);
+    expect(await parseHocon(text!)).toEqual({
+      canton: { participants: { participant: { crypto: { kms: { 'custom-tags': { CostCenter: '4711', 'team.name': 'sv platform', 'a=b': 'c:d/e' } } } } } },
+    });
+  });
+
+  it('sets the session encryption key cache through its env var', async () => {
+    const m = migrationFor('gcp', (r) => (r.spec.kms.sessionKeys = { encryptionKeyCacheTtl: '30m', encryptionKeyCacheSize: 2000000 }));
+    const text = envNamed(renderParticipantValues(m).values, SESSION_KEY_CACHE_ENV_VAR)?.value;
+    const cache = { 'maximum-size': 2000000, 'expire-after-timeout': '30m' };
+    expect(await parseHocon(text!)).toEqual({
+      canton: { participants: { participant: { parameters: { caching: { 'session-encryption-key-cache': { 'sender-cache': cache, 'receiver-cache': cache } } } } } },
+    });
+    // defaults: Splice's 1h / 100000
+    const defaults = await parseHocon(expectedLiteralEnv(migrationFor('gcp'))[SESSION_KEY_CACHE_ENV_VAR]!);
+    expect(JSON.stringify(defaults)).toContain('"expire-after-timeout":"1h","maximum-size":100000');
+  });
+
+  it('refuses extra config the catalogue rejects', () => {
+    const m = migrationFor('aws', (r) => (r.spec.kms.extraConfig = { regoin: 'x' }));
+    expect(() => renderParticipantValues(m)).toThrow(RenderProblemsError);
+    try {
+      renderParticipantValues(m);
+    } catch (err) {
+      expect((err as RenderProblemsError).problems).toEqual([{ path: 'spec.kms.extraConfig.regoin', message: expect.stringContaining('did you mean `region`?') }]);
+    }
+  });
+
+  it('never puts a secret value into the values', () => {
+    const { yaml } = renderParticipantValues(migrationFor('aws', (r) => (r.spec.kms.credentials.secretRef.sessionTokenKey = 'token')));
+    expect(yaml).not.toMatch(/value: .*(AKIA|secret)/i);
+    for (const e of envOf(parseValuesYaml(yaml))) if (e.name.startsWith('AWS_')) expect(e.value).toBeUndefined();
+  });
+});
+
+describe('renderParticipantValues: base values', () => {
+  it('merges the upstream example underneath and reports what it overrides', () => {
+    const base = parseValuesYaml(readFileSync(join(UPSTREAM_DIR, 'apps/app/src/pack/examples/sv-helm/kms-participant-aws-values.yaml'), 'utf8'));
+    const participantValues = parseValuesYaml(readFileSync(join(UPSTREAM_DIR, 'apps/app/src/pack/examples/sv-helm/participant-values.yaml'), 'utf8'));
+    const m = migrationFor('aws');
+    const rendered = renderParticipantValues(m, { ...participantValues, ...base });
+    expect(rendered.conflicts).toEqual([
+      'additionalEnvVars[name=AWS_ACCESS_KEY_ID]',
+      'additionalEnvVars[name=AWS_SECRET_ACCESS_KEY]',
+      'kms.region',
+      'kms.type',
+    ]);
+    expect(rendered.values.persistence).toEqual(participantValues.persistence);
+    expect(envOf(rendered.values).map((e) => e.name)).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', SESSION_KEY_CACHE_ENV_VAR, CUSTOM_TAGS_ENV_VAR]);
+    expect(renderParticipantValues(m, { ...participantValues, ...base }).sha256).toBe(rendered.sha256);
+  });
+
+  it('keeps base lists and volumes the operator does not touch', () => {
+    const base = { extraVolumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'pvc' } }], additionalEnvVars: [{ name: 'JAVA_OPTS', value: '-Xmx1g' }] };
+    const { values, conflicts } = renderParticipantValues(migrationFor('aws'), base);
+    expect(values.extraVolumes).toEqual(base.extraVolumes);
+    expect(envOf(values)[0]).toEqual({ name: 'JAVA_OPTS', value: '-Xmx1g' });
+    expect(conflicts).toEqual([]);
+  });
+});
+
+describe('parseKmsEnv', () => {
+  it('reads the upstream helm output', async () => {
+    const aws = await parseKmsEnv(readFileSync(join(UPSTREAM_DIR, 'derived/expected-kms-hocon-aws-example.conf'), 'utf8'));
+    expect(aws).toEqual({ provider: 'kms', kms: { type: 'aws', region: 'REGION' } });
+    const gcp = await parseKmsEnv(readFileSync(join(UPSTREAM_DIR, 'derived/expected-kms-hocon-gcp-example.conf'), 'utf8'));
+    expect(gcp.kms).toEqual({ type: 'gcp', 'location-id': 'LOCATION_ID', 'project-id': 'PROJECT_ID', 'key-ring-id': 'KEY_RING_ID' });
+  });
+
+  it('refuses text without crypto.kms and text that would make the parser read files', async () => {
+    await expect(parseKmsEnv('a = 1')).rejects.toThrow(/crypto\.kms/);
+    await expect(parseKmsEnv('canton.participants.participant.crypto { include file("/etc/passwd") }')).rejects.toThrow(UnsafeHoconError);
+  });
+});
