@@ -7,14 +7,16 @@ import type { Writable } from 'node:stream';
 import { keygenCommand } from './keygen-command.ts';
 import { renderCommand } from './render-command.ts';
 import { validateCommand } from './validate-command.ts';
+import { runCommand } from './run-command.ts';
 
 export interface CliIo {
   stdout: Pick<Writable, 'write'>;
   stderr: Pick<Writable, 'write'>;
 }
 
-/** Exit codes, documented in README. */
-export const EXIT = { ok: 0, problems: 1, usage: 2, failure: 3 } as const;
+import { EXIT } from './exit-codes.ts';
+
+export { EXIT };
 
 export interface Command {
   name: string;
@@ -23,6 +25,7 @@ export interface Command {
 }
 
 const commands: Command[] = [
+  runCommand,
   { name: 'version', summary: 'Print the version of sv-kms.', run: async (_args, io) => (io.stdout.write(`sv-kms ${version()}\n`), EXIT.ok) },
   validateCommand,
   keygenCommand,

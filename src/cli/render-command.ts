@@ -13,8 +13,7 @@ import { parseValuesYaml, RenderProblemsError, ValuesYamlError, type RenderedVal
 import type { CliIo, Command } from './main.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 
-// Exit codes as main.ts's EXIT, which cannot be read here: main.ts imports this module.
-const EXIT = { ok: 0, problems: 1, usage: 2, failure: 3 } as const;
+import { EXIT } from './exit-codes.ts';
 
 const HELP = `Usage: sv-kms render -f migration.yaml [options]
 

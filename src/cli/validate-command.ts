@@ -13,11 +13,8 @@ import { KEY_KIND_LABEL } from '../keys/secret-manifest.ts';
 import { checkKmsExtraConfig } from '../render/catalogue.ts';
 import type { CliIo, Command } from './main.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
+import { EXIT } from './exit-codes.ts';
 
-// EXIT lives in main.ts, which imports this module; local copies avoid reading it before main.ts has initialised.
-const OK = 0;
-const PROBLEMS = 1;
-const USAGE = 2;
 
 const USAGE_TEXT = `Usage: sv-kms validate -f FILE [-f FILE ...]
 
@@ -140,7 +137,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseFlags(args, FLAGS);
     if (values.help) {
       io.stdout.write(USAGE_TEXT);
-      return OK;
+      return EXIT.ok;
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (give files with -f)`);
     files = values.filename ?? [];
@@ -148,7 +145,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.stderr.write(`sv-kms validate: ${err.message}\n\n${USAGE_TEXT}`);
-    return USAGE;
+    return EXIT.usage;
   }
 
   const texts: string[] = [];
@@ -161,7 +158,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       io.stderr.write(`sv-kms validate: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     }
   }
-  if (unreadable > 0) return USAGE;
+  if (unreadable > 0) return EXIT.usage;
 
   const tally: Tally = { migrations: 0, secrets: 0, invalidDocuments: 0, problems: 0, skipped: 0 };
   for (const [i, file] of files.entries()) await validateFile(file, texts[i]!, io, tally);
@@ -170,16 +167,16 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const skipped = tally.skipped > 0 ? `; ${plural(tally.skipped, 'other document')} skipped` : '';
   if (tally.migrations + tally.secrets === 0 && tally.problems === 0) {
     io.stdout.write(`sv-kms validate: no ${KIND} found in ${plural(files.length, 'file')}${skipped}\n`);
-    return PROBLEMS;
+    return EXIT.problems;
   }
   if (tally.problems === 0) {
     io.stdout.write(`sv-kms validate: ${checked} checked in ${plural(files.length, 'file')}: all valid${skipped}\n`);
-    return OK;
+    return EXIT.ok;
   }
   io.stdout.write(
     `sv-kms validate: ${checked} checked in ${plural(files.length, 'file')}: ${plural(tally.problems, 'problem')} in ${plural(tally.invalidDocuments, 'document')}${skipped}\n`,
   );
-  return PROBLEMS;
+  return EXIT.problems;
 }
 
 /** The `validate` command. */

@@ -1,0 +1,64 @@
+/**
+ * What the migration workflow needs from the outside world, as interfaces: reads of the cluster (answered from the
+ * informer caches), the few writes it makes, the KMS probe, events. The workflow knows nothing of HTTP or watches;
+ * src/operator/ implements these ports.
+ */
+import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
+import type { KmsProbe } from '../kms/types.ts';
+import type { EventType } from '../controller/events.ts';
+import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
+
+/** Reads of cluster state, from caches. */
+export interface ClusterView {
+  secret(namespace: string, name: string): V1Secret | undefined;
+  configMap(namespace: string, name: string): V1ConfigMap | undefined;
+  deployment(namespace: string, name: string): V1Deployment | undefined;
+  namespace(name: string): V1Namespace | undefined;
+  /** Deployments and StatefulSets in `namespace` whose labels include `selector`. */
+  workloads(namespace: string, selector: Record<string, string>): (V1Deployment | V1StatefulSet)[];
+  /** Whether the operator is configured to serve `namespace`. */
+  serves(namespace: string): boolean;
+}
+
+/** Writes the workflow makes. Each checks the world first and is safe to repeat. */
+export interface ClusterActions {
+  /** Creates a Secret; never updates one. Returns false when it already existed (nothing written). */
+  createSecret(secret: V1Secret): Promise<boolean>;
+  /** Creates the ConfigMap or updates its data and labels to the given ones. */
+  applyConfigMap(configMap: V1ConfigMap): Promise<void>;
+  /** Adds annotations to an object (metadata only). */
+  annotate(kind: 'Secret' | 'ConfigMap', namespace: string, name: string, annotations: Record<string, string>): Promise<void>;
+  addFinalizer(m: SvKmsMigration, finalizer: string): Promise<void>;
+  removeFinalizer(m: SvKmsMigration, finalizer: string): Promise<void>;
+  /**
+   * Writes the status (only when it differs), guarded by the object's resourceVersion. Returns false on a conflict
+   * (the object changed meanwhile): the caller reconciles again from fresh state.
+   */
+  writeStatus(m: SvKmsMigration, status: SvKmsMigrationStatus): Promise<boolean>;
+}
+
+/** How often the workflow looks again at things that change outside the cluster (no watch tells it). */
+export interface Timing {
+  /** While waiting for Canton's keys to appear in the KMS. */
+  kmsKeysPollMs: number;
+  /** A KMS preflight that needs a human (credentials, key ring, permissions). */
+  preflightRecheckMs: number;
+  /** Any other stalled migration. */
+  stalledRecheckMs: number;
+  /** While waiting for the Deployments (their changes also trigger reconciles). */
+  deploymentRecheckMs: number;
+}
+
+export const DEFAULT_TIMING: Timing = { kmsKeysPollMs: 30_000, preflightRecheckMs: 60_000, stalledRecheckMs: 5 * 60_000, deploymentRecheckMs: 5 * 60_000 };
+
+export interface MigrationDeps {
+  timing: Timing;
+  cluster: ClusterView;
+  actions: ClusterActions;
+  kmsProbe(provider: 'aws' | 'gcp'): KmsProbe;
+  event(m: SvKmsMigration, type: EventType, reason: string, message: string): Promise<void>;
+  /** Registers a secret value with the scrubber, so it can never reach logs, events or status. */
+  registerSecret(value: string): void;
+  /** Per-call KMS hooks (metrics). */
+  kmsCallHook?: Parameters<KmsProbe['preflight']>[2];
+}

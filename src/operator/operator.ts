@@ -1,0 +1,155 @@
+/**
+ * Wires the operator: Kubernetes client with request metrics, shared informers for the served namespaces, the
+ * migration controller, leader election, the health/metrics endpoint, the secret scrubber and the logger.
+ */
+import { hostname } from 'node:os';
+import type { DestinationStream } from 'pino';
+import type { KubeConfig, V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
+import { Controller } from '../controller/controller.ts';
+import { KubeEventRecorder } from '../controller/events.ts';
+import type { Informer } from '../controller/informer.ts';
+import { KubeClient, RESOURCES, type KubeObject, type RequestRecord, type ResourceType } from '../controller/kube-client.ts';
+import { Manager } from '../controller/manager.ts';
+import { kmsProbeFor, type KmsProbe } from '../kms/index.ts';
+import { MigrationReconciler } from '../migration/reconciler.ts';
+import { DEFAULT_TIMING, type MigrationDeps, type Timing } from '../migration/ports.ts';
+import { OPERATOR_NAME } from '../migration/meta.ts';
+import type { SvKmsMigration } from '../api/types.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { OperatorMetrics } from '../observability/metrics.ts';
+import { startHealthServer } from '../observability/http-server.ts';
+import { secretScrubber } from '../observability/secret-scrubber.ts';
+import { clusterActions, clusterView, type Caches } from './cluster-port.ts';
+import { SVKMS_MIGRATIONS } from './resources.ts';
+import { configMapRefs, namespaceRefs, secretRefs, workloadRefs } from './watch-map.ts';
+
+export interface OperatorConfig {
+  kubeConfig: KubeConfig;
+  /** Namespaces to serve: 'all', or a list. */
+  namespaces: 'all' | string[];
+  metricsPort: number;
+  metricsHost?: string;
+  /** Leader election on a Lease; undefined: this process always leads. */
+  leaderElection?: { namespace: string; name: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  workers?: number;
+  logLevel?: string;
+  logDestination?: DestinationStream;
+  /** KMS probes per provider; the real SDK clients by default (tests inject ones pointed at moto or the GCP fake). */
+  kmsProbe?: (provider: 'aws' | 'gcp') => KmsProbe;
+  resyncMs?: number;
+  /** Re-check intervals of outside state (tests shorten them). */
+  timing?: Partial<Timing>;
+  /** Called on every Kubernetes API request (tests count writes). */
+  onRequest?: (r: RequestRecord) => void;
+}
+
+export interface RunningOperator {
+  port: number;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  isLeader(): boolean;
+  /** Graceful stop: finish in-flight reconciles, release the lease. */
+  stop(): Promise<void>;
+  /** Resolves when the operator has stopped. */
+  done: Promise<void>;
+}
+
+export async function startOperator(cfg: OperatorConfig): Promise<RunningOperator> {
+  const logger = createLogger({ level: cfg.logLevel ?? 'info', destination: cfg.logDestination });
+  const metrics = new OperatorMetrics();
+  const client = new KubeClient(cfg.kubeConfig, {
+    fieldManager: OPERATOR_NAME,
+    onRequest: (r) => {
+      metrics.kubeRequests.inc({ verb: r.verb, resource: r.subresource ? `${r.resource}/${r.subresource}` : r.resource, code: String(r.status) });
+      if (r.verb !== 'watch') metrics.kubeRequestDuration.observe({ verb: r.verb, resource: r.resource }, r.seconds);
+      cfg.onRequest?.(r);
+    },
+  });
+  let leading = false;
+  const manager = new Manager({
+    client,
+    logger,
+    leaderElection: cfg.leaderElection && {
+      ...cfg.leaderElection,
+      identity: cfg.leaderElection.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    },
+    onLeaderChange: (l) => {
+      leading = l;
+      metrics.leader.set(l ? 1 : 0);
+    },
+  });
+
+  const scopes: (string | undefined)[] = cfg.namespaces === 'all' ? [undefined] : cfg.namespaces;
+  const per = <T extends KubeObject>(res: ResourceType) => scopes.map((ns) => manager.informer<T>(res, ns));
+  const migrations = per<SvKmsMigration>(SVKMS_MIGRATIONS);
+  const caches: Caches = {
+    secrets: per<V1Secret & KubeObject>(RESOURCES.secrets),
+    configMaps: per<V1ConfigMap & KubeObject>(RESOURCES.configMaps),
+    deployments: per<V1Deployment & KubeObject>(RESOURCES.deployments),
+    statefulSets: per<V1StatefulSet & KubeObject>(RESOURCES.statefulSets),
+    namespaces: manager.informer<V1Namespace & KubeObject>({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }),
+  };
+  const listMigrations = () => migrations.flatMap((i) => i.list());
+  const events = new KubeEventRecorder(client, { component: OPERATOR_NAME, instance: hostname(), scrub: (t) => secretScrubber.scrub(t), logger });
+  const probe = cfg.kmsProbe ?? kmsProbeFor;
+  const deps: MigrationDeps = {
+    timing: { ...DEFAULT_TIMING, ...cfg.timing },
+    cluster: clusterView(caches, cfg.namespaces),
+    actions: clusterActions(client),
+    kmsProbe: probe,
+    event: (m, type, reason, message) => events.event(m, type, reason, message),
+    registerSecret: (v) => secretScrubber.register(v),
+    kmsCallHook: {
+      onCall: (c) => {
+        metrics.kmsCalls.inc({ provider: c.provider, operation: c.operation, outcome: c.outcome });
+        metrics.kmsCallDuration.observe({ provider: c.provider, operation: c.operation }, c.seconds);
+      },
+    },
+  };
+  const watch = <T extends KubeObject>(informers: Informer<T>[], map: (obj: KubeObject) => { namespace: string; name: string }[]) =>
+    informers.map((informer) => ({ informer: informer as unknown as Informer<KubeObject>, map }));
+  const controller = new Controller<SvKmsMigration>({
+    name: 'svkmsmigration',
+    primary: migrations,
+    watches: [
+      ...watch(caches.secrets, secretRefs(listMigrations)),
+      ...watch(caches.configMaps, configMapRefs(listMigrations)),
+      ...watch(caches.deployments, workloadRefs(listMigrations)),
+      ...watch(caches.statefulSets, workloadRefs(listMigrations)),
+      ...watch([caches.namespaces], namespaceRefs(listMigrations)),
+    ],
+    reconciler: new MigrationReconciler(deps),
+    workers: cfg.workers ?? 4,
+    resyncMs: cfg.resyncMs,
+    logger,
+    hooks: {
+      onReconcile: (result, seconds) => {
+        metrics.reconcileTotal.inc({ controller: 'svkmsmigration', result });
+        if (result === 'error') metrics.reconcileErrors.inc({ controller: 'svkmsmigration' });
+        metrics.reconcileDuration.observe({ controller: 'svkmsmigration' }, seconds);
+      },
+      queue: {
+        onAdd: () => metrics.queueAdds.inc({ controller: 'svkmsmigration' }),
+        onDepth: (d) => metrics.queueDepth.set({ controller: 'svkmsmigration' }, d),
+        onLatency: (s) => metrics.queueLatency.observe({ controller: 'svkmsmigration' }, s),
+      },
+    },
+  });
+  manager.add(controller);
+
+  const health = await startHealthServer({ port: cfg.metricsPort, host: cfg.metricsHost, registry: metrics.registry, ready: () => manager.synced() });
+  const stopper = new AbortController();
+  logger.info({ namespaces: cfg.namespaces, port: health.port, leaderElection: Boolean(cfg.leaderElection) }, 'sv-kms-operator starting');
+  const done = manager.run(stopper.signal).finally(() => health.close());
+  return {
+    port: health.port,
+    logger,
+    metrics,
+    isLeader: () => leading,
+    stop: async () => {
+      stopper.abort();
+      await done;
+    },
+    done,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Two operator replicas with leader election against the real API server: only the leader writes, a dead leader is
+ * replaced within the lease duration, and a converged migration costs no writes and no KMS calls.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
+import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
+import { SpliceCharts } from '../env/splice-charts.ts';
+import { RESOURCES, type KubeClient as Client } from '../../src/controller/kube-client.ts';
+import type { LeaseObject } from '../../src/controller/leader-election.ts';
+import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
+import type { SvKmsMigration } from '../../src/api/types.ts';
+import { renderParticipantValues } from '../../src/render/participant.ts';
+import { renderSvNodeValues } from '../../src/render/sv-node.ts';
+import { eventually, migrationClient, spawnOperatorProcess, startTestOperator, waitForCondition, type OperatorProcess, type TestOperator } from '../support/operator-harness.ts';
+import { applyMigration, awsTestMigration, createAwsCredentials } from '../support/migrations.ts';
+import { helmInstallDeployment, markAvailable } from '../support/workloads.ts';
+
+let kc: KubeConfig;
+let client: Client;
+let moto: MotoServer;
+let charts: SpliceCharts;
+let namespace: string;
+/** Replica A: a real `sv-kms run` process (so it can be killed with SIGKILL); replica B: in-process, instrumented. */
+let a: OperatorProcess;
+let b: TestOperator;
+/** `sv-kms run` uses the production lease timing: 15 s lease, 10 s renew deadline, 2 s retry. */
+const LEASE_MS = 15_000;
+const timing = { kmsKeysPollMs: 500, preflightRecheckMs: 500, stalledRecheckMs: 2000, deploymentRecheckMs: 2000 };
+
+beforeAll(async () => {
+  kc = testKubeConfig();
+  client = migrationClient(kc);
+  moto = await startMoto();
+  charts = new SpliceCharts();
+  namespace = await createTestNamespace(kc, 'replicas');
+  await createAwsCredentials(client, namespace);
+  a = spawnOperatorProcess([namespace], { identity: 'replica-a', leaseNamespace: namespace });
+  await eventually(async () => (await holder()) === 'replica-a', 'replica-a holding the lease', 30_000);
+  b = await startTestOperator(kc, { namespaces: [namespace], timing, leaderElection: { namespace, name: 'sv-kms-operator', identity: 'replica-b' } });
+});
+
+afterAll(async () => {
+  await a?.kill();
+  await b?.stop();
+  await moto?.stop();
+  charts?.remove();
+});
+
+const nonLeaseWrites = (r: TestOperator) => r.writes().filter((w) => w.resource !== 'leases');
+const holder = async () => (await client.get<LeaseObject>(RESOURCES.leases, namespace, 'sv-kms-operator'))?.spec?.holderIdentity;
+
+describe('two replicas', () => {
+  it('only the leader reconciles and writes; the standby is ready but passive', async () => {
+    expect(b.isLeader()).toBe(false);
+    await applyMigration(client, awsTestMigration('replicated', namespace, moto.endpoint));
+    await waitForCondition(client, namespace, 'replicated', 'ValuesRendered', 'True');
+    expect(await holder()).toBe('replica-a');
+    expect(nonLeaseWrites(b)).toEqual([]);
+    const metrics = await (await fetch(`http://127.0.0.1:${b.port}/metrics`)).text();
+    expect(metrics).toMatch(/^svkms_leader 0$/m);
+    expect((await fetch(`http://127.0.0.1:${b.port}/readyz`)).status).toBe(200);
+  });
+
+  it('a leader killed with SIGKILL is replaced within the lease duration, and the new leader carries on', async () => {
+    await a.kill();
+    const killedAt = Date.now();
+    await eventually(() => b.isLeader(), 'replica-b taking over', LEASE_MS + 10_000);
+    // The lease is taken once it expired (15 s after the last renewal), plus at most one retry period.
+    expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 5_000);
+    expect(await holder()).toBe('replica-b');
+
+    const m = (await client.get(SVKMS_MIGRATIONS, namespace, 'replicated')) as unknown as SvKmsMigration;
+    await helmInstallDeployment(client, charts, 'splice-participant', 'participant-1', namespace, renderParticipantValues(m).values);
+    await helmInstallDeployment(client, charts, 'splice-sv-node', 'sv', namespace, renderSvNodeValues(m).values);
+    await markAvailable(client, namespace, 'participant-1');
+    await createCantonKeys(moto.endpoint);
+    await waitForCondition(client, namespace, 'replicated', 'KmsKeysObserved', 'True');
+    expect(nonLeaseWrites(b).length).toBeGreaterThan(0);
+    expect(a.output()).toContain('became leader');
+  }, 60_000);
+
+  it('after convergence the operator makes no writes and no KMS calls for 60 s', async () => {
+    const converged = await waitForCondition(client, namespace, 'replicated', 'KmsKeysObserved', 'True');
+    expect(converged.status?.phase).toBe('AwaitingOnboarding');
+    await new Promise((r) => setTimeout(r, 2000)); // the last status write's own watch event passes
+    const writesBefore = nonLeaseWrites(b).length;
+    const kmsBefore = b.kmsCalls.length;
+    await new Promise((r) => setTimeout(r, 60_000));
+    expect(nonLeaseWrites(b).slice(writesBefore)).toEqual([]);
+    expect(b.kmsCalls.length - kmsBefore).toBe(0);
+  }, 90_000);
+});

@@ -1,0 +1,41 @@
+/**
+ * Plays what Helm and the kubelet would do in a real cluster (the test control plane has neither): installs the
+ * Deployments the upstream charts render from the operator's values, and marks them Available.
+ */
+import { RESOURCES, type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { minimalValues, SpliceCharts, type RenderedObject } from '../env/splice-charts.ts';
+
+/** Creates or replaces the Deployment `chart` renders for `release` with these values over the minimal ones. */
+export async function helmInstallDeployment(client: KubeClient, charts: SpliceCharts, chart: 'splice-participant' | 'splice-sv-node', release: string, namespace: string, values: Record<string, unknown>): Promise<RenderedObject> {
+  const objects = charts.template(chart, release, namespace, minimalValues(chart), values);
+  const d = SpliceCharts.deployment(objects, chart === 'splice-sv-node' ? 'sv-app' : release);
+  d.metadata.namespace = namespace;
+  const existing = await client.get(RESOURCES.deployments, namespace, d.metadata.name);
+  if (existing) await client.replace(RESOURCES.deployments, namespace, d.metadata.name, { ...d, metadata: { ...d.metadata, resourceVersion: existing.metadata?.resourceVersion } } as KubeObject);
+  else await client.create(RESOURCES.deployments, namespace, d as KubeObject);
+  return d;
+}
+
+/** Sets the status a Deployment controller and kubelet would report once all replicas run. */
+export async function markAvailable(client: KubeClient, namespace: string, name: string): Promise<void> {
+  const d = (await client.get<KubeObject & { spec?: { replicas?: number } }>(RESOURCES.deployments, namespace, name))!;
+  const replicas = d.spec?.replicas ?? 1;
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await client.patch(
+    RESOURCES.deployments,
+    namespace,
+    name,
+    {
+      status: {
+        observedGeneration: d.metadata?.generation,
+        replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+        updatedReplicas: replicas,
+        conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'test', lastUpdateTime: now, lastTransitionTime: now }],
+      },
+    },
+    'merge',
+    { subresource: 'status' },
+  );
+}
