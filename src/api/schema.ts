@@ -38,7 +38,8 @@ const auth = (whose: string): JsonSchema =>
     `OAuth2 client-credentials settings the operator uses to call ${whose}. The token's primary party must be the SV party.`,
     {
       tokenUrl: url('Token endpoint of the identity provider (client-credentials grant).'),
-      audience: str('Audience (`aud`) the app expects in its tokens, e.g. `https://sv.example.com`.', { minLength: 1, maxLength: 512 }),
+      audience: str('Audience (`aud`) the SV app expects in its tokens, e.g. `https://sv.example.com`.', { minLength: 1, maxLength: 512 }),
+      walletAudience: str('Audience the validator app (wallet API) expects, when it differs from `audience`.', { minLength: 1, maxLength: 512 }),
       scope: str('Optional OAuth2 scope to request.', { maxLength: 512 }),
       clientSecretRef: obj(
         'Secret in the migration\'s own namespace holding the OAuth2 client id and secret.',

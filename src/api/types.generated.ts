@@ -74,9 +74,13 @@ export interface OAuthClientSpec {
    */
   tokenUrl: string;
   /**
-   * Audience (`aud`) the app expects in its tokens, e.g. `https://sv.example.com`.
+   * Audience (`aud`) the SV app expects in its tokens, e.g. `https://sv.example.com`.
    */
   audience: string;
+  /**
+   * Audience the validator app (wallet API) expects, when it differs from `audience`.
+   */
+  walletAudience?: string;
   /**
    * Optional OAuth2 scope to request.
    */
@@ -187,9 +191,13 @@ export interface NewSvSpec {
      */
     tokenUrl: string;
     /**
-     * Audience (`aud`) the app expects in its tokens, e.g. `https://sv.example.com`.
+     * Audience (`aud`) the SV app expects in its tokens, e.g. `https://sv.example.com`.
      */
     audience: string;
+    /**
+     * Audience the validator app (wallet API) expects, when it differs from `audience`.
+     */
+    walletAudience?: string;
     /**
      * Optional OAuth2 scope to request.
      */

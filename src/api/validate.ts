@@ -36,6 +36,8 @@ function closeObjects(schema: JsonSchema): JsonSchema {
     }
   }
   if (copy.items) copy.items = closeObjects(copy.items);
+  // The API server refuses duplicates in a list-type set ("Duplicate value").
+  if (copy['x-kubernetes-list-type'] === 'set') (copy as Record<string, unknown>).uniqueItems = true;
   if (copy.additionalProperties) copy.additionalProperties = closeObjects(copy.additionalProperties);
   return copy;
 }
@@ -176,6 +178,7 @@ function checkIdentity(obj: Record<string, unknown>): Problem[] {
 export function validateMigration(input: unknown, old?: unknown): ValidationResult {
   if (!isRecord(input)) return { problems: [{ path: '', message: 'must be a YAML/JSON object (an SvKmsMigration manifest)' }] };
   const copy = cloneJson(input);
+  pruneNulls(copy, migrationSchema);
   const identity = checkIdentity(copy);
   const validate = schemaValidator();
   const schemaProblems = validate(copy) ? [] : (validate.errors ?? []).map(describeAjvError);
@@ -184,6 +187,25 @@ export function validateMigration(input: unknown, old?: unknown): ValidationResu
   if (problems.length > 0) return { problems: dedupe(problems) };
   const metadata = copy.metadata as Record<string, unknown>;
   return { problems: [], migration: { ...copy, metadata: { namespace: 'default', ...metadata } } as unknown as SvKmsMigration };
+}
+
+/**
+ * Drops `null` from fields that have a schema and are not nullable, as the API server does before defaulting (a
+ * defaulted field then gets its default; a required one is reported missing). `field:` with no value in YAML is null.
+ * Values under `x-kubernetes-preserve-unknown-fields` (no schema) and list items are kept.
+ */
+function pruneNulls(value: unknown, schema: JsonSchema): void {
+  if (Array.isArray(value)) {
+    if (schema.items) for (const item of value) pruneNulls(item, schema.items);
+    return;
+  }
+  if (!isRecord(value)) return;
+  for (const [key, child] of Object.entries(value)) {
+    const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
+    if (!childSchema) continue;
+    if (child === null && !childSchema.nullable) delete value[key];
+    else pruneNulls(child, childSchema);
+  }
 }
 
 function dedupe(problems: Problem[]): Problem[] {

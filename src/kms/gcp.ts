@@ -66,7 +66,7 @@ export function gcpClientOptions(gcp: GcpKmsSpec, creds: KmsCredentials | undefi
 
 /** Splits `host:port` (IPv6 as `[::1]:443`). */
 export function parseHostPort(value: string): { host: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(value.trim());
+  const m = /^\[?([^\]/\s]+?)\]?:(\d{1,5})$/.exec(value.trim());
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < 1 || port > 65535) {
     throw new KmsError({ reason: 'KmsEndpointInvalid', message: `spec.kms.gcp.endpointOverride must be host:port (Canton's format, no scheme), got ${JSON.stringify(value)}`, transient: false });

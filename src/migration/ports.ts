@@ -7,6 +7,10 @@ import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } 
 import type { KmsProbe } from '../kms/types.ts';
 import type { EventType } from '../controller/events.ts';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
+import type { ScanView } from '../splice/scan-quorum.ts';
+import type { DsoState } from '../splice/scan.ts';
+import type { OnboardingStatus, SvAppClient } from '../splice/sv-app.ts';
+import type { WalletClient } from '../splice/wallet.ts';
 
 /** Reads of cluster state, from caches. */
 export interface ClusterView {
@@ -31,10 +35,32 @@ export interface ClusterActions {
   addFinalizer(m: SvKmsMigration, finalizer: string): Promise<void>;
   removeFinalizer(m: SvKmsMigration, finalizer: string): Promise<void>;
   /**
-   * Writes the status (only when it differs), guarded by the object's resourceVersion. Returns false on a conflict
-   * (the object changed meanwhile): the caller reconciles again from fresh state.
+   * Writes the status, guarded by the object's resourceVersion. Returns the new resourceVersion, or undefined on a
+   * conflict (the object changed meanwhile): the caller reconciles again from fresh state.
    */
-  writeStatus(m: SvKmsMigration, status: SvKmsMigrationStatus): Promise<boolean>;
+  writeStatus(m: SvKmsMigration, status: SvKmsMigrationStatus): Promise<string | undefined>;
+  /** Sets a Deployment's or StatefulSet's replicas to 0 through its scale subresource. */
+  scaleToZero(kind: 'Deployment' | 'StatefulSet', namespace: string, name: string): Promise<void>;
+}
+
+/** The SV app operations the workflow uses (on the old SV, with its OAuth2 client). */
+export type SvAppApi = Pick<SvAppClient, 'createVoteRequest' | 'listVoteRequests' | 'listVoteResults' | 'getIdentity' | 'checkAuthorization'>;
+/** The wallet operations the workflow uses. */
+export type WalletApi = Pick<WalletClient, 'getBalance' | 'getUserStatus' | 'createTransferOffer' | 'getTransferOfferStatus' | 'listTransferOffers' | 'acceptTransferOffer'>;
+
+/** An authenticated client, or why it cannot be had (missing Secret or key): a human must act. */
+export type Access<T> = { ok: true; client: T } | { ok: false; reason: string; message: string };
+
+/** The Splice network as the workflow sees it. */
+export interface SpliceAccess {
+  /** DSO state from every Scan in spec.network.scanUrls (failures included, per Scan). */
+  dsoViews(m: SvKmsMigration, signal: AbortSignal): Promise<ScanView<DsoState>[]>;
+  /** The sponsor's view of the new SV's onboarding (public endpoint of spec.newSv.svNode.sponsorApiUrl). */
+  onboardingStatus(m: SvKmsMigration, signal: AbortSignal): Promise<OnboardingStatus>;
+  oldSvApp(m: SvKmsMigration): Access<SvAppApi>;
+  oldWallet(m: SvKmsMigration): Access<WalletApi>;
+  /** The new SV's wallet, when spec.newSv.walletUrl is set. */
+  newWallet(m: SvKmsMigration): Access<WalletApi> | undefined;
 }
 
 /** How often the workflow looks again at things that change outside the cluster (no watch tells it). */
@@ -47,15 +73,24 @@ export interface Timing {
   stalledRecheckMs: number;
   /** While waiting for the Deployments (their changes also trigger reconciles). */
   deploymentRecheckMs: number;
+  /** While waiting for the network: onboarding, votes, transfers. */
+  networkPollMs: number;
 }
 
-export const DEFAULT_TIMING: Timing = { kmsKeysPollMs: 30_000, preflightRecheckMs: 60_000, stalledRecheckMs: 5 * 60_000, deploymentRecheckMs: 5 * 60_000 };
+export const DEFAULT_TIMING: Timing = {
+  kmsKeysPollMs: 30_000,
+  preflightRecheckMs: 60_000,
+  stalledRecheckMs: 5 * 60_000,
+  deploymentRecheckMs: 5 * 60_000,
+  networkPollMs: 30_000,
+};
 
 export interface MigrationDeps {
   timing: Timing;
   cluster: ClusterView;
   actions: ClusterActions;
   kmsProbe(provider: 'aws' | 'gcp'): KmsProbe;
+  splice: SpliceAccess;
   event(m: SvKmsMigration, type: EventType, reason: string, message: string): Promise<void>;
   /** Registers a secret value with the scrubber, so it can never reach logs, events or status. */
   registerSecret(value: string): void;

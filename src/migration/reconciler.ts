@@ -6,6 +6,7 @@
 import type { Outcome, ReconcileContext, Reconciler } from '../controller/controller.ts';
 import type { Phase, SvKmsMigration } from '../api/types.ts';
 import { jsonEqual } from '../render/values.ts';
+import { cloneJson } from '../util/json.ts';
 import { CONDITION, FINALIZER, MIGRATION_LABEL, MIGRATION_NAMESPACE_LABEL, ORPHANED_ANNOTATION, participantValuesConfigMapName, svNodeValuesConfigMapName } from './meta.ts';
 import type { MigrationDeps } from './ports.ts';
 import { StatusDraft, type StepResult } from './status-draft.ts';
@@ -17,6 +18,12 @@ import { renderValues } from './steps/values.ts';
 import { publishOnboardingInfo } from './steps/onboarding-info.ts';
 import { observeDeployment } from './steps/deployment.ts';
 import { observeKmsKeys } from './steps/kms-keys.ts';
+import { observeDso } from './steps/dso.ts';
+import { awaitOnboarding } from './steps/onboarding.ts';
+import { transferWeight } from './steps/weight.ts';
+import { transferAssets } from './steps/assets.ts';
+import { offboardOldSv } from './steps/offboarding.ts';
+import { retireOldSv } from './steps/retirement.ts';
 
 /** Steps that hold in every phase: they keep the spec checked, the keys guarded and the values current. */
 const ALWAYS: Step[] = [checkSpec, kmsPreflight, keySecretStep('governance'), keySecretStep('identity'), renderValues, publishOnboardingInfo];
@@ -25,7 +32,12 @@ const ALWAYS: Step[] = [checkSpec, kmsPreflight, keySecretStep('governance'), ke
 export const PHASES: { phase: Phase; steps: Step[] }[] = [
   { phase: 'Preparing', steps: [] },
   { phase: 'AwaitingDeployment', steps: [observeDeployment, observeKmsKeys] },
-  { phase: 'AwaitingOnboarding', steps: [] },
+  { phase: 'AwaitingOnboarding', steps: [observeDso, awaitOnboarding] },
+  { phase: 'TransferringWeight', steps: [observeDso, transferWeight] },
+  { phase: 'TransferringAssets', steps: [transferAssets] },
+  { phase: 'Offboarding', steps: [observeDso, offboardOldSv] },
+  { phase: 'Retiring', steps: [retireOldSv] },
+  { phase: 'Completed', steps: [] },
 ];
 
 /** Retry delay after a status write lost a race (the cache catches up first). */
@@ -55,17 +67,37 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
       return {};
     }
     const draft = new StatusDraft(m, ctx.now());
-    const stepCtx: StepContext = { m, deps: this.deps, draft, log: ctx.log, signal: ctx.signal };
+    // The object as last written: checkpoints move its resourceVersion on.
+    let current: SvKmsMigration = m;
+    let lost = false;
+    const write = async (): Promise<boolean> => {
+      const rv = await this.deps.actions.writeStatus(current, draft.status);
+      if (rv === undefined) {
+        lost = true;
+        return false;
+      }
+      current = { ...current, metadata: { ...current.metadata, resourceVersion: rv }, status: cloneJson(draft.status) };
+      return true;
+    };
+    const stepCtx: StepContext = {
+      m,
+      deps: this.deps,
+      draft,
+      log: ctx.log,
+      signal: ctx.signal,
+      checkpoint: () => (ctx.signal.aborted ? Promise.resolve(false) : write()),
+      facts: {},
+    };
     const paused = m.spec.paused;
     const phaseBefore = draft.phase;
     let blocker: Exclude<StepResult, { kind: 'done' }> | undefined;
     if (!paused) blocker = await this.runSteps(stepCtx);
+    if (lost) return { requeueAfterMs: CONFLICT_RETRY_MS };
     draft.summarize(blocker, { paused });
     if (ctx.signal.aborted) return {};
 
     if (!jsonEqual(m.status ?? {}, draft.status)) {
-      const written = await this.deps.actions.writeStatus(m, draft.status);
-      if (!written) return { requeueAfterMs: CONFLICT_RETRY_MS };
+      if (!jsonEqual(current.status ?? {}, draft.status) && !(await write())) return { requeueAfterMs: CONFLICT_RETRY_MS };
       await this.announce(m, draft, phaseBefore, blocker);
     }
     if (blocker?.kind === 'retry') throw new TransientStepError(blocker.reason, blocker.message);

@@ -31,6 +31,11 @@ export class StatusDraft {
     this.now = now;
   }
 
+  /** The reconcile's time, as the API stores timestamps. */
+  nowIso(): string {
+    return this.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
   get phase(): Phase {
     return this.status.phase ?? 'Preparing';
   }

@@ -77,12 +77,16 @@ export function clusterActions(client: KubeClient): ClusterActions {
     },
     async writeStatus(m: SvKmsMigration, status: SvKmsMigrationStatus) {
       try {
-        await client.replace(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { ...m, status } as KubeObject, 'status');
-        return true;
+        const updated = await client.replace(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { ...m, status } as KubeObject, 'status');
+        return updated.metadata?.resourceVersion ?? '';
       } catch (err) {
-        if (isConflict(err)) return false;
+        if (isConflict(err)) return undefined;
         throw err;
       }
+    },
+    async scaleToZero(kind, ns, name) {
+      const res = kind === 'Deployment' ? RESOURCES.deployments : RESOURCES.statefulSets;
+      await client.patch(res, ns, name, { spec: { replicas: 0 } }, 'merge', { subresource: 'scale' });
     },
   };
 }

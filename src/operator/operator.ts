@@ -20,6 +20,7 @@ import { OperatorMetrics } from '../observability/metrics.ts';
 import { startHealthServer } from '../observability/http-server.ts';
 import { secretScrubber } from '../observability/secret-scrubber.ts';
 import { clusterActions, clusterView, type Caches } from './cluster-port.ts';
+import { spliceAccess } from './splice-port.ts';
 import { SVKMS_MIGRATIONS } from './resources.ts';
 import { configMapRefs, namespaceRefs, secretRefs, workloadRefs } from './watch-map.ts';
 
@@ -92,13 +93,23 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   const listMigrations = () => migrations.flatMap((i) => i.list());
   const events = new KubeEventRecorder(client, { component: OPERATOR_NAME, instance: hostname(), scrub: (t) => secretScrubber.scrub(t), logger });
   const probe = cfg.kmsProbe ?? kmsProbeFor;
+  const cluster = clusterView(caches, cfg.namespaces);
+  const registerSecret = (v: string) => secretScrubber.register(v);
   const deps: MigrationDeps = {
     timing: { ...DEFAULT_TIMING, ...cfg.timing },
-    cluster: clusterView(caches, cfg.namespaces),
+    cluster,
+    splice: spliceAccess({
+      cluster,
+      registerSecret,
+      onCall: (c) => {
+        metrics.spliceCalls.inc({ api: c.api, operation: c.operation, outcome: c.outcome });
+        metrics.spliceCallDuration.observe({ api: c.api, operation: c.operation }, c.seconds);
+      },
+    }),
     actions: clusterActions(client),
     kmsProbe: probe,
     event: (m, type, reason, message) => events.event(m, type, reason, message),
-    registerSecret: (v) => secretScrubber.register(v),
+    registerSecret,
     kmsCallHook: {
       onCall: (c) => {
         metrics.kmsCalls.inc({ provider: c.provider, operation: c.operation, outcome: c.outcome });

@@ -146,6 +146,12 @@ describe('Argo CD health check for SvKmsMigration (real Lua)', () => {
   });
 });
 
+describe('finding Lua', () => {
+  it('fails with a message naming the package when there is no interpreter', () => {
+    expect(() => findLua(join(dir, 'no-such-bin'))).toThrow(/no Lua interpreter on PATH.*Debian package lua5\.4/);
+  });
+});
+
 describe('the argocd-cm snippet in docs/gitops.md', () => {
   it('holds exactly deploy/argocd/health.lua under resource.customizations.health.svkms.dev_SvKmsMigration', () => {
     const docs = readFileSync(join(REPO_ROOT, 'docs', 'gitops.md'), 'utf8');

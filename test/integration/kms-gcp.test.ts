@@ -4,6 +4,7 @@
  * options, including the endpoint override and the credentials, are the production ones.
  */
 import { createHash, generateKeyPairSync, verify } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createGcpKmsProbe, gcpClientOptions, keyRingName, CANTON_GCP_PERMISSIONS } from '../../src/kms/gcp.ts';
 import type { KmsCallRecord, KmsCredentials } from '../../src/kms/index.ts';
@@ -140,7 +141,7 @@ describe('GCP KMS preflight against the fake, through the real client', () => {
   it('reports a timeout as transient KmsTimeout when the endpoint never answers', async () => {
     // A TCP listener that accepts and never speaks HTTP/2: the call can only end by its deadline.
     const { createServer } = await import('node:net');
-    const sockets = new Set<import('node:net').Socket>();
+    const sockets = new Set<Socket>();
     const silent = createServer((socket) => sockets.add(socket));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as { port: number }).port;

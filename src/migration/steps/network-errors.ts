@@ -1,0 +1,25 @@
+/**
+ * How failures of the Splice APIs become step results: an auth failure needs a human (Stalled, rechecked when the
+ * Secret changes); a passing failure (timeouts, 5xx, malformed answers) is retried with backoff; anything else is
+ * reported and retried on the poll interval.
+ */
+import { AuthError, MalformedResponseError, SpliceError } from '../../splice/errors.ts';
+import type { StepResult } from '../status-draft.ts';
+
+const API_NAME: Record<string, string> = { sv: 'SvApp', wallet: 'Wallet', scan: 'Scan', oauth: 'Token' };
+
+export function networkFailure(err: unknown, what: string, pollMs: number): StepResult {
+  if (err instanceof AuthError) {
+    const api = API_NAME[err.api] ?? 'Splice';
+    return {
+      kind: 'stalled',
+      reason: `${api}AuthFailed`,
+      message: `${what}: ${err.message}. Check the OAuth2 client (tokenUrl, audience, client id and secret) in the spec and its Secret`,
+      requeueAfterMs: pollMs * 4,
+    };
+  }
+  if (err instanceof MalformedResponseError) return { kind: 'retry', reason: 'MalformedResponse', message: `${what}: ${err.message}` };
+  if (err instanceof SpliceError && err.transient) return { kind: 'retry', reason: 'NetworkUnavailable', message: `${what}: ${err.message}` };
+  if (err instanceof SpliceError) return { kind: 'wait', message: `${what}: ${err.message}`, requeueAfterMs: pollMs };
+  throw err;
+}

@@ -1,0 +1,71 @@
+/**
+ * The workflow's view of the Splice network, on the typed clients: Scans without auth, the old SV's app and wallet
+ * (and the new SV's wallet) with OAuth2 client credentials from a Secret in the migration's own namespace. Token
+ * sources are cached per credential (a token lives until shortly before it expires); a changed Secret gives a new one.
+ */
+import { createHash } from 'node:crypto';
+import type { OAuthClientSpec, SvKmsMigration } from '../api/types.ts';
+import type { Access, ClusterView, SpliceAccess, SvAppApi, WalletApi } from '../migration/ports.ts';
+import { secretValue } from '../migration/steps/credentials.ts';
+import type { CallEvent } from '../splice/http.ts';
+import { ClientCredentialsTokenSource } from '../splice/oauth.ts';
+import { readDsoViews } from '../splice/scan-quorum.ts';
+import { ScanClient } from '../splice/scan.ts';
+import { SvAppClient } from '../splice/sv-app.ts';
+import { WalletClient } from '../splice/wallet.ts';
+
+export interface SpliceAccessOptions {
+  cluster: ClusterView;
+  registerSecret(value: string): void;
+  onCall?: (event: CallEvent) => void;
+  timeoutMs?: number;
+}
+
+const MAX_TOKEN_SOURCES = 256;
+
+export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
+  const tokenSources = new Map<string, ClientCredentialsTokenSource>();
+  const common = { onCall: opts.onCall, timeoutMs: opts.timeoutMs ?? 15_000 };
+
+  function tokenSource(m: SvKmsMigration, auth: OAuthClientSpec, field: string, audience: string): Access<() => Promise<string>> {
+    const ns = m.metadata.namespace;
+    const ref = auth.clientSecretRef;
+    const secret = opts.cluster.secret(ns, ref.name);
+    if (!secret) {
+      return { ok: false, reason: 'ClientSecretNotFound', message: `${field}.clientSecretRef: Secret ${ns}/${ref.name} does not exist; create it in the migration's namespace` };
+    }
+    const clientId = secretValue(secret, ref.clientIdKey);
+    const clientSecret = secretValue(secret, ref.clientSecretKey);
+    if (clientId === undefined || clientSecret === undefined) {
+      const missing = [clientId === undefined ? ref.clientIdKey : undefined, clientSecret === undefined ? ref.clientSecretKey : undefined].filter(Boolean);
+      return { ok: false, reason: 'ClientSecretKeyMissing', message: `${field}.clientSecretRef: Secret ${ns}/${ref.name} has no data key ${missing.map((k) => `"${k}"`).join(', ')}` };
+    }
+    opts.registerSecret(clientSecret);
+    const key = createHash('sha256').update(JSON.stringify([auth.tokenUrl, audience, auth.scope ?? '', clientId, clientSecret])).digest('hex');
+    let source = tokenSources.get(key);
+    if (!source) {
+      if (tokenSources.size >= MAX_TOKEN_SOURCES) tokenSources.delete(tokenSources.keys().next().value as string);
+      source = new ClientCredentialsTokenSource({ tokenUrl: auth.tokenUrl, audience, clientId, clientSecret, ...(auth.scope ? { scope: auth.scope } : {}) });
+      tokenSources.set(key, source);
+    }
+    const s = source;
+    return { ok: true, client: () => s.token() };
+  }
+
+  function authed<T>(m: SvKmsMigration, auth: OAuthClientSpec, field: string, app: 'sv' | 'wallet', make: (token: () => Promise<string>) => T): Access<T> {
+    const token = tokenSource(m, auth, field, app === 'wallet' ? (auth.walletAudience ?? auth.audience) : auth.audience);
+    return token.ok ? { ok: true, client: make(token.client) } : token;
+  }
+
+  return {
+    dsoViews: (m, signal) => readDsoViews(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), signal),
+    onboardingStatus: (m, signal) => new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal),
+    oldSvApp: (m) => authed<SvAppApi>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common })),
+    oldWallet: (m) => authed<WalletApi>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'wallet', (token) => new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common })),
+    newWallet: (m) => {
+      const { walletUrl, auth } = m.spec.newSv;
+      if (!walletUrl || !auth) return undefined;
+      return authed<WalletApi>(m, auth, 'spec.newSv.auth', 'wallet', (token) => new WalletClient({ baseUrl: walletUrl, token, ...common }));
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * Full migrations against the real API server, the KMS servers and the simulated Splice network: from apply to
+ * Ready=True, with each approval flipped as a GitOps commit would, and the on-ledger result checked in the simulator.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { KeyManagementServiceClient } from '@google-cloud/kms';
+import * as grpc from '@grpc/grpc-js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
+import { testBinaries } from '../env/binaries.ts';
+import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
+import { startGcpKmsFake, type GcpKmsFake } from '../env/gcp-kms-fake.ts';
+import { SpliceCharts } from '../env/splice-charts.ts';
+import type { SpliceSim } from '../env/splice-sim/index.ts';
+import { RESOURCES, type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { renderParticipantValues } from '../../src/render/participant.ts';
+import { renderSvNodeValues } from '../../src/render/sv-node.ts';
+import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
+import { ALLOW_FROM_LABEL } from '../../src/migration/meta.ts';
+import type { SvKmsMigration } from '../../src/api/types.ts';
+import { decimalCompare, decimalSubtract } from '../../src/util/decimal.ts';
+import { condition, getMigration, migrationClient, startTestOperator, waitForCondition, type TestOperator } from '../support/operator-harness.ts';
+import { applyMigration, awsTestMigration, createAwsCredentials, createGcpCredentials, gcpTestMigration, TEST_GCP_KEY_RING } from '../support/migrations.ts';
+import { helmInstallDeployment, markAvailable } from '../support/workloads.ts';
+import { createNetworkSecrets, NEW_SV, OLD_BALANCE, OLD_SV, OLD_WEIGHT, onboardNewSv, startTestNetwork, wireToNetwork } from '../support/network.ts';
+
+let kc: KubeConfig;
+let client: KubeClient;
+let moto: MotoServer;
+let gcp: GcpKmsFake;
+let charts: SpliceCharts;
+const timing = { kmsKeysPollMs: 300, preflightRecheckMs: 500, stalledRecheckMs: 2000, deploymentRecheckMs: 1000, networkPollMs: 300 };
+
+beforeAll(async () => {
+  kc = testKubeConfig();
+  client = migrationClient(kc);
+  charts = new SpliceCharts();
+  moto = await startMoto();
+  gcp = await startGcpKmsFake({ keyRings: [TEST_GCP_KEY_RING] });
+});
+
+afterAll(async () => {
+  await moto?.stop();
+  await gcp?.stop();
+  charts?.remove();
+});
+
+/** A commit to the Git repository the migration is synced from: a change of the spec. */
+async function gitOpsCommit(namespace: string, name: string, patch: Record<string, unknown>): Promise<void> {
+  await client.patch(SVKMS_MIGRATIONS, namespace, name, { spec: patch }, 'merge');
+}
+
+async function oldSvWorkloads(namespace: string): Promise<void> {
+  const labels = { app: 'old-sv' };
+  const template = { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'example.invalid/old:1' }] } };
+  await client.create(RESOURCES.deployments, namespace, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'participant-0', namespace, labels }, spec: { replicas: 1, selector: { matchLabels: labels }, template } } as KubeObject);
+  await client.create(RESOURCES.statefulSets, namespace, { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cometbft', namespace, labels }, spec: { replicas: 1, serviceName: 'cometbft', selector: { matchLabels: labels }, template } } as KubeObject);
+  // What the controllers would report for running workloads (the test control plane runs none).
+  await client.patch(RESOURCES.deployments, namespace, 'participant-0', { status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 } }, 'merge', { subresource: 'status' });
+  await client.patch(RESOURCES.statefulSets, namespace, 'cometbft', { status: { replicas: 1, readyReplicas: 1 } }, 'merge', { subresource: 'status' });
+}
+
+/** What the Deployment and StatefulSet controllers would report after a scale to zero. */
+async function reportScaledDown(namespace: string): Promise<void> {
+  await client.patch(RESOURCES.deployments, namespace, 'participant-0', { status: { replicas: 0, readyReplicas: 0, availableReplicas: 0 } }, 'merge', { subresource: 'status' });
+  await client.patch(RESOURCES.statefulSets, namespace, 'cometbft', { status: { replicas: 0, readyReplicas: 0 } }, 'merge', { subresource: 'status' });
+}
+
+async function cantonCreatesKeys(provider: 'aws' | 'gcp'): Promise<void> {
+  if (provider === 'aws') {
+    await createCantonKeys(moto.endpoint);
+    return;
+  }
+  const kms = new KeyManagementServiceClient({ apiEndpoint: '127.0.0.1', port: gcp.port, sslCreds: grpc.credentials.createInsecure() });
+  await kms.createCryptoKey({ parent: TEST_GCP_KEY_RING, cryptoKeyId: `canton-${Date.now()}`, cryptoKey: { purpose: 'ASYMMETRIC_SIGN', versionTemplate: { algorithm: 'EC_SIGN_P256_SHA256' } } });
+  await kms.close();
+}
+
+describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
+  let sim: SpliceSim;
+  let operator: TestOperator;
+  let namespace: string;
+  let oldNamespace: string;
+  const name = `full-${provider}`;
+
+  beforeAll(async () => {
+    sim = await startTestNetwork({ autoVote: { accept: true, delayMs: 200 } });
+    namespace = await createTestNamespace(kc, `full-${provider}`);
+    oldNamespace = await createTestNamespace(kc, `old-${provider}`);
+    // The old SV runs in another namespace: a cluster admin allows this migration's namespace to act there.
+    await client.patch({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }, undefined, oldNamespace, { metadata: { labels: { [ALLOW_FROM_LABEL]: namespace } } }, 'merge');
+    await oldSvWorkloads(oldNamespace);
+    operator = await startTestOperator(kc, { namespaces: [namespace, oldNamespace], timing });
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+    await sim?.stop();
+  });
+
+  it('goes from apply to Ready with each gate opened by a spec change, and leaves the network as intended', async () => {
+    if (provider === 'aws') await createAwsCredentials(client, namespace);
+    else await createGcpCredentials(client, namespace);
+    await createNetworkSecrets(client, namespace, sim);
+    const m = provider === 'aws' ? awsTestMigration(name, namespace, moto.endpoint) : gcpTestMigration(name, namespace, gcp.endpoint);
+    wireToNetwork(m, sim);
+    m.spec.oldSv.namespace = oldNamespace;
+    m.spec.workflow = { assetTransfer: { reserve: '10' } } as SvKmsMigration['spec']['workflow'];
+    await applyMigration(client, m);
+
+    // Preparing → AwaitingDeployment: the user installs the charts with the rendered values.
+    const prepared = await waitForCondition(client, namespace, name, 'NewSvDeployed', 'False', 'ParticipantNotDeployed');
+    await helmInstallDeployment(client, charts, 'splice-participant', 'participant-1', namespace, renderParticipantValues(prepared).values);
+    await helmInstallDeployment(client, charts, 'splice-sv-node', 'sv', namespace, renderSvNodeValues(prepared).values);
+    await markAvailable(client, namespace, 'participant-1');
+    await cantonCreatesKeys(provider);
+
+    // AwaitingOnboarding: the other SV operators approve the identity; the sponsor onboards the new SV.
+    const awaiting = await waitForCondition(client, namespace, name, 'NewSvOnboarded', 'False', 'AwaitingOnboarding');
+    expect(awaiting.status?.phase).toBe('AwaitingOnboarding');
+    expect(condition(awaiting, 'ScanAgreement')?.status).toBe('True');
+    onboardNewSv(sim, awaiting.status!.onboarding!.approvedSvIdentity!.publicKey!);
+
+    // TransferringWeight waits for its gate.
+    const gated = await waitForCondition(client, namespace, name, 'WeightTransferred', 'False', 'AwaitingApproval');
+    expect(gated.status?.phase).toBe('TransferringWeight');
+    expect(gated.status?.newSv?.rewardWeight).toBe(0);
+    expect(gated.status?.oldSv?.originalRewardWeight).toBe(OLD_WEIGHT);
+    expect(gated.status?.message).toContain('spec.workflow.weightTransfer.approved');
+    await gitOpsCommit(namespace, name, { workflow: { weightTransfer: { approved: true } } });
+    const moved = await waitForCondition(client, namespace, name, 'WeightTransferred', 'True', undefined, 30_000);
+    expect(moved.status?.votes?.filter((v) => v.outcome === 'Accepted')).toHaveLength(2);
+
+    // TransferringAssets
+    await waitForCondition(client, namespace, name, 'AssetsTransferred', 'False', 'AwaitingApproval');
+    await gitOpsCommit(namespace, name, { workflow: { assetTransfer: { approved: true } } });
+    const transferred = await waitForCondition(client, namespace, name, 'AssetsTransferred', 'True', undefined, 30_000);
+    expect(transferred.status?.assets?.transfers).toHaveLength(1);
+
+    // Offboarding
+    await waitForCondition(client, namespace, name, 'OldSvOffboarded', 'False', 'AwaitingApproval');
+    await gitOpsCommit(namespace, name, { workflow: { offboarding: { approved: true } } });
+    await waitForCondition(client, namespace, name, 'OldSvOffboarded', 'True', undefined, 30_000);
+
+    // Retiring
+    await waitForCondition(client, namespace, name, 'OldSvRetired', 'False', 'AwaitingApproval');
+    await gitOpsCommit(namespace, name, { workflow: { retirement: { approved: true } } });
+    await waitForCondition(client, namespace, name, 'OldSvRetired', 'False', 'ScalingDown');
+    await reportScaledDown(oldNamespace);
+
+    try {
+      await waitForCondition(client, namespace, name, 'Ready', 'True', undefined, 10_000);
+    } catch (e) {
+      console.log(JSON.stringify((await getMigration(client, namespace, name))?.status, null, 1));
+      throw e;
+    }
+    execFileSync(testBinaries().kubectl, ['--kubeconfig', process.env.SVKMS_TEST_KUBECONFIG!, '-n', namespace, 'wait', '--for=condition=Ready', `svkmsmigration/${name}`, '--timeout=30s'], { stdio: 'pipe' });
+    const done = (await getMigration(client, namespace, name))!;
+    expect(done.status?.phase).toBe('Completed');
+    expect(condition(done, 'Reconciling')?.status).toBe('False');
+    expect(condition(done, 'Stalled')?.status).toBe('False');
+
+    // On-ledger and in the cluster, what the runbook asks for.
+    const state = sim.state();
+    expect(state.svs.find((s) => s.name === NEW_SV)?.weight).toBe(OLD_WEIGHT);
+    expect(state.svs.find((s) => s.name === OLD_SV)).toBeUndefined();
+    expect(state.offboardedSvs.map((s) => s.name)).toContain(OLD_SV);
+    const oldParty = sim.node(OLD_SV).party;
+    const newParty = sim.node(NEW_SV).party;
+    expect(decimalCompare(state.balances[oldParty]!, '10')).toBe(0);
+    expect(decimalCompare(state.balances[newParty]!, decimalSubtract(OLD_BALANCE, '10'))).toBe(0);
+    const deployment = (await client.get<KubeObject & { spec: { replicas: number } }>(RESOURCES.deployments, oldNamespace, 'participant-0'))!;
+    const statefulSet = (await client.get<KubeObject & { spec: { replicas: number } }>(RESOURCES.statefulSets, oldNamespace, 'cometbft'))!;
+    expect([deployment.spec.replicas, statefulSet.spec.replicas]).toEqual([0, 0]);
+    expect(done.status?.retirement?.scaled?.sort()).toEqual(['Deployment/participant-0=1', 'StatefulSet/cometbft=1']);
+
+    // Each side effect once: three vote requests, one transfer offer, one accept.
+    const counts = sim.counts()[sim.node(OLD_SV).id]!;
+    expect(counts['createVoteRequest']?.succeeded).toBe(3);
+    expect(counts['createTransferOffer']?.succeeded).toBe(1);
+    expect(sim.violations).toEqual([]);
+  }, 120_000);
+});

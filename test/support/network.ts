@@ -1,0 +1,73 @@
+/**
+ * A simulated Splice network for hand-over tests and the demo: four SVs (the old SV `Acme-1` among them, with weight
+ * and Amulet), the new SV `Acme-2` as a candidate node, and migrations wired to it (Scans, the old SV's app and
+ * wallet with its OAuth2 client in a Secret, the new SV's wallet, the sponsor).
+ */
+import { RESOURCES, type KubeClient } from '../../src/controller/kube-client.ts';
+import type { SvKmsMigration } from '../../src/api/types.ts';
+import { startSpliceSim, type SpliceSim } from '../env/splice-sim/index.ts';
+
+export const OLD_SV = 'Acme-1';
+export const NEW_SV = 'Acme-2';
+export const OLD_WEIGHT = 165_0000;
+export const OLD_BALANCE = '12345.6789';
+
+export async function startTestNetwork(opts: { autoVote?: { accept: boolean; delayMs: number } } = {}): Promise<SpliceSim> {
+  return startSpliceSim({
+    svs: [
+      { name: OLD_SV, weightBps: OLD_WEIGHT, balance: OLD_BALANCE },
+      { name: 'Globex-1', weightBps: 10_000, balance: '100' },
+      { name: 'Initech-1', weightBps: 10_000, balance: '100' },
+      { name: 'Umbrella-1', weightBps: 10_000, balance: '100' },
+    ],
+    candidates: [{ name: NEW_SV, balance: '0' }],
+    ...(opts.autoVote ? { autoVote: opts.autoVote } : {}),
+  });
+}
+
+/** Points a test migration at the simulated network; the OAuth2 client Secrets are created by {@link createNetworkSecrets}. */
+export function wireToNetwork(m: SvKmsMigration, sim: SpliceSim): SvKmsMigration {
+  const old = sim.node(OLD_SV);
+  const next = sim.node(NEW_SV);
+  const sponsor = sim.node('Globex-1');
+  m.spec.oldSv.name = OLD_SV;
+  m.spec.newSv.name = NEW_SV;
+  m.spec.network = { scanUrls: sim.nodes.filter((n) => n.id.startsWith('sv-')).map((n) => n.scanUrl) } as SvKmsMigration['spec']['network'];
+  m.spec.oldSv.svAppUrl = old.svAppUrl;
+  m.spec.oldSv.walletUrl = old.walletUrl;
+  m.spec.oldSv.auth = {
+    tokenUrl: sim.tokenUrl,
+    audience: sim.audiences.sv,
+    walletAudience: sim.audiences.wallet,
+    clientSecretRef: { name: 'old-sv-operator-client', clientIdKey: 'clientId', clientSecretKey: 'clientSecret' },
+  };
+  m.spec.newSv.svNode.sponsorApiUrl = sponsor.svAppUrl;
+  m.spec.newSv.walletUrl = next.walletUrl;
+  m.spec.newSv.auth = {
+    tokenUrl: sim.tokenUrl,
+    audience: sim.audiences.sv,
+    walletAudience: sim.audiences.wallet,
+    clientSecretRef: { name: 'new-sv-operator-client', clientIdKey: 'clientId', clientSecretKey: 'clientSecret' },
+  };
+  return m;
+}
+
+export async function createNetworkSecrets(client: KubeClient, namespace: string, sim: SpliceSim, overrides: { oldClientSecret?: string } = {}): Promise<void> {
+  for (const [name, node, secret] of [
+    ['old-sv-operator-client', sim.node(OLD_SV), overrides.oldClientSecret],
+    ['new-sv-operator-client', sim.node(NEW_SV), undefined],
+  ] as const) {
+    await client.create(RESOURCES.secrets, namespace, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace },
+      stringData: { clientId: node.clientId, clientSecret: secret ?? node.clientSecret },
+    } as never);
+  }
+}
+
+/** Plays the other SV operators: they add the approved identity (weight 0) and the new SV asks its sponsor to join. */
+export function onboardNewSv(sim: SpliceSim, identityPublicKey: string): void {
+  sim.approveCandidate({ name: NEW_SV, publicKey: identityPublicKey, rewardWeightBps: 0 });
+  sim.requestOnboarding(sim.node(NEW_SV).id, identityPublicKey);
+}
