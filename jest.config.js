@@ -11,6 +11,7 @@ const common = {
   // Sources import siblings as `./x.ts`, and the imports stay so: Jest resolves them, and modules Node loads
   // itself (the global setup's imports) run through Node's own type stripping.
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/env/jest-env.ts'],
 };
 
 export default {
@@ -27,7 +28,7 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/env/jest-global-setup.ts',
       globalTeardown: '<rootDir>/test/env/jest-global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/env/jest-integration-timeout.ts'],
     },
   ],
 };

@@ -7,6 +7,8 @@ import type { CliIo, Command } from './main.ts';
 import { EXIT } from './exit-codes.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 import { DNS_LABEL } from '../api/patterns.ts';
+import type { Timing } from '../migration/ports.ts';
+import { durationMs } from '../util/duration.ts';
 
 const USAGE_TEXT = `Usage: sv-kms run [options]
 
@@ -20,7 +22,12 @@ Options (each also from the environment variable in brackets):
   --lease-name NAME             name of the Lease [SVKMS_LEASE_NAME] (default: sv-kms-operator)
   --workers N                   concurrent reconciles [SVKMS_WORKERS] (default: 4)
   --log-level LEVEL             trace|debug|info|warn|error [SVKMS_LOG_LEVEL] (default: info)
+  --network-poll-interval DUR   how often to look at the Splice network while waiting [SVKMS_NETWORK_POLL_INTERVAL] (default: 30s)
+  --kms-poll-interval DUR       how often to look for Canton's keys in the KMS while waiting [SVKMS_KMS_POLL_INTERVAL] (default: 30s)
+  --recheck-interval DUR        how often a stalled migration is looked at again [SVKMS_RECHECK_INTERVAL] (default: 5m)
   --kubeconfig FILE             kubeconfig to use instead of the in-cluster or default one [KUBECONFIG]
+
+Durations are a whole number and one unit: 500ms, 10s, 5m, 1h.
 `;
 
 const FLAGS = {
@@ -32,6 +39,9 @@ const FLAGS = {
   workers: { names: ['--workers'], takesValue: true },
   logLevel: { names: ['--log-level'], takesValue: true },
   kubeconfig: { names: ['--kubeconfig'], takesValue: true },
+  networkPoll: { names: ['--network-poll-interval'], takesValue: true },
+  kmsPoll: { names: ['--kms-poll-interval'], takesValue: true },
+  recheck: { names: ['--recheck-interval'], takesValue: true },
   help: { names: ['--help', '-h'], takesValue: false },
 } as const;
 
@@ -44,6 +54,7 @@ export interface RunSettings {
   workers: number;
   logLevel: string;
   kubeconfig?: string;
+  timing: Partial<Timing>;
 }
 
 /** Flags over environment over defaults; every bad value is a usage error naming the flag and what it takes. */
@@ -70,7 +81,24 @@ export function runSettings(args: string[], env: NodeJS.ProcessEnv): RunSettings
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) throw new UsageError(`--log-level must be one of trace, debug, info, warn, error, got "${logLevel}"`);
   const leaseNamespace = pick('leaseNamespace', 'SVKMS_LEASE_NAMESPACE') ?? env.POD_NAMESPACE;
   if (le === 'true' && !leaseNamespace) throw new UsageError('leader election needs --lease-namespace (or POD_NAMESPACE); or pass --leader-elect false for a single replica');
+  const duration = (raw: string | undefined, flag: string): number | undefined => {
+    if (raw === undefined) return undefined;
+    try {
+      return durationMs(raw);
+    } catch {
+      throw new UsageError(`${flag} must be a duration such as 500ms, 30s or 5m, got "${raw}"`);
+    }
+  };
+  const networkPollMs = duration(pick('networkPoll', 'SVKMS_NETWORK_POLL_INTERVAL'), '--network-poll-interval');
+  const kmsKeysPollMs = duration(pick('kmsPoll', 'SVKMS_KMS_POLL_INTERVAL'), '--kms-poll-interval');
+  const recheckMs = duration(pick('recheck', 'SVKMS_RECHECK_INTERVAL'), '--recheck-interval');
+  const timing: Partial<Timing> = {
+    ...(networkPollMs !== undefined ? { networkPollMs } : {}),
+    ...(kmsKeysPollMs !== undefined ? { kmsKeysPollMs } : {}),
+    ...(recheckMs !== undefined ? { stalledRecheckMs: recheckMs, preflightRecheckMs: recheckMs, deploymentRecheckMs: recheckMs } : {}),
+  };
   return {
+    timing,
     namespaces,
     metricsPort: int(pick('metricsPort', 'SVKMS_METRICS_PORT'), '--metrics-port', 8080, 0, 65535),
     leaderElect: le === 'true',
@@ -115,6 +143,7 @@ export const runCommand: Command = {
       workers: settings.workers,
       logLevel: settings.logLevel,
       leaderElection: settings.leaderElect ? { namespace: settings.leaseNamespace!, name: settings.leaseName } : undefined,
+      timing: settings.timing,
     });
     const stop = (signal: string) => {
       operator.logger.info({ signal }, 'shutting down');

@@ -34,9 +34,9 @@ export const PHASES: { phase: Phase; steps: Step[] }[] = [
   { phase: 'AwaitingDeployment', steps: [observeDeployment, observeKmsKeys] },
   { phase: 'AwaitingOnboarding', steps: [observeDso, awaitOnboarding] },
   { phase: 'TransferringWeight', steps: [observeDso, transferWeight] },
-  { phase: 'TransferringAssets', steps: [transferAssets] },
+  { phase: 'TransferringAssets', steps: [observeDso, transferAssets] },
   { phase: 'Offboarding', steps: [observeDso, offboardOldSv] },
-  { phase: 'Retiring', steps: [retireOldSv] },
+  { phase: 'Retiring', steps: [observeDso, retireOldSv] },
   { phase: 'Completed', steps: [] },
 ];
 

@@ -31,6 +31,8 @@ export interface VoteResult {
   /** `accepted`, `rejected`, `expired`, or the raw outcome tag for outcomes this client does not know. */
   outcome: string;
   completedAt: string;
+  /** The request's reason text (where a requester can tag its intent). */
+  reasonBody: string;
 }
 
 /** Converts a listed contract into a {@link VoteRequest}. */
@@ -60,6 +62,7 @@ export function toVoteResult(r: VoteResultBody): VoteResult {
     action: r.request.action,
     outcome: OUTCOMES[r.outcome.tag] ?? r.outcome.tag,
     completedAt: r.completedAt,
+    reasonBody: r.request.reason.body,
   };
 }
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { testBinaries, type TestBinaries } from './binaries.ts';
+import { reapOnExit } from './reap.ts';
 
 export interface ControlPlaneOptions {
   /** Folder for data, certificates, logs and the kubeconfig; a new temporary folder by default. */
@@ -141,7 +142,7 @@ export class LocalControlPlane {
 
   private spawnLogged(bin: string, args: string[], logName: string): ChildProcess {
     const log = createWriteStream(join(this.dir, logName));
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = reapOnExit(spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     return child;

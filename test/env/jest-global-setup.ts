@@ -10,6 +10,8 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // For the processes tests spawn (operators, CLIs): no cloud metadata probes (see jest-env.ts).
+  await import('./jest-env.ts');
   if (process.env.SVKMS_NO_CONTROL_PLANE === '1') return;
   const cp = await LocalControlPlane.start();
   globalThis.__svkmsControlPlane = cp;

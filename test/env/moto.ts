@@ -3,6 +3,7 @@
  * test. Also helpers to create keys "as Canton would" and to switch moto's IAM authentication on, so that a test can
  * see real credential and permission rejections (moto accepts any credentials unless told otherwise).
  */
+import { reapOnExit } from './reap.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
@@ -38,7 +39,7 @@ function motoCommand(): { cmd: string; args: string[] } {
 /** Starts moto on 127.0.0.1 with port 0 and resolves once it answers HTTP. */
 export async function startMoto(): Promise<MotoServer> {
   const { cmd, args } = motoCommand();
-  const child = spawn(cmd, [...args, '-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = reapOnExit(spawn(cmd, [...args, '-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let endpoint: string;
   try {

@@ -23,6 +23,7 @@ import { decimalCompare, decimalSubtract } from '../../src/util/decimal.ts';
 import { condition, getMigration, migrationClient, startTestOperator, waitForCondition, type TestOperator } from '../support/operator-harness.ts';
 import { applyMigration, awsTestMigration, createAwsCredentials, createGcpCredentials, gcpTestMigration, TEST_GCP_KEY_RING } from '../support/migrations.ts';
 import { helmInstallDeployment, markAvailable } from '../support/workloads.ts';
+import { createOldSvWorkloads } from '../support/world.ts';
 import { createNetworkSecrets, NEW_SV, OLD_BALANCE, OLD_SV, OLD_WEIGHT, onboardNewSv, startTestNetwork, wireToNetwork } from '../support/network.ts';
 
 let kc: KubeConfig;
@@ -49,16 +50,6 @@ afterAll(async () => {
 /** A commit to the Git repository the migration is synced from: a change of the spec. */
 async function gitOpsCommit(namespace: string, name: string, patch: Record<string, unknown>): Promise<void> {
   await client.patch(SVKMS_MIGRATIONS, namespace, name, { spec: patch }, 'merge');
-}
-
-async function oldSvWorkloads(namespace: string): Promise<void> {
-  const labels = { app: 'old-sv' };
-  const template = { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'example.invalid/old:1' }] } };
-  await client.create(RESOURCES.deployments, namespace, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'participant-0', namespace, labels }, spec: { replicas: 1, selector: { matchLabels: labels }, template } } as KubeObject);
-  await client.create(RESOURCES.statefulSets, namespace, { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cometbft', namespace, labels }, spec: { replicas: 1, serviceName: 'cometbft', selector: { matchLabels: labels }, template } } as KubeObject);
-  // What the controllers would report for running workloads (the test control plane runs none).
-  await client.patch(RESOURCES.deployments, namespace, 'participant-0', { status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 } }, 'merge', { subresource: 'status' });
-  await client.patch(RESOURCES.statefulSets, namespace, 'cometbft', { status: { replicas: 1, readyReplicas: 1 } }, 'merge', { subresource: 'status' });
 }
 
 /** What the Deployment and StatefulSet controllers would report after a scale to zero. */
@@ -90,7 +81,7 @@ describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
     oldNamespace = await createTestNamespace(kc, `old-${provider}`);
     // The old SV runs in another namespace: a cluster admin allows this migration's namespace to act there.
     await client.patch({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }, undefined, oldNamespace, { metadata: { labels: { [ALLOW_FROM_LABEL]: namespace } } }, 'merge');
-    await oldSvWorkloads(oldNamespace);
+    await createOldSvWorkloads(client, oldNamespace);
     operator = await startTestOperator(kc, { namespaces: [namespace, oldNamespace], timing });
   });
 

@@ -16,6 +16,7 @@ import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
 import type { Condition, SvKmsMigration } from '../../src/api/types.ts';
 import { insecureGcpClientFactory } from '../env/gcp-kms-fake.ts';
 import { REPO_ROOT } from '../env/binaries.ts';
+import { reapOnExit } from '../env/reap.ts';
 
 /** Everything the operators of a test wrote to their logs, across restarts. */
 export const capturedLogs: string[] = [];
@@ -106,11 +107,11 @@ export interface OperatorProcess {
   kill(): Promise<void>;
 }
 
-export function spawnOperatorProcess(namespaces: string[], opts: { identity?: string; leaseNamespace?: string } = {}): OperatorProcess {
+export function spawnOperatorProcess(namespaces: string[], opts: { identity?: string; leaseNamespace?: string; args?: string[] } = {}): OperatorProcess {
   let output = '';
   const args = [join(REPO_ROOT, 'bin', 'sv-kms.js'), 'run', '--kubeconfig', process.env.SVKMS_TEST_KUBECONFIG!, '--namespaces', namespaces.join(','), '--metrics-port', '0'];
-  args.push(...(opts.leaseNamespace ? ['--lease-namespace', opts.leaseNamespace] : ['--leader-elect', 'false']));
-  const child = spawn(process.execPath, args, { env: { ...process.env, POD_NAME: opts.identity ?? 'operator-process' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  args.push(...(opts.leaseNamespace ? ['--lease-namespace', opts.leaseNamespace] : ['--leader-elect', 'false']), ...(opts.args ?? []));
+  const child = reapOnExit(spawn(process.execPath, args, { env: { ...process.env, POD_NAME: opts.identity ?? 'operator-process' }, stdio: ['ignore', 'pipe', 'pipe'] }));
   child.stdout!.on('data', (d: Buffer) => {
     output += d.toString();
     capturedLogs.push(d.toString());

@@ -27,6 +27,12 @@ export async function retireOldSv(ctx: StepContext): Promise<StepResult> {
     draft.condition(CONDITION.OldSvRetired, 'False', 'OldSvNamespaceUnknown', message);
     return { kind: 'stalled', reason: 'OldSvNamespaceUnknown', message };
   }
+  if (!ctx.facts.dso?.oldSvOffboarded || ctx.facts.dso.oldSv) {
+    // Never take down an SV the network still counts on.
+    const message = `the Scans do not show ${m.spec.oldSv.name} offboarded; it is not retired while it is still an SV`;
+    draft.condition(CONDITION.OldSvRetired, 'False', 'OldSvStillAnSv', message);
+    return { kind: 'wait', message, requeueAfterMs: deps.timing.networkPollMs };
+  }
   const workloads = deps.cluster.workloads(namespace, (m.spec.oldSv.workloadSelector ?? {}) as Record<string, string>);
   const scaled = (draft.status.retirement ??= { scaled: [] }).scaled ?? (draft.status.retirement.scaled = []);
   const running = workloads.filter((w) => (w.spec?.replicas ?? 1) > 0);

@@ -4,12 +4,14 @@
  *
  * 1. The intent is written to status (outcome `Requesting`) before the request is sent (a checkpoint).
  * 2. Before sending, open vote requests are searched for one with the same action — it is adopted, not repeated —
- *    and closed ones (vote results) for its outcome.
+ *    and closed ones (vote results) for its outcome. A request carries its intent's tag in its reason text, so its
+ *    result is recognised without comparing clocks, even when it was decided before the operator ever saw it open.
  * 3. The SV app itself refuses a second open request for the same action from the same SV; that answer counts as
  *    "it exists" and the next look adopts it.
  *
  * A rejected or expired vote is never requested again on its own: a new attempt needs `workflow.*.attempt` raised.
  */
+import { createHash } from 'node:crypto';
 import type { VoteStatus } from '../../api/types.ts';
 import { describeAction, sameAction, type VoteAction } from '../../splice/daml-json.ts';
 import { DuplicateVoteRequestError } from '../../splice/sv-app.ts';
@@ -46,9 +48,15 @@ function upsert(ctx: StepContext, entry: VoteStatus): VoteStatus {
   return entry;
 }
 
+/** The tag that identifies an intent's request among all requests with the same action (in the reason text). */
+export function intentTag(uid: string, intent: Pick<VoteIntent, 'label' | 'attempt'>): string {
+  return `svkms:${createHash('sha256').update(`${uid}\u0000${intent.label}\u0000${intent.attempt}`).digest('hex').slice(0, 16)}`;
+}
+
 /** Drives one vote intent one step further; never sends a request whose twin may exist. */
 export async function ensureVote(ctx: StepContext, app: SvAppApi, requester: { partyId: string; name: string }, intent: VoteIntent): Promise<VoteProgress> {
   const existing = ctx.draft.status.votes?.find((v) => v.action === intent.label && v.attempt === intent.attempt);
+  const tag = intentTag(ctx.m.metadata.uid ?? ctx.m.metadata.name, intent);
   if (existing?.outcome === 'Accepted') return { state: 'accepted' };
   if (existing?.outcome === 'Rejected' || existing?.outcome === 'Expired') return { state: existing.outcome === 'Rejected' ? 'rejected' : 'expired', entry: existing };
 
@@ -69,11 +77,10 @@ export async function ensureVote(ctx: StepContext, app: SvAppApi, requester: { p
   }
 
   if (existing) {
-    // Not open (any more): has it been decided? Look for our request among the results.
-    const results = await app.listVoteResults({ requester: requester.name, limit: 100 }, ctx.signal);
-    const since = existing.requestedAt ?? '';
+    // Not open (any more): has it been decided? Look for our request among the results, by its tag.
+    const results = await app.listVoteResults({ limit: 100 }, ctx.signal);
     const result = results.find(
-      (r) => sameAction(r.action, intent.action) && (existing.trackingCid ? r.trackingCid === existing.trackingCid : r.completedAt >= since),
+      (r) => sameAction(r.action, intent.action) && (r.reasonBody.includes(tag) || (existing.trackingCid !== undefined && r.trackingCid === existing.trackingCid)),
     );
     const outcome = result ? FINAL[result.outcome] : undefined;
     if (outcome) {
@@ -99,7 +106,7 @@ export async function ensureVote(ctx: StepContext, app: SvAppApi, requester: { p
         requester: requester.partyId,
         action: intent.action,
         url: '',
-        description: intent.description,
+        description: `${intent.description} [${tag}]`,
         expirationMs: intent.expirationMs,
         ...(intent.effectiveAt ? { effectiveTime: intent.effectiveAt } : {}),
       },

@@ -1,0 +1,273 @@
+/**
+ * Hostile SvKmsMigration manifests (issue 7): every generated input is either rejected with problems that name a real
+ * field, or accepted and rendered so that the chart's HOCON and the values YAML hold exactly what was meant.
+ *
+ * Long variant: `SVKMS_LONG_TESTS=1` (many more runs, random seed; a failure prints the seed to replay it).
+ * The short variant uses fixed seeds and stays well under a minute.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump, load, loadAll, YAML11_SCHEMA } from 'js-yaml';
+import { validateMigration, type Problem } from '../../../src/api/validate.ts';
+import { GROUP, KIND } from '../../../src/api/schema.ts';
+import type { SvKmsMigration } from '../../../src/api/types.ts';
+import { checkKmsExtraConfig } from '../../../src/render/catalogue.ts';
+import { hoconString, parseHocon } from '../../../src/render/hocon.ts';
+import { CUSTOM_TAGS_ENV_VAR, KMS_ENV_VAR, renderParticipantValues, SESSION_KEY_CACHE_ENV_VAR } from '../../../src/render/participant.ts';
+import { checkSvNodeRenderable, renderSvNodeValues } from '../../../src/render/sv-node.ts';
+import { RenderProblemsError } from '../../../src/render/values.ts';
+import { main } from '../../../src/cli/main.ts';
+import { fuzzParameters, LONG, manifestArbitrary, PROTOTYPE_KEYS, type GeneratedManifest } from './arbitraries.ts';
+
+type Obj = Record<string, unknown>;
+
+const TIMEOUT_MS = LONG ? 1_800_000 : 60_000;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A problem names a real field: the whole manifest's identity, or something under spec/metadata. */
+const REAL_FIELD = /^(apiVersion|kind)$|^(spec|metadata)(\.|\[|$)/;
+
+/** Every problem the offline checks find, as `sv-kms validate` plus the sv-node chart check. */
+function allProblems(input: unknown): { problems: Problem[]; migration?: SvKmsMigration; catalogue: Problem[]; svNode: Problem[] } {
+  const { problems, migration } = validateMigration(input);
+  if (!migration) return { problems, catalogue: [], svNode: [] };
+  const catalogue = checkKmsExtraConfig(migration.spec);
+  const svNode = checkSvNodeRenderable(migration);
+  return { problems: [...catalogue, ...svNode], migration, catalogue, svNode };
+}
+
+/** Whether `path` is a top-level key of the input that the schema does not know. */
+function unknownRootKey(input: Obj, path: string): boolean {
+  return Object.hasOwn(input, path) && !['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(path);
+}
+
+/** Whether any key anywhere holds a line break. */
+function keyWithLineBreak(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(keyWithLineBreak);
+  return isObj(v) && Object.entries(v).some(([k, x]) => /[\r\n]/.test(k) || keyWithLineBreak(x));
+}
+
+const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** What HOCON must yield for a value the operator means: kebab keys, small integers bare, other numbers as text. */
+function meant(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && Math.abs(v) < 1_000_000 ? v : String(v);
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [kebab(k), meant(x)]));
+  return v;
+}
+
+/** The `crypto.kms` object Canton must read, derived from the spec on its own (not through the renderer). */
+function intendedKms(m: SvKmsMigration): Obj {
+  const { kms } = m.spec;
+  const first: Obj =
+    kms.provider === 'aws'
+      ? {
+          type: 'aws',
+          region: kms.aws!.region,
+          multiRegionKey: kms.aws!.multiRegionKey,
+          auditLogging: kms.aws!.auditLogging,
+          disableSslVerification: kms.aws!.disableSslVerification,
+          endpointOverride: kms.aws!.endpointOverride,
+        }
+      : {
+          type: 'gcp',
+          projectId: kms.gcp!.projectId,
+          locationId: kms.gcp!.locationId,
+          keyRingId: kms.gcp!.keyRingId,
+          auditLogging: kms.gcp!.auditLogging,
+          endpointOverride: kms.gcp!.endpointOverride,
+        };
+  if (first.endpointOverride === undefined) delete first.endpointOverride;
+  return meant({ ...first, ...(kms.retries ? { retries: kms.retries } : {}), ...(kms.extraConfig ?? {}) }) as Obj;
+}
+
+/**
+ * The chart's `splice-util-lib.render-nested-config` as text (keys kebab-cased and sorted, values printed raw), in the
+ * env var's wrapping. The real chart is compared with this printing in test/integration/render-helm.test.ts.
+ */
+function chartKmsText(kms: Obj): string {
+  const render = (o: Obj, indent: string): string =>
+    Object.keys(o)
+      .sort()
+      .map((k) => (isObj(o[k]) ? `${indent}${kebab(k)} = {\n${render(o[k], `${indent}  `)}\n${indent}}` : `${indent}${kebab(k)} = ${String(o[k])}`))
+      .join('\n');
+  return `canton.participants.participant.crypto {\n  provider = kms\n  kms = {\n${render(kms, '    ')}\n  }\n}\n`;
+}
+
+type EnvVar = { name: string; value?: string };
+
+/** Literal env values the operator sets, by name. */
+function literalEnv(values: Obj): Map<string, string> {
+  const env = (values.additionalEnvVars ?? []) as EnvVar[];
+  return new Map(env.filter((e) => typeof e.value === 'string').map((e) => [e.name, e.value!]));
+}
+
+const mentionsPrototypeName = (text: string): boolean => PROTOTYPE_KEYS.some((n) => text.includes(n));
+
+let rendered = 0;
+let prototypeNamesSkipped = 0;
+
+/** The participant values: HOCON through the chart printing parses to exactly the intended config; YAML round-trips. */
+async function checkParticipant(m: SvKmsMigration): Promise<void> {
+  if (Object.keys(m.spec.kms.extraConfig ?? {}).some((k) => k in Object.prototype)) {
+    // BUG: kmsSettings() tests `k in settings`, so an extraConfig key named like an Object.prototype member
+    // (hasOwnProperty, constructor, __proto__) passes the checks but fails rendering as "duplicates a first-class setting".
+    expect(() => renderParticipantValues(m)).toThrow(RenderProblemsError);
+    prototypeNamesSkipped++;
+    return;
+  }
+  const { values, yaml } = renderParticipantValues(m);
+  expect(load(yaml, { schema: YAML11_SCHEMA })).toStrictEqual(values);
+  const env = literalEnv(values);
+  const kmsText = chartKmsText(values.kms as Obj);
+  const tags = m.spec.kms.provider === 'aws' ? m.spec.kms.aws?.customTags : undefined;
+  const tagsText = env.get(CUSTOM_TAGS_ENV_VAR);
+  expect(tagsText !== undefined).toBe(tags !== undefined && Object.keys(tags).length > 0);
+  const texts = [kmsText, env.get(SESSION_KEY_CACHE_ENV_VAR)!, ...(tagsText ? [tagsText] : [])];
+  expect(env.has(KMS_ENV_VAR)).toBe(false); // the chart builds that one from `kms`
+  if (texts.some(mentionsPrototypeName)) {
+    // BUG: parseHocon (so parseKmsEnv, the AwaitingDeployment check) refuses any HOCON text containing a prototype
+    // member name, even inside a quoted value the spec allows (region us-constructor-1, endpoint …/toString), see report.
+    prototypeNamesSkipped++;
+    return;
+  }
+  // The image concatenates the ADDITIONAL_CONFIG_* texts; Canton must read exactly this participant config.
+  const parsed = await parseHocon(texts.join('\n'));
+  const cache = { 'maximum-size': m.spec.kms.sessionKeys.encryptionKeyCacheSize, 'expire-after-timeout': m.spec.kms.sessionKeys.encryptionKeyCacheTtl };
+  expect(parsed).toEqual({
+    canton: {
+      participants: {
+        participant: {
+          crypto: { provider: 'kms', kms: { ...intendedKms(m), ...(tagsText ? { 'custom-tags': tags } : {}) } },
+          parameters: { caching: { 'session-encryption-key-cache': { 'sender-cache': cache, 'receiver-cache': cache } } },
+        },
+      },
+    },
+  });
+  rendered++;
+}
+
+/** The sv-node values: YAML round-trips, the names are the spec's. */
+function checkSvNode(m: SvKmsMigration): void {
+  const { values, yaml } = renderSvNodeValues(m);
+  expect(load(yaml, { schema: YAML11_SCHEMA })).toStrictEqual(values);
+  expect(values).toStrictEqual({
+    cometBFT: { externalGovernanceKey: true },
+    joinWithKeyOnboarding: { sponsorApiUrl: m.spec.newSv.svNode.sponsorApiUrl },
+    onboardingName: m.spec.newSv.name,
+    nodeIdentifier: m.spec.newSv.svNode.nodeIdentifier ?? m.spec.newSv.name,
+  });
+}
+
+const prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort();
+function expectPrototypeUntouched(): void {
+  expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeNames);
+  const probe: Obj = {};
+  for (const k in probe) throw new Error(`Object.prototype gained the enumerable property ${k}`);
+  expect(Object.getPrototypeOf(probe)).toBe(Object.prototype);
+}
+
+const counts = { accepted: 0, rejected: 0 };
+
+async function checkOne({ manifest }: GeneratedManifest): Promise<void> {
+  const { problems, migration, catalogue, svNode } = allProblems(manifest);
+  if (problems.length > 0) {
+    counts.rejected++;
+    expect(problems.some((p) => REAL_FIELD.test(p.path) || unknownRootKey(manifest, p.path))).toBe(true);
+    for (const p of problems) {
+      expect(typeof p.message).toBe('string');
+      expect(p.message.trim()).not.toBe('');
+      // An unknown top-level field is named as itself (there is no better name for it).
+      if (!REAL_FIELD.test(p.path)) expect(unknownRootKey(manifest, p.path)).toBe(true);
+    }
+    if (migration) {
+      // Rendering refuses what the checks refuse, with the same problems, rather than rendering something else.
+      if (catalogue.length > 0) expect(() => renderParticipantValues(migration)).toThrow(RenderProblemsError);
+      else await checkParticipant(migration);
+      if (svNode.length > 0) expect(() => renderSvNodeValues(migration)).toThrow(RenderProblemsError);
+      else checkSvNode(migration);
+    }
+  } else {
+    counts.accepted++;
+    await checkParticipant(migration!);
+    checkSvNode(migration!);
+  }
+  expectPrototypeUntouched();
+}
+
+describe('hostile SvKmsMigration manifests', () => {
+  it('are rejected with problems naming real fields, or rendered to exactly the intended HOCON and YAML', async () => {
+    await fc.assert(fc.asyncProperty(manifestArbitrary(), checkOne), fuzzParameters(1500, 20000));
+    // The generator must exercise both branches, or the property proves little.
+    expect(counts.accepted).toBeGreaterThan(counts.rejected / 10);
+    expect(counts.rejected).toBeGreaterThan(counts.accepted / 10);
+    expect(rendered).toBeGreaterThan(0);
+    if (process.env.SVKMS_FUZZ_STATS) console.log({ ...counts, rendered, prototypeNamesSkipped });
+  }, TIMEOUT_MS);
+
+  it('never throw from the validator on non-object or odd roots', () => {
+    for (const input of [null, undefined, 0, NaN, 'x', [], [{}], true, Object.create(null) as unknown, { __proto__: { spec: {} } }]) {
+      const { problems } = validateMigration(input);
+      expect(problems.length).toBeGreaterThan(0);
+      for (const p of problems) expect(p.message.trim()).not.toBe('');
+    }
+    expectPrototypeUntouched();
+  });
+
+  it('keep the HOCON printing honest: a quoted injection stays one value', async () => {
+    const text = chartKmsText({ type: hoconString('aws'), endpointOverride: hoconString('"\n}\nprovider = mock\ninclude "x"\n${?HOME}') });
+    expect(await parseHocon(text)).toEqual({
+      canton: { participants: { participant: { crypto: { provider: 'kms', kms: { type: 'aws', 'endpoint-override': '"\n}\nprovider = mock\ninclude "x"\n${?HOME}' } } } } },
+    });
+  });
+});
+
+describe('sv-kms validate on hostile manifests', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'svkms-hostile-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 0 or 1 (never 2, 3 or a throw) and prints one line per problem', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(manifestArbitrary({ maxString: 1 << 16 }), async ({ manifest }) => {
+        // BUG: a key with a line break (e.g. an unknown field "x\ny") is printed raw in the problem's path, so one
+        // problem spans several lines and can fake output lines; see report.
+        fc.pre(!keyWithLineBreak(manifest));
+        const file = join(dir, `m-${n++}.yaml`);
+        const text = dump(manifest, { lineWidth: -1 });
+        writeFileSync(file, text);
+        let stdout = '';
+        const code = await main(['validate', '-f', file], {
+          stdout: { write: (s: string | Uint8Array) => ((stdout += String(s)), true) },
+          stderr: { write: () => true },
+        });
+        // What the CLI reads is the YAML text (js-yaml dump/load is exact for these values); check against that.
+        const [doc] = loadAll(text, { schema: YAML11_SCHEMA });
+        expect([0, 1]).toContain(code);
+        if (isObj(doc) && doc.kind !== KIND && !(typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith(`${GROUP}/`))) {
+          // Not recognisably an SvKmsMigration: skipped (with a note on stderr), and "nothing to check" is exit 1.
+          expect(code).toBe(1);
+          expect(stdout).toMatch(/^sv-kms validate: no SvKmsMigration found in 1 file; 1 other document skipped\n$/);
+          return;
+        }
+        const { problems, migration } = validateMigration(doc);
+        const expected = migration ? checkKmsExtraConfig(migration.spec) : problems;
+        expect([0, 1]).toContain(code);
+        expect(code).toBe(expected.length === 0 ? 0 : 1);
+        const lines = stdout.trimEnd().split('\n');
+        expect(lines).toHaveLength(expected.length + 1);
+        for (const [i, p] of expected.entries()) expect(lines[i]!.startsWith(`${file}: ${p.path || '(document)'}: `)).toBe(true);
+        expect(lines.at(-1)).toMatch(/^sv-kms validate: 1 SvKmsMigration checked in 1 file: /);
+      }),
+      fuzzParameters(400, 5000, 7),
+    );
+    expectPrototypeUntouched();
+  }, TIMEOUT_MS);
+});
