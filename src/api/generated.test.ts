@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { CRD_FILE, renderCrdYaml } from './crd.ts';
 import { TYPES_FILE, renderTypes } from './typegen.ts';
+import { REFERENCE_FILE, renderReference } from './reference.ts';
 import { walkSchema } from './schema-builders.ts';
 import { migrationSchema } from './schema.ts';
 
@@ -14,6 +15,10 @@ describe('generated artefacts', () => {
 
   it('the committed TypeScript types equal what the generator produces (run `npm run generate`)', async () => {
     expect(repoFile(TYPES_FILE)).toBe(await renderTypes());
+  });
+
+  it('the committed field reference equals what the generator produces (run `npm run generate`)', () => {
+    expect(repoFile(REFERENCE_FILE)).toBe(renderReference());
   });
 
   it('every field of the schema has a description (what `kubectl explain` shows)', () => {
