@@ -2,6 +2,7 @@
  * `sv-kms keygen` and `sv-kms validate` as real processes (bin/sv-kms.js on the pinned Node): exit codes, the keygen
  * output piped into validate, and no private key in any output but keygen's stdout. No cluster needed.
  */
+import { recordEmitted } from '../support/leak-scan.ts';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ function svKms(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [join(REPO_ROOT, 'bin', 'sv-kms.js'), ...args], { cwd: REPO_ROOT }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      // Every CLI output but keygen's goes to the run's secret-leak scan.
+      if (args[0] !== 'keygen') recordEmitted('cli-output.log', `${stdout}\n${stderr}\n`);
       resolve({ code, stdout, stderr });
     });
   });

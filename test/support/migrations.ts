@@ -41,7 +41,8 @@ export function gcpTestMigration(name: string, namespace: string, endpoint: stri
 
 /** Values the tests treat as secrets: the leak scan looks for them everywhere. */
 export const TEST_AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYsvkms';
-export const TEST_GCP_CREDENTIALS = JSON.stringify({ type: 'service_account', private_key: 'fake-gcp-private-key-material-for-svkms-tests', client_email: 'canton@acme-kms-test.iam.gserviceaccount.com' });
+export const TEST_GCP_PRIVATE_KEY = 'fake-gcp-private-key-material-for-svkms-tests';
+export const TEST_GCP_CREDENTIALS = JSON.stringify({ type: 'service_account', private_key: TEST_GCP_PRIVATE_KEY, client_email: 'canton@acme-kms-test.iam.gserviceaccount.com' });
 
 export async function createAwsCredentials(client: KubeClient, namespace: string): Promise<void> {
   await client.create(RESOURCES.secrets, namespace, {

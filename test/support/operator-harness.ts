@@ -17,6 +17,7 @@ import type { Condition, SvKmsMigration } from '../../src/api/types.ts';
 import { insecureGcpClientFactory } from '../env/gcp-kms-fake.ts';
 import { REPO_ROOT } from '../env/binaries.ts';
 import { reapOnExit } from '../env/reap.ts';
+import { recordEmitted } from './leak-scan.ts';
 
 /** Everything the operators of a test wrote to their logs, across restarts. */
 export const capturedLogs: string[] = [];
@@ -44,6 +45,7 @@ export async function startTestOperator(kc: KubeConfig, opts: Partial<OperatorCo
   const logs = new Writable({
     write(chunk: Buffer, _enc, cb) {
       capturedLogs.push(chunk.toString());
+      recordEmitted('operator-logs.jsonl', chunk.toString());
       cb();
     },
   });
@@ -115,8 +117,12 @@ export function spawnOperatorProcess(namespaces: string[], opts: { identity?: st
   child.stdout!.on('data', (d: Buffer) => {
     output += d.toString();
     capturedLogs.push(d.toString());
+    recordEmitted('operator-process-output.log', d.toString());
   });
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    output += d.toString();
+    recordEmitted('operator-process-output.log', d.toString());
+  });
   return {
     child,
     output: () => output,
