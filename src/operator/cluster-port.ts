@@ -8,6 +8,7 @@ import { isAlreadyExists, isConflict, RESOURCES, type KubeClient, type KubeObjec
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
 import type { ClusterActions, ClusterView } from '../migration/ports.ts';
 import { SVKMS_MIGRATIONS } from './resources.ts';
+import { jsonEqual } from '../render/values.ts';
 
 /** Informers per kind; each list holds one informer per served namespace, or one for all namespaces. */
 export interface Caches {
@@ -76,13 +77,23 @@ export function clusterActions(client: KubeClient): ClusterActions {
       await client.patch(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { metadata: { finalizers, resourceVersion: m.metadata.resourceVersion } }, 'merge');
     },
     async writeStatus(m: SvKmsMigration, status: SvKmsMigrationStatus) {
-      try {
-        const updated = await client.replace(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { ...m, status } as KubeObject, 'status');
-        return updated.metadata?.resourceVersion ?? '';
-      } catch (err) {
-        if (isConflict(err)) return undefined;
-        throw err;
+      // Guarded by resourceVersion. On a conflict, look at the fresh object: if only metadata changed (another writer
+      // annotating or labelling it) — same generation, same status as the one this one was computed from — the
+      // write is still right and goes again on the fresh version. If the spec or the status changed, it is not.
+      let target: SvKmsMigration = m;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          const updated = await client.replace(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { ...target, status } as KubeObject, 'status');
+          return updated.metadata?.resourceVersion ?? '';
+        } catch (err) {
+          if (!isConflict(err)) throw err;
+        }
+        const fresh = await client.get<KubeObject>(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name);
+        const f = fresh as unknown as SvKmsMigration | undefined;
+        if (!f || f.metadata.generation !== m.metadata.generation || !jsonEqual(f.status ?? {}, m.status ?? {})) return undefined;
+        target = f;
       }
+      return undefined;
     },
     async scaleToZero(kind, ns, name) {
       const res = kind === 'Deployment' ? RESOURCES.deployments : RESOURCES.statefulSets;

@@ -213,6 +213,15 @@ export class LocalControlPlane {
     await this.startApiServer();
   }
 
+  /** Kills both the API server and etcd, then starts them again on the same ports and data (a control-plane outage). */
+  async restartAll(downMs = 0): Promise<void> {
+    await stopProcess(this.apiserver);
+    await stopProcess(this.etcd);
+    if (downMs > 0) await sleep(downMs);
+    await this.startEtcd();
+    await this.startApiServer();
+  }
+
   /** Stops both processes and removes the folder (unless it was given by the caller or `keep` is set). */
   async stop(opts: { keep?: boolean } = {}): Promise<void> {
     await stopProcess(this.apiserver);
