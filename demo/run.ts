@@ -18,11 +18,10 @@ import { testBinaries } from '../test/env/binaries.ts';
 import { createCantonKeys, startMoto } from '../test/env/moto.ts';
 import { SpliceCharts } from '../test/env/splice-charts.ts';
 import { migrationClient, getMigration, spawnOperatorProcess, type OperatorProcess } from '../test/support/operator-harness.ts';
-import { applyMigration, awsTestMigration, createAwsCredentials } from '../test/support/migrations.ts';
-import { createNetworkSecrets, NEW_SV, OLD_SV, startTestNetwork, wireToNetwork } from '../test/support/network.ts';
-import { createOldSvWorkloads, playWorld } from '../test/support/world.ts';
+import { applyMigration } from '../test/support/migrations.ts';
+import { NEW_SV, OLD_SV, startTestNetwork } from '../test/support/network.ts';
+import { playWorld, prepareHandover } from '../test/support/world.ts';
 import { SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
-import { ALLOW_FROM_LABEL } from '../src/migration/meta.ts';
 import type { SvKmsMigration } from '../src/api/types.ts';
 
 const args = new Set(process.argv.slice(2));
@@ -75,18 +74,14 @@ async function main(): Promise<void> {
 
   const namespace = await createTestNamespace(kc, 'sv-kms');
   const oldNamespace = await createTestNamespace(kc, 'sv');
-  await client.patch({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }, undefined, oldNamespace, { metadata: { labels: { [ALLOW_FROM_LABEL]: namespace } } }, 'merge');
-  await createOldSvWorkloads(client, oldNamespace);
-  await createAwsCredentials(client, namespace);
-  await createNetworkSecrets(client, namespace, sim);
+  // The gates start closed: the demo opens each one as a Git commit would.
+  const m: SvKmsMigration = await prepareHandover(client, sim, { namespace, oldNamespace, name: 'acme-to-aws-kms', kmsEndpoint: moto.endpoint, gates: 'closed' });
   say(`old SV ${OLD_SV} runs in namespace ${oldNamespace}; the new SV ${NEW_SV} goes to ${namespace}`);
 
   const operator: OperatorProcess = spawnOperatorProcess([namespace, oldNamespace], { args: ['--network-poll-interval', '500ms', '--kms-poll-interval', '500ms', '--recheck-interval', '5s', '--log-level', 'warn'] });
   cleanup.push(() => operator.kill());
   say('operator started: sv-kms run');
 
-  const m: SvKmsMigration = wireToNetwork(awsTestMigration('acme-to-aws-kms', namespace, moto.endpoint), sim);
-  m.spec.oldSv.namespace = oldNamespace;
   await applyMigration(client, m);
   say(`kubectl apply -f examples/aws-migration.yaml  (adapted to the local endpoints) → svkmsmigration/${m.metadata.name}`);
 

@@ -9,8 +9,13 @@ export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 export const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 /** A key in a Secret's or ConfigMap's data. */
 export const DATA_KEY = '^[-._a-zA-Z0-9]+$';
-/** An http(s) URL without whitespace, quotes or backslashes. */
-export const HTTP_URL = '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\\s"\'\\\\`$]*)?$';
+/**
+ * An http(s) URL whose path is printable ASCII without space, quotes, backslash, backtick or `$`. The path class lists
+ * ASCII ranges explicitly (`!`, `#`, `%`-`&`, `(`-`[`, `]`-`_`, `a`-`~`) rather than using `\s`, which means Unicode
+ * whitespace in JavaScript but ASCII whitespace in the API server's RE2: explicit ranges mean the same in both, so
+ * the API server and `validateMigration` agree on every URL (non-ASCII and control characters are refused by both).
+ */
+export const HTTP_URL = '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!#%&(-\\[\\]-_a-~]*)?$';
 /** A gRPC target `host:port` (Canton's GCP `endpoint-override`), host may be an IPv6 literal in brackets. */
 export const HOST_PORT = '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
 /**
@@ -44,7 +49,7 @@ export const PATTERN_HINTS: Record<string, string> = {
   [DNS_LABEL]: 'a DNS-1123 label (lower-case letters, digits and -, e.g. sv-kms)',
   [DNS_SUBDOMAIN]: 'a Kubernetes object name (lower-case letters, digits, - and ., e.g. splice-app-sv-key)',
   [DATA_KEY]: 'a Secret/ConfigMap data key (letters, digits, -, _ and .)',
-  [HTTP_URL]: 'an http(s) URL without spaces, quotes or backslashes, e.g. https://sv.sv-1.example.com',
+  [HTTP_URL]: 'an http(s) URL of printable ASCII without spaces, quotes, backslashes, backticks or $, e.g. https://sv.sv-1.example.com',
   [HOST_PORT]: 'a gRPC target host:port, e.g. cloudkms.googleapis.com:443 (not a URL)',
   [DURATION]: 'a duration of one whole number and one unit (ms, s, m, h, d), e.g. 500ms, 10s, 168h',
   [AMOUNT]: 'a non-negative decimal amount with at most 10 fractional digits, e.g. 1000.5',

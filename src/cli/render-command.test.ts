@@ -39,6 +39,17 @@ describe('sv-kms render', () => {
     expect(stdout).toContain('---\n# splice-sv-node values rendered by sv-kms');
   });
 
+  it('keeps a base-values key with a line break inside its comment and on one stderr line', async () => {
+    const base = join(dir, 'base-newline.yaml');
+    writeFileSync(base, 'kms:\n  "x\\ninjected: true": 1\n');
+    const { code, stdout, stderr } = await sv('render', '-f', AWS_EXAMPLE, '--base-values', base);
+    expect(code).toBe(0);
+    expect(stderr).toBe("sv-kms render: splice-participant: your base value at kms.x\\ninjected: true is replaced by the operator's\n");
+    expect(stdout).toContain('# replaced a different base value at kms.x\\ninjected: true\n');
+    const [participant] = loadAll(stdout) as Record<string, unknown>[];
+    expect(participant!.injected).toBeUndefined();
+  });
+
   it('writes both files into --out-dir, merging base values and reporting overrides', async () => {
     const base = join(dir, 'base.yaml');
     writeFileSync(base, 'persistence:\n  host: pg\nkms:\n  region: REGION\n');

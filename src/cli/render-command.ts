@@ -14,6 +14,7 @@ import type { CliIo, Command } from './main.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 
 import { EXIT } from './exit-codes.ts';
+import { printable, problemText } from './printable.ts';
 
 const HELP = `Usage: sv-kms render -f migration.yaml [options]
 
@@ -49,7 +50,7 @@ function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UnreadableFileError(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new UnreadableFileError(printable(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`));
   }
 }
 
@@ -57,13 +58,14 @@ function readYamlMap(file: string): Record<string, unknown> {
   try {
     return parseValuesYaml(readText(file));
   } catch (err) {
-    if (err instanceof ValuesYamlError) throw new InputError([`${file}: ${err.message}`]);
+    if (err instanceof ValuesYamlError) throw new InputError([printable(`${file}: ${err.message}`)]);
     throw err;
   }
 }
 
+/** One escaped line per problem (the manifest is a map, so an empty path is a top-level field named ""). */
 function problemLines(file: string, problems: Problem[]): string[] {
-  return problems.map((p) => `${file}: ${p.path || '(document)'}: ${p.message}`);
+  return problems.map((p) => problemText(file, p.path, p.message));
 }
 
 function loadMigration(file: string): SvKmsMigration {
@@ -78,7 +80,8 @@ function header(chart: string, migration: SvKmsMigration, rendered: RenderedValu
   const lines = [
     `# ${chart} values rendered by sv-kms for SvKmsMigration ${migration.metadata.namespace}/${migration.metadata.name}`,
     `# sha256 of the values below: ${rendered.sha256}`,
-    ...rendered.conflicts.map((c) => `# replaced a different base value at ${c}`),
+    // Escaped: a base-values key with a line break must not end the comment and add lines to the values.
+    ...rendered.conflicts.map((c) => `# replaced a different base value at ${printable(c)}`),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -146,7 +149,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     throw err;
   }
   for (const o of outputs) {
-    for (const c of o.rendered.conflicts) io.stderr.write(`sv-kms render: ${o.chart}: your base value at ${c} is replaced by the operator's\n`);
+    for (const c of o.rendered.conflicts) io.stderr.write(`sv-kms render: ${o.chart}: your base value at ${printable(c)} is replaced by the operator's\n`);
   }
   if (options.outDir === undefined) {
     io.stdout.write(outputs.map((o) => `---\n${o.text}`).join(''));
@@ -156,7 +159,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     mkdirSync(options.outDir, { recursive: true });
     for (const o of outputs) writeFileSync(join(options.outDir, o.fileName), o.text);
   } catch (err) {
-    io.stderr.write(`sv-kms render: cannot write to ${options.outDir}: ${(err as Error).message}\n`);
+    io.stderr.write(`${printable(`sv-kms render: cannot write to ${options.outDir}: ${(err as Error).message}`)}\n`);
     return EXIT.failure;
   }
   for (const o of outputs) io.stdout.write(`wrote ${join(options.outDir, o.fileName)} (sha256 ${o.rendered.sha256})\n`);

@@ -49,6 +49,35 @@ describe('sv-kms validate', () => {
     expect(r.code).toBe(0);
   });
 
+  it('prints one line per problem even when a field name holds line breaks or terminal controls, and "" for an empty top-level field', async () => {
+    const m = loadExample('aws');
+    m['x\nf.yaml: spec.fake: injected'] = 1;
+    m[''] = 2;
+    (m.spec as Record<string, unknown>)['\u001b[2Jclear\u2028sep'] = 3;
+    const file = write('line-breaks.yaml', dump(m));
+    const r = await sv('validate', '-f', file);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines.slice(0, 3)).toEqual(
+      expect.arrayContaining(
+        [
+          `${file}: "": is not a known field`,
+          `${file}: spec.\\u001b[2Jclear\\u2028sep: is not a known field`,
+          `${file}: x\\nf.yaml: spec.fake: injected: is not a known field`,
+        ].map((l) => expect.stringContaining(l)),
+      ),
+    );
+    expect(lines[3]).toMatch(/^sv-kms validate: 1 SvKmsMigration checked in 1 file: 3 problems in 1 document$/);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).not.toContain('\u2028');
+  });
+
+  it('still prints (document) for a document that is not a mapping', async () => {
+    const r = await sv('validate', '-f', write('list.yaml', '- a\n- b\n'));
+    expect(r.stdout.split('\n')[0]).toBe(`${join(dir, 'list.yaml')}: (document): is not a Kubernetes object (a YAML mapping with apiVersion and kind)`);
+  });
+
   it('has at least 20 distinct bad manifests', () => {
     expect(createRules.length).toBeGreaterThanOrEqual(20);
     expect(new Set(badManifests.map((b) => b.name)).size).toBe(badManifests.length);

@@ -14,6 +14,7 @@ import { checkKmsExtraConfig } from '../render/catalogue.ts';
 import type { CliIo, Command } from './main.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 import { EXIT } from './exit-codes.ts';
+import { printable, problemLine } from './printable.ts';
 
 
 const USAGE_TEXT = `Usage: sv-kms validate -f FILE [-f FILE ...]
@@ -23,7 +24,8 @@ included) plus the Canton settings in spec.kms.extraConfig. Files may hold sever
 are checked, key Secrets (${KEY_KINDS.map((k) => KEY_KIND_INFO[k].defaultSecretName).join(', ')}, or labelled
 ${KEY_KIND_LABEL}) are checked as the operator checks them before adopting them, other documents are skipped.
 
-Prints one line per problem, "FILE: FIELD: MESSAGE", and a summary.
+Prints one line per problem, "FILE: FIELD: MESSAGE", and a summary. Line breaks and other non-printable
+characters in names and messages are escaped (\\n, \\u001b); a top-level field named "" is printed as "".
 Exit codes: 0 all valid, 1 problems found (or nothing to check), 2 usage error or unreadable file.
 `;
 
@@ -88,11 +90,12 @@ interface Tally {
 }
 
 async function validateFile(file: string, text: string, io: CliIo, tally: Tally): Promise<void> {
-  const report = (where: string, problems: Problem[]) => {
+  // A `null` path is the document as a whole; validation problems always name a field (possibly "").
+  const report = (where: string, problems: readonly { path: string | null; message: string }[]) => {
     if (problems.length === 0) return;
     tally.invalidDocuments++;
     tally.problems += problems.length;
-    for (const p of problems) io.stdout.write(`${where}: ${p.path || '(document)'}: ${p.message}\n`);
+    for (const p of problems) io.stdout.write(problemLine(where, p.path, p.message));
   };
   let docs: unknown[];
   try {
@@ -102,7 +105,7 @@ async function validateFile(file: string, text: string, io: CliIo, tally: Tally)
     const at = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}` : 'YAML';
     tally.invalidDocuments++;
     tally.problems++;
-    io.stdout.write(`${file}: ${at}: invalid YAML: ${err.reason}\n`);
+    io.stdout.write(`${printable(`${file}: ${at}: invalid YAML: ${err.reason}`)}\n`);
     return;
   }
   const multi = docs.filter((d) => d !== null && d !== undefined).length > 1;
@@ -110,7 +113,7 @@ async function validateFile(file: string, text: string, io: CliIo, tally: Tally)
     if (doc === null || doc === undefined) continue;
     const label = (d: string) => (multi ? `${file} (document ${i + 1}, ${d})` : file);
     if (!isObj(doc)) {
-      report(label('not a mapping'), [{ path: '', message: 'is not a Kubernetes object (a YAML mapping with apiVersion and kind)' }]);
+      report(label('not a mapping'), [{ path: null, message: 'is not a Kubernetes object (a YAML mapping with apiVersion and kind)' }]);
       continue;
     }
     const keyKind = keySecretKind(doc);
@@ -122,7 +125,7 @@ async function validateFile(file: string, text: string, io: CliIo, tally: Tally)
       report(label(describe(doc)), checkSecret(doc, keyKind));
     } else {
       tally.skipped++;
-      io.stderr.write(`note: ${file}${multi ? ` (document ${i + 1})` : ''}: skipped ${describe(doc)}: not an ${KIND}\n`);
+      io.stderr.write(`${printable(`note: ${file}${multi ? ` (document ${i + 1})` : ''}: skipped ${describe(doc)}: not an ${KIND}`)}\n`);
     }
   }
 }
@@ -155,7 +158,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       texts.push(await readFile(file, 'utf8'));
     } catch (err) {
       unreadable++;
-      io.stderr.write(`sv-kms validate: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      io.stderr.write(`${printable(`sv-kms validate: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)}\n`);
     }
   }
   if (unreadable > 0) return EXIT.usage;

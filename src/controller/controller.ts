@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { objectKey, type Informer } from './informer.ts';
 import type { KubeObject } from './kube-client.ts';
 import { WorkQueue, type WorkQueueOptions } from './queue.ts';
+import { safeString } from '../util/safe-text.ts';
 
 export interface ObjectRef {
   namespace: string;
@@ -162,7 +163,7 @@ export class Controller<T extends KubeObject> {
         this.opts.hooks?.onReconcile?.('terminal', seconds());
         return;
       }
-      log.warn({ err: err instanceof Error ? err.message : String(err), retries: queue.numRequeues(key) }, 'reconcile failed; retrying with backoff');
+      log.warn({ err: err instanceof Error ? err.message : safeString(err), retries: queue.numRequeues(key) }, 'reconcile failed; retrying with backoff');
       this.opts.hooks?.onReconcile?.('error', seconds());
       if (!abort.aborted) queue.addRateLimited(key);
     }

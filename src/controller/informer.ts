@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
+import { safeString } from '../util/safe-text.ts';
 
 export type ChangeType = 'add' | 'update' | 'delete';
 export type ChangeHandler<T> = (type: ChangeType, obj: T, old?: T) => void;
@@ -171,7 +172,7 @@ export class Informer<T extends KubeObject> {
           this.resourceVersion = '';
           continue;
         }
-        logger?.warn({ err: err instanceof Error ? err.message : String(err), resource: resource.plural, namespace, retryInMs: delay }, 'list/watch failed; retrying');
+        logger?.warn({ err: err instanceof Error ? err.message : safeString(err), resource: resource.plural, namespace, retryInMs: delay }, 'list/watch failed; retrying');
         await this.opts.sleep(delay, signal);
         delay = Math.min(delay * 2, this.opts.backoff.maxMs);
       }

@@ -111,8 +111,12 @@ export interface WatchOptions {
   signal: AbortSignal;
 }
 
+/** How long one connection pool (undici dispatcher, with the kubeconfig's TLS settings) is reused. */
+const DISPATCHER_LIFETIME_MS = 10 * 60_000;
+
 export class KubeClient {
   private readonly kc: KubeConfig;
+  private pool?: { dispatcher: unknown; createdAt: number };
   private readonly opts: Required<Omit<KubeClientOptions, 'onRequest'>> & Pick<KubeClientOptions, 'onRequest'>;
 
   constructor(kc: KubeConfig, opts: KubeClientOptions) {
@@ -122,6 +126,18 @@ export class KubeClient {
 
   get fieldManager(): string {
     return this.opts.fieldManager;
+  }
+
+  /**
+   * Headers (with fresh credentials: a rotated token file is read again) and a connection pool that is reused, so
+   * requests share keep-alive TLS connections instead of each opening its own.
+   */
+  private async transport(url: URL, method: string): Promise<{ headers: Record<string, string>; dispatcher: unknown }> {
+    const ctx = new RequestContext(url.toString(), method as HttpMethod);
+    await this.kc.applySecurityAuthentication(ctx);
+    const now = Date.now();
+    if (!this.pool || now - this.pool.createdAt > DISPATCHER_LIFETIME_MS) this.pool = { dispatcher: ctx.getDispatcher(), createdAt: now };
+    return { headers: ctx.getHeaders(), dispatcher: this.pool.dispatcher };
   }
 
   /** URL path of a collection, an object or a subresource. */
@@ -142,9 +158,8 @@ export class KubeClient {
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     const url = new URL(cluster.server + path);
     for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const ctx = new RequestContext(url.toString(), init.method as HttpMethod);
-    await this.kc.applySecurityAuthentication(ctx);
-    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: 'application/json' };
+    const transport = await this.transport(url, init.method);
+    const headers: Record<string, string> = { ...transport.headers, accept: 'application/json' };
     if (init.body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
     const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(this.opts.timeoutMs)]) : AbortSignal.timeout(this.opts.timeoutMs);
     const started = performance.now();
@@ -154,7 +169,7 @@ export class KubeClient {
         method: init.method,
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        dispatcher: ctx.getDispatcher() as never,
+        dispatcher: transport.dispatcher as never,
         signal,
       });
       status = response.status;
@@ -243,8 +258,7 @@ export class KubeClient {
     url.searchParams.set('resourceVersion', opts.resourceVersion);
     url.searchParams.set('timeoutSeconds', String(opts.timeoutSeconds));
     if (opts.labelSelector) url.searchParams.set('labelSelector', opts.labelSelector);
-    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-    await this.kc.applySecurityAuthentication(ctx);
+    const transport = await this.transport(url, HttpMethod.GET);
     const inactivity = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
@@ -258,8 +272,8 @@ export class KubeClient {
     try {
       const response = await fetch(url, {
         method: 'GET',
-        headers: { ...ctx.getHeaders(), accept: 'application/json' },
-        dispatcher: ctx.getDispatcher() as never,
+        headers: { ...transport.headers, accept: 'application/json' },
+        dispatcher: transport.dispatcher as never,
         signal: AbortSignal.any([opts.signal, inactivity.signal]),
       });
       status = response.status;

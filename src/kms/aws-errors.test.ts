@@ -68,6 +68,37 @@ describe('classifyAwsError', () => {
     expect(odd.message).not.toContain(SECRET);
   });
 
+  it('classifies errors that cannot be turned into text (no prototype, toString not a function, odd status) instead of throwing', () => {
+    const noProto = Object.assign(Object.create(null) as object, { $metadata: { httpStatusCode: 400 } });
+    const badToString = { toString: 5, name: { toString: 'x' }, $metadata: { httpStatusCode: Object.create(null) as unknown } };
+    const badStatus = { message: 'm', $metadata: { httpStatusCode: { valueOf: 7 } } };
+    const throwingGetter = Object.defineProperty({}, 'message', { get: () => { throw new Error('getter'); } });
+    const trap = new Proxy({}, { get: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); } });
+    for (const err of [noProto, badToString, badStatus, throwingGetter, trap, Object.create(null) as unknown]) {
+      const f = classifyAwsError(err, ctx);
+      expect(f.reason).toMatch(/^Kms[A-Z][A-Za-z]+$/);
+      expect(f.message.trim()).not.toBe('');
+    }
+    expect(classifyAwsError(noProto, ctx)).toMatchObject({ reason: 'KmsRequestRejected', transient: false });
+    expect(classifyAwsError(badToString, ctx).message).toContain('[unprintable Object]');
+  });
+
+  it('on HTTP 429 names only a known AWS error code, and never a secret', () => {
+    const leaky = { name: `Throttle-${SECRET}`, message: 'slow down', $metadata: meta(429) };
+    const f = classifyAwsError(leaky, ctx);
+    expect(f).toMatchObject({ reason: 'KmsThrottled', transient: true });
+    expect(f.message).not.toContain(SECRET);
+    expect(f.message).not.toContain('Throttle-');
+    expect(f.message).toContain('(HTTP 429)');
+    expect(classifyAwsError(serviceError('ThrottlingException', 429), ctx).message).toContain('(ThrottlingException)');
+  });
+
+  it('scrubs secrets from every message, also where the context carries them', () => {
+    const f = classifyAwsError(serviceError('SomethingNew', 400, 'x'), { ...ctx, endpoint: `https://kms.example.test/${SECRET}` });
+    expect(f.message).not.toContain(SECRET);
+    expect(f.message).toContain('[redacted]');
+  });
+
   it('rejects an unparseable 4xx answer non-transiently, naming the status', () => {
     const err = Object.assign(new SyntaxError('Unexpected token <'), { $metadata: meta(403) });
     const f = classifyAwsError(err, ctx);

@@ -2,7 +2,8 @@
  * Maps AWS SDK errors from KMS calls to {@link KmsFailure}s: bad credentials and missing permissions need a human;
  * throttling, server errors, timeouts and network errors are transient.
  */
-import { describeError, interruptedFailure, KmsCallInterrupted, NETWORK_ERROR_CODES } from './call.ts';
+import { safeProperty } from '../util/safe-text.ts';
+import { describeError, interruptedFailure, KmsCallInterrupted, NETWORK_ERROR_CODES, redact } from './call.ts';
 import type { KmsFailure } from './types.ts';
 
 /** Where the failed call went, for messages. */
@@ -21,22 +22,35 @@ const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied']);
 const THROTTLED = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown']);
 const UNAVAILABLE = new Set(['KMSInternalException', 'InternalFailure', 'InternalError', 'ServiceUnavailable', 'ServiceUnavailableException', 'DependencyTimeoutException', 'RequestTimeout', 'RequestTimeoutException']);
 
-interface SdkErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  $fault?: 'client' | 'server';
-  $metadata?: { httpStatusCode?: number };
+const OTHER_KNOWN = ['CredentialsProviderError', 'LimitExceededException', 'AbortError', 'TimeoutError'];
+/** Error names the mapper knows; only these are ever printed as a name (an unknown one could carry anything). */
+const KNOWN_NAMES: ReadonlySet<string> = new Set([...CREDENTIALS_REJECTED, ...CREDENTIALS_EXPIRED, ...ACCESS_DENIED, ...THROTTLED, ...UNAVAILABLE, ...OTHER_KNOWN]);
+
+/**
+ * Classifies an error thrown by a KMS call (or by {@link timedCall} around it). Never throws, whatever `err` is; the
+ * message is scrubbed of `ctx.secrets`.
+ */
+export function classifyAwsError(err: unknown, ctx: AwsCallContext): KmsFailure {
+  let failure: KmsFailure;
+  try {
+    failure = classify(err, ctx);
+  } catch {
+    // Only a hostile object (e.g. a Proxy whose traps throw) gets here: report it without reading more of it.
+    failure = { reason: 'KmsCallFailed', message: `AWS KMS ${ctx.operation} in ${ctx.region} failed with an unreadable error; will retry.`, transient: true };
+  }
+  return { ...failure, message: redact(failure.message, ctx.secrets) };
 }
 
-/** Classifies an error thrown by a KMS call (or by {@link timedCall} around it). */
-export function classifyAwsError(err: unknown, ctx: AwsCallContext): KmsFailure {
+function classify(err: unknown, ctx: AwsCallContext): KmsFailure {
   const where = `AWS KMS ${ctx.operation} in ${ctx.region}${ctx.endpoint ? ` at ${ctx.endpoint}` : ''}`;
   if (err instanceof KmsCallInterrupted) return interruptedFailure(err, where);
 
-  const e = (err ?? {}) as SdkErrorShape;
-  const name = e.name ?? '';
-  const status = e.$metadata?.httpStatusCode;
+  // Read defensively: the error may be anything (no prototype, throwing getters, a status that is not a number).
+  const rawName = safeProperty(err, 'name');
+  const name = typeof rawName === 'string' ? rawName : '';
+  const rawStatus = safeProperty(safeProperty(err, '$metadata'), 'httpStatusCode');
+  const status = typeof rawStatus === 'number' && Number.isInteger(rawStatus) ? rawStatus : undefined;
+  const fault = safeProperty(err, '$fault');
   const detail = describeError(err, ctx.secrets);
 
   if (CREDENTIALS_REJECTED.has(name)) {
@@ -72,9 +86,9 @@ export function classifyAwsError(err: unknown, ctx: AwsCallContext): KmsFailure 
     return { reason: 'KmsQuotaExceeded', message: `${where}: a KMS quota is exhausted (${detail}). Raise the quota in Service Quotas or free resources.`, transient: false };
   }
   if (THROTTLED.has(name) || status === 429) {
-    return { reason: 'KmsThrottled', message: `${where} was throttled (${name || status}); will retry with backoff.`, transient: true };
+    return { reason: 'KmsThrottled', message: `${where} was throttled (${KNOWN_NAMES.has(name) ? name : `HTTP ${status}`}); will retry with backoff.`, transient: true };
   }
-  if (UNAVAILABLE.has(name) || e.$fault === 'server' || (status !== undefined && status >= 500)) {
+  if (UNAVAILABLE.has(name) || fault === 'server' || (status !== undefined && status >= 500)) {
     return { reason: 'KmsUnavailable', message: `${where} failed on the server side (${detail}, HTTP ${status ?? '?'}); will retry.`, transient: true };
   }
   if (name === 'AbortError' || name === 'TimeoutError') {
@@ -97,9 +111,11 @@ export function classifyAwsError(err: unknown, ctx: AwsCallContext): KmsFailure 
  * is searched too.
  */
 function networkErrorCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return e.code;
-    const inText = typeof e.message === 'string' ? e.message.match(/\b[A-Z_]{5,}\b/g)?.find((w) => NETWORK_ERROR_CODES.has(w)) : undefined;
+  for (let e = err, depth = 0; e && depth < 5; e = safeProperty(e, 'cause'), depth++) {
+    const code = safeProperty(e, 'code');
+    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return code;
+    const message = safeProperty(e, 'message');
+    const inText = typeof message === 'string' ? message.match(/\b[A-Z_]{5,}\b/g)?.find((w) => NETWORK_ERROR_CODES.has(w)) : undefined;
     if (inText) return inText;
   }
   return undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { KmsCallInterrupted, redact, secretsOf, timedCall } from './call.ts';
+import { describeError, KmsCallInterrupted, redact, secretsOf, timedCall } from './call.ts';
 import type { KmsCallRecord } from './types.ts';
 
 const never = () => new Promise<never>(() => undefined);
@@ -56,3 +56,18 @@ describe('secretsOf and redact', () => {
     expect(secretsOf(undefined)).toEqual([]);
   });
 });
+
+describe('describeError', () => {
+  it('describes any thrown value without throwing, redacted and short', () => {
+    expect(describeError(new TypeError('bad thing'), [])).toBe('TypeError: bad thing');
+    expect(describeError('plain string', [])).toBe('Error: plain string');
+    expect(describeError(undefined, [])).toBe('Error: undefined');
+    expect(describeError(Object.create(null), [])).toBe('Error: [unprintable Object]');
+    expect(describeError({ toString: 5, name: 'Odd' }, [])).toBe('Odd: [unprintable Object]');
+    expect(describeError(Object.assign(Object.create(null) as object, { message: 42 }), [])).toBe('Error: [unprintable Object]');
+    expect(describeError(Object.defineProperty({}, 'message', { get: () => { throw new Error('x'); } }), [])).toBe('Error: [object Object]');
+    expect(describeError(new Error('token SECRET-VALUE-123 leaked'), ['SECRET-VALUE-123'])).toBe('Error: token [redacted] leaked');
+    expect(describeError(new Error('x'.repeat(1000)), [])).toHaveLength(300);
+  });
+});
+

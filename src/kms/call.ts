@@ -2,6 +2,7 @@
  * What every KMS call shares, whatever the provider: a deadline, the caller's AbortSignal, instrumentation, and
  * scrubbing of credentials out of anything that becomes a message.
  */
+import { safeProperty, safeString } from '../util/safe-text.ts';
 import { DEFAULT_KMS_CALL_TIMEOUT_MS } from './types.ts';
 import type { KmsClientOptions, KmsCredentials, KmsFailure } from './types.ts';
 
@@ -92,11 +93,12 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** A short, redacted description of an unexpected error, for messages. */
+/** A short, redacted description of an unexpected error, for messages. Never throws, whatever `err` is. */
 export function describeError(err: unknown, secrets: readonly string[]): string {
-  const e = err as { name?: unknown; message?: unknown } | null;
-  const name = typeof e?.name === 'string' ? e.name : 'Error';
-  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const rawName = safeProperty(err, 'name');
+  const rawMessage = safeProperty(err, 'message');
+  const name = typeof rawName === 'string' ? rawName : 'Error';
+  const message = typeof rawMessage === 'string' ? rawMessage : safeString(err);
   const text = redact(`${name}: ${message}`, secrets);
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }

@@ -43,4 +43,12 @@ describe('classifyGcpError', () => {
     const f = classifyGcpError(grpcError(GRPC_CODE.UNAUTHENTICATED, `bad key ${SECRET}`), ctx);
     expect(f.message).not.toContain(SECRET);
   });
+
+  it('classifies errors that cannot be turned into text instead of throwing', () => {
+    const noProto = Object.assign(Object.create(null) as object, { code: GRPC_CODE.UNAVAILABLE });
+    expect(classifyGcpError(noProto, ctx)).toMatchObject({ reason: 'KmsUnavailable', transient: true });
+    expect(classifyGcpError({ toString: 5 }, ctx)).toMatchObject({ reason: 'KmsCallFailed', transient: true });
+    const trap = new Proxy({}, { get: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); } });
+    expect(classifyGcpError(trap, ctx)).toMatchObject({ reason: 'KmsCallFailed', transient: true });
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Maps errors from Google Cloud KMS calls (gRPC status codes, auth library errors) to {@link KmsFailure}s.
  */
+import { safeProperty } from '../util/safe-text.ts';
 import { describeError, interruptedFailure, KmsCallInterrupted } from './call.ts';
 import type { KmsFailure } from './types.ts';
 
@@ -34,12 +35,24 @@ export interface GcpCallContext {
 
 /** The gRPC status code of an error, if it has one. */
 export function grpcCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = safeProperty(err, 'code');
   return typeof code === 'number' ? code : undefined;
 }
 
-/** Classifies an error from one Cloud KMS / IAM call. Call-specific codes (NOT_FOUND on a key ring) are the caller's. */
+/**
+ * Classifies an error from one Cloud KMS / IAM call. Call-specific codes (NOT_FOUND on a key ring) are the caller's.
+ * Never throws, whatever `err` is.
+ */
 export function classifyGcpError(err: unknown, ctx: GcpCallContext): KmsFailure {
+  try {
+    return classify(err, ctx);
+  } catch {
+    // Only a hostile object (e.g. a Proxy whose traps throw) gets here: report it without reading more of it.
+    return { reason: 'KmsCallFailed', message: `Cloud KMS ${ctx.operation} on ${ctx.resource} failed with an unreadable error; will retry.`, transient: true };
+  }
+}
+
+function classify(err: unknown, ctx: GcpCallContext): KmsFailure {
   const where = `Cloud KMS ${ctx.operation} on ${ctx.resource}${ctx.endpoint ? ` at ${ctx.endpoint}` : ''}`;
   if (err instanceof KmsCallInterrupted) return interruptedFailure(err, where);
   const code = grpcCode(err);

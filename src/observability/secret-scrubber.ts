@@ -9,8 +9,9 @@ const MIN_LENGTH = 8;
 export const REDACTED = '[REDACTED]';
 
 export class SecretScrubber {
-  private readonly needles = new Set<string>();
-  private pattern?: RegExp;
+  /** Needles by their first MIN_LENGTH characters: scrubbing costs one map look-up per text position, whatever N. */
+  private readonly byPrefix = new Map<string, string[]>();
+  private count = 0;
 
   /** Registers a secret (string or raw bytes) in all the encodings it could appear in. */
   register(secret: string | Uint8Array): void {
@@ -23,31 +24,40 @@ export class SecretScrubber {
       forms.push(decoded.toString('hex'));
       if (/^[\x20-\x7e]+$/.test(decoded.toString('latin1'))) forms.push(decoded.toString('latin1'));
     }
-    let added = false;
     for (const f of forms) {
-      const clean = f.replace(/=+$/, '');
-      if (clean.length >= MIN_LENGTH && !this.needles.has(clean)) {
-        this.needles.add(clean);
-        added = true;
-      }
+      const needle = f.replace(/=+$/, '');
+      if (needle.length < MIN_LENGTH) continue;
+      const prefix = needle.slice(0, MIN_LENGTH);
+      const list = this.byPrefix.get(prefix) ?? [];
+      if (list.includes(needle)) continue;
+      list.push(needle);
+      // Longest first, so a needle that extends another is replaced whole.
+      list.sort((a, b) => b.length - a.length);
+      this.byPrefix.set(prefix, list);
+      this.count += 1;
     }
-    if (added) this.pattern = undefined;
   }
 
   get size(): number {
-    return this.needles.size;
+    return this.count;
   }
 
   scrub(text: string): string {
-    if (this.needles.size === 0 || text.length < MIN_LENGTH) return text;
-    this.pattern ??= new RegExp(
-      [...this.needles]
-        .sort((a, b) => b.length - a.length)
-        .map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-        .join('|'),
-      'g',
-    );
-    return text.replace(this.pattern, REDACTED);
+    if (this.count === 0 || text.length < MIN_LENGTH) return text;
+    let out = '';
+    let copied = 0;
+    for (let i = 0; i + MIN_LENGTH <= text.length; ) {
+      const candidates = this.byPrefix.get(text.slice(i, i + MIN_LENGTH));
+      const hit = candidates?.find((n) => text.startsWith(n, i));
+      if (hit) {
+        out += text.slice(copied, i) + REDACTED;
+        i += hit.length;
+        copied = i;
+      } else {
+        i += 1;
+      }
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   }
 }
 

@@ -7,7 +7,7 @@ import type { Problem } from '../api/validate.ts';
 import type { KmsProvider } from '../api/types.ts';
 import type { SvKmsMigrationSpec } from '../api/types.generated.ts';
 import { DURATION } from '../api/patterns.ts';
-import { isChartConfigKey, isPlainObject } from './hocon.ts';
+import { isChartConfigKey, isPlainObject, isPrototypeMemberName } from './hocon.ts';
 
 /** What a leaf setting holds. */
 export type SettingType = 'string' | 'boolean' | 'integer' | 'duration';
@@ -85,6 +85,10 @@ export const MAX_EXTRA_CONFIG_KEYS = 64;
 export const MAX_EXTRA_CONFIG_DEPTH = 4;
 /** Longest string value in extraConfig. */
 export const MAX_EXTRA_CONFIG_STRING = 1024;
+
+/** Why an extraConfig key named like an `Object.prototype` member (`constructor`, `toString`, `__proto__`…) is refused. */
+export const PROTOTYPE_KEY_MESSAGE =
+  'is the name of a JavaScript Object.prototype member, which cannot be rendered safely (the HOCON reader refuses it as a key); Canton has no such setting';
 
 /** Compares two `x.y.z` versions: negative, zero or positive. */
 export function compareVersions(a: string, b: string): number {
@@ -189,6 +193,10 @@ function walkMap(map: Record<string, unknown>, known: readonly KmsSetting[] | un
         w.problems.push({ path: 'spec.kms.extraConfig', message: `has more than ${MAX_EXTRA_CONFIG_KEYS} keys in all` });
       }
       return;
+    }
+    if (isPrototypeMemberName(key)) {
+      w.problems.push({ path: at, message: PROTOTYPE_KEY_MESSAGE });
+      continue;
     }
     const forProvider = known?.filter((s) => s.providers.includes(w.provider));
     const setting = forProvider?.find((s) => s.key === key);

@@ -5,8 +5,8 @@
  * Also what the controller needs to check a deployed participant against the migration.
  */
 import type { SvKmsMigration } from '../api/types.ts';
-import { checkKmsExtraConfig } from './catalogue.ts';
-import { chartConfigAsParsed, hoconDocument, isPlainObject, parseHocon, toChartConfigValue, type ConfigObject } from './hocon.ts';
+import { checkKmsExtraConfig, PROTOTYPE_KEY_MESSAGE } from './catalogue.ts';
+import { chartConfigAsParsed, hoconDocument, isPlainObject, isPrototypeMemberName, parseHocon, toChartConfigValue, type ConfigObject } from './hocon.ts';
 import { mergeValues, renderedValues, RenderProblemsError, type RenderedValues } from './values.ts';
 
 /** The env var the chart fills from `.Values.kms`. */
@@ -53,8 +53,10 @@ function kmsSettings(migration: SvKmsMigration): Record<string, unknown> {
   }
   if (kms.retries) settings.retries = kms.retries;
   for (const [k, v] of Object.entries(kms.extraConfig ?? {})) {
-    // checkKmsExtraConfig refuses these; never let extraConfig replace a setting the operator derives from the spec.
-    if (k in settings) throw new RenderProblemsError([{ path: `spec.kms.extraConfig.${k}`, message: 'duplicates a first-class setting' }]);
+    // checkKmsExtraConfig refuses both; never let extraConfig replace a setting the operator derives from the spec, or
+    // (through `__proto__`) the map's prototype. Own keys only: `in` would match inherited names such as `constructor`.
+    if (isPrototypeMemberName(k)) throw new RenderProblemsError([{ path: `spec.kms.extraConfig.${k}`, message: PROTOTYPE_KEY_MESSAGE }]);
+    if (Object.hasOwn(settings, k)) throw new RenderProblemsError([{ path: `spec.kms.extraConfig.${k}`, message: 'duplicates a first-class setting' }]);
     settings[k] = v;
   }
   return settings;

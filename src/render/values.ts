@@ -154,10 +154,37 @@ export class ValuesYamlError extends Error {
   }
 }
 
+/** Most nodes (maps, lists and scalars, a node reached through several aliases counted each time) a values file may expand to. */
+export const MAX_VALUES_NODES = 100_000;
+/** Deepest nesting a values file may expand to (aliases included; Helm values rarely go beyond 20). */
+export const MAX_VALUES_DEPTH = 1_000;
+
+/**
+ * Refuses values whose expanded tree is too big or too deep. YAML aliases let a few lines describe a graph that
+ * expands exponentially ("billion laughs": nine levels of nine aliases are 387 million strings); js-yaml loads it as
+ * a small graph of shared references in milliseconds, but everything downstream (merging, cloning, dumping) expands it
+ * and hangs or runs out of memory. Walking the graph with a node budget, every reference counted, stops that early;
+ * the budget also ends the walk on a cyclic graph. Aliases as such stay allowed: values files use them for shared
+ * defaults. (js-yaml's `maxAliases` counts aliases, not what they expand to, so it cannot bound this alone.)
+ */
+function assertBoundedExpansion(doc: unknown): void {
+  const stack: { value: unknown; depth: number }[] = [{ value: doc, depth: 0 }];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (++nodes > MAX_VALUES_NODES) throw new ValuesYamlError(`the values expand to more than ${MAX_VALUES_NODES} nodes (YAML aliases?)`);
+    if (depth > MAX_VALUES_DEPTH) throw new ValuesYamlError(`the values nest more than ${MAX_VALUES_DEPTH} levels deep (YAML aliases?)`);
+    if (typeof value === 'object' && value !== null) {
+      for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+}
+
 /**
  * Reads a Helm values file with YAML 1.1 semantics, as Helm does (`165_5000` is the integer 1655000, `yes` is true).
- * An empty or comment-only file is `{}`. Throws {@link ValuesYamlError} with `line N, column M: reason` on bad YAML or
- * when the document is not a map.
+ * An empty or comment-only file is `{}`. Throws {@link ValuesYamlError} with `line N, column M: reason` on bad YAML,
+ * when the document is not a map, or when it expands (through aliases) beyond {@link MAX_VALUES_NODES} nodes or
+ * {@link MAX_VALUES_DEPTH} levels.
  */
 export function parseValuesYaml(text: string): Record<string, unknown> {
   if (text.split('\n').every((l) => /^\s*(#.*)?$/.test(l))) return {};
@@ -173,6 +200,7 @@ export function parseValuesYaml(text: string): Record<string, unknown> {
     throw new ValuesYamlError(`cannot read YAML: ${(err as Error).message}`);
   }
   if (doc === null || doc === undefined) return {};
+  assertBoundedExpansion(doc);
   if (!isPlainObject(doc)) throw new ValuesYamlError(`line 1, column 1: Helm values must be a map, not ${Array.isArray(doc) ? 'a list' : typeof doc}`, 1);
   return doc;
 }

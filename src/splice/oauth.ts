@@ -4,6 +4,7 @@
  */
 import { AuthError, TransientError } from './errors.ts';
 import { abortableSleep, backoffDelayMs, DEFAULT_RETRY, serverMessage } from './http.ts';
+import { safeString } from '../util/safe-text.ts';
 
 /** Where and as whom to get a token. */
 export interface ClientCredentials {
@@ -88,7 +89,7 @@ export class ClientCredentialsTokenSource {
       text = await res.text();
     } catch (err) {
       // The cause is a fetch/abort error; it carries no request body, so no secret.
-      throw new TransientError(API, OP, `token request failed (${who}): ${err instanceof Error ? err.message : String(err)}`);
+      throw new TransientError(API, OP, `token request failed (${who}): ${err instanceof Error ? err.message : safeString(err)}`);
     }
     const msg = redact(serverMessageOrOAuth(text), c.clientSecret);
     if (res.status >= 500 || res.status === 429) throw new TransientError(API, OP, `HTTP ${res.status} from ${who}: ${msg}`, res.status);

@@ -29,7 +29,16 @@ export function installCrds(kubeconfigPath: string, timeoutSeconds = 30): void {
   const kubectl = (...args: string[]) =>
     execFileSync(testBinaries().kubectl, ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=sv-kms-tests', '-f', join(REPO_ROOT, 'crds'));
-  kubectl('wait', '--for=condition=Established', `--timeout=${timeoutSeconds}s`, '-f', join(REPO_ROOT, 'crds'));
+  // Right after the apply, `kubectl wait` can fail with ".status.conditions accessor error: <nil>" (no status yet).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      kubectl('wait', '--for=condition=Established', `--timeout=${timeoutSeconds}s`, '-f', join(REPO_ROOT, 'crds'));
+      return;
+    } catch (err) {
+      if (attempt >= 10) throw err;
+      execFileSync('sleep', ['0.2']);
+    }
+  }
 }
 
 /** Creates a namespace with a unique name (envtest never finishes deleting namespaces, so tests never reuse one). */

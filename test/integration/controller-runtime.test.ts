@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
+import { eventually } from '../support/operator-harness.ts';
 import { KubeClient, RESOURCES, type KubeObject, type RequestRecord } from '../../src/controller/kube-client.ts';
 import { Informer } from '../../src/controller/informer.ts';
 import { Controller, type ReconcileContext } from '../../src/controller/controller.ts';
@@ -21,21 +22,6 @@ let kc: KubeConfig;
 let namespace: string;
 let client: KubeClient;
 const requests: RequestRecord[] = [];
-
-async function eventually<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 const configMap = (name: string, data: Record<string, string>): ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
 

@@ -15,13 +15,11 @@ import { SpliceCharts } from '../env/splice-charts.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
 import { RESOURCES, type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
 import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
-import { ALLOW_FROM_LABEL } from '../../src/migration/meta.ts';
-import type { SvKmsMigration } from '../../src/api/types.ts';
 import { checkKeySecret } from '../../src/keys/adoption.ts';
 import { eventually, getMigration, migrationClient, startTestOperator, waitForCondition, type TestOperator } from '../support/operator-harness.ts';
-import { applyMigration, awsTestMigration, createAwsCredentials } from '../support/migrations.ts';
-import { createNetworkSecrets, NEW_SV, OLD_SV, OLD_WEIGHT, startTestNetwork, wireToNetwork } from '../support/network.ts';
-import { createOldSvWorkloads, playWorld } from '../support/world.ts';
+import { applyMigration } from '../support/migrations.ts';
+import { NEW_SV, OLD_SV, OLD_WEIGHT, startTestNetwork } from '../support/network.ts';
+import { playWorld, prepareHandover } from '../support/world.ts';
 
 let cp: LocalControlPlane;
 let client: KubeClient;
@@ -55,18 +53,7 @@ describe('a migration through control-plane outages, write conflicts and a misbe
     const kc = cp.kubeConfig();
     const namespace = await createTestNamespace(kc, 'chaos');
     const oldNamespace = await createTestNamespace(kc, 'chaos-old');
-    await client.patch({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }, undefined, oldNamespace, { metadata: { labels: { [ALLOW_FROM_LABEL]: namespace } } }, 'merge');
-    await createOldSvWorkloads(client, oldNamespace);
-    await createAwsCredentials(client, namespace);
-    await createNetworkSecrets(client, namespace, sim);
-    const m = wireToNetwork(awsTestMigration('chaos', namespace, kms.endpoint), sim);
-    m.spec.oldSv.namespace = oldNamespace;
-    m.spec.workflow = {
-      weightTransfer: { approved: true },
-      assetTransfer: { approved: true, reserve: '1' },
-      offboarding: { approved: true },
-      retirement: { approved: true },
-    } as SvKmsMigration['spec']['workflow'];
+    const m = await prepareHandover(client, sim, { namespace, oldNamespace, name: 'chaos', kmsEndpoint: kms.endpoint, reserve: '1' });
     // The KMS throttles the preflight, then fails twice more.
     kms.failNext(3, 'ThrottlingException');
     await applyMigration(client, m);

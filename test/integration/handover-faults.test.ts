@@ -13,12 +13,11 @@ import { SpliceCharts } from '../env/splice-charts.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
 import { RESOURCES, type KubeClient } from '../../src/controller/kube-client.ts';
 import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
-import { ALLOW_FROM_LABEL } from '../../src/migration/meta.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
 import { condition, eventually, getMigration, migrationClient, spawnOperatorProcess, startTestOperator, waitForCondition, type TestOperator } from '../support/operator-harness.ts';
-import { applyMigration, awsTestMigration, createAwsCredentials } from '../support/migrations.ts';
-import { createNetworkSecrets, NEW_SV, OLD_SV, OLD_WEIGHT, startTestNetwork, wireToNetwork } from '../support/network.ts';
-import { createOldSvWorkloads, playWorld } from '../support/world.ts';
+import { applyMigration } from '../support/migrations.ts';
+import { NEW_SV, OLD_SV, OLD_WEIGHT, startTestNetwork } from '../support/network.ts';
+import { playWorld, prepareHandover } from '../support/world.ts';
 
 let kc: KubeConfig;
 let client: KubeClient;
@@ -44,25 +43,11 @@ afterAll(async () => {
   charts?.remove();
 });
 
-const namespacesApi = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false } as const;
-
 /** A namespace pair with a migration wired to `sim`, every gate open unless `gates` says otherwise. */
 async function setup(sim: SpliceSim, prefix: string, opts: { gates?: boolean; reserve?: string; tweak?: (m: SvKmsMigration) => void } = {}) {
   const namespace = await createTestNamespace(kc, prefix);
   const oldNamespace = await createTestNamespace(kc, `${prefix}-old`);
-  await client.patch(namespacesApi, undefined, oldNamespace, { metadata: { labels: { [ALLOW_FROM_LABEL]: namespace } } }, 'merge');
-  await createOldSvWorkloads(client, oldNamespace);
-  await createAwsCredentials(client, namespace);
-  await createNetworkSecrets(client, namespace, sim);
-  const m = wireToNetwork(awsTestMigration('m', namespace, moto.endpoint), sim);
-  m.spec.oldSv.namespace = oldNamespace;
-  const open = opts.gates !== false;
-  m.spec.workflow = {
-    weightTransfer: { approved: open },
-    assetTransfer: { approved: open, reserve: opts.reserve ?? '10' },
-    offboarding: { approved: open },
-    retirement: { approved: open },
-  } as SvKmsMigration['spec']['workflow'];
+  const m = await prepareHandover(client, sim, { namespace, oldNamespace, name: 'm', kmsEndpoint: moto.endpoint, gates: opts.gates === false ? 'closed' : 'open', ...(opts.reserve ? { reserve: opts.reserve } : {}) });
   opts.tweak?.(m);
   await applyMigration(client, m);
   const world = playWorld({ client, charts, sim, namespace, name: 'm', oldNamespace, createKmsKeys: () => createCantonKeys(moto.endpoint).then(() => undefined) });

@@ -55,15 +55,22 @@ interface Run {
 }
 
 /** Runs the image's ENTRYPOINT with `args` (in place of CMD), /app mapped to the emulated folder. */
-function runImage(args: string[]): Promise<Run> {
+/** Runs the image's entrypoint; with `stopWhen`, sends SIGTERM once stdout shows that text (as a pod stop would). */
+function runImage(args: string[], opts: { stopWhen?: string } = {}): Promise<Run> {
   const entrypoint = instructions(runtime, 'ENTRYPOINT').at(-1)!.exec!;
   const [command, ...entryArgs] = entrypoint.map((a) => (a.startsWith('/app/') ? join(appDir, a.slice('/app/'.length)) : a));
   expect(command).toBe('node');
   const env = { PATH: process.env.PATH, ...stageValues(runtime, 'ENV'), HOME: join(work, 'home') };
   return new Promise((resolve) => {
-    execFile(process.execPath, [...entryArgs, ...args], { cwd: work, env }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [...entryArgs, ...args], { cwd: work, env }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
+    if (opts.stopWhen) {
+      let seen = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        if (!seen.includes(opts.stopWhen!) && (seen += d.toString()).includes(opts.stopWhen!)) setTimeout(() => child.kill('SIGTERM'), 1500);
+      });
+    }
   });
 }
 
@@ -171,7 +178,25 @@ describe('the image runtime layout', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: sv-kms <command>');
-    for (const command of ['version', 'validate', 'render', 'keygen']) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\s`, 'm'));
+    for (const command of ['run', 'version', 'validate', 'render', 'keygen']) expect(r.stdout).toMatch(new RegExp(`^  ${command}\\s`, 'm'));
+  });
+
+  it('starts the operator from the compiled code (every module of `sv-kms run` loads), and stops on SIGTERM', async () => {
+    const kubeconfig = join(work, 'unreachable-kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'u', user: { token: 'x' } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'c',
+      }),
+    );
+    const r = await runImage(['run', '--kubeconfig', kubeconfig, '--leader-elect', 'false', '--metrics-port', '0'], { stopWhen: 'sv-kms-operator starting' });
+    expect(r.stdout).toContain('sv-kms-operator starting');
+    expect({ stderr: r.stderr, code: r.code, stopped: r.stdout.includes('shutting down') }).toEqual({ stderr: '', code: 0, stopped: true });
   });
 
   it('prints the version from the copied package.json', async () => {

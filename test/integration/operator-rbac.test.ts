@@ -15,13 +15,11 @@ import { SpliceCharts } from '../env/splice-charts.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
 import type { KubeClient} from '../../src/controller/kube-client.ts';
 import { RESOURCES, type KubeObject } from '../../src/controller/kube-client.ts';
-import { ALLOW_FROM_LABEL } from '../../src/migration/meta.ts';
-import type { SvKmsMigration } from '../../src/api/types.ts';
 import { renderChart, type K8sObject } from '../support/chart-render.ts';
 import { migrationClient, startTestOperator, waitForCondition, type TestOperator } from '../support/operator-harness.ts';
-import { applyMigration, awsTestMigration, createAwsCredentials } from '../support/migrations.ts';
-import { createNetworkSecrets, startTestNetwork, wireToNetwork } from '../support/network.ts';
-import { createOldSvWorkloads, playWorld } from '../support/world.ts';
+import { applyMigration } from '../support/migrations.ts';
+import { startTestNetwork } from '../support/network.ts';
+import { playWorld, prepareHandover } from '../support/world.ts';
 
 let admin: KubeClient;
 let moto: MotoServer;
@@ -54,7 +52,6 @@ beforeAll(async () => {
   kubeconfigPath = process.env.SVKMS_TEST_KUBECONFIG!;
   admin = migrationClient(kc);
   for (const key of Object.keys(ns) as (keyof typeof ns)[]) ns[key] = await createTestNamespace(kc, `rbac-${key}`);
-  await admin.patch({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }, undefined, ns.old, { metadata: { labels: { [ALLOW_FROM_LABEL]: ns.sv } } }, 'merge');
 
   // The chart's RBAC, exactly as rendered, for a list of served namespaces.
   const objects = renderChart(testBinaries().helm, { namespace: ns.system, release: `op-${ns.system}`, values: { watchNamespaces: [ns.sv, ns.old] } });
@@ -123,19 +120,9 @@ describe('the operator under its chart RBAC', () => {
   });
 
   it('runs a whole migration with a real ServiceAccount token and is never forbidden', async () => {
-    await createAwsCredentials(admin, ns.sv);
-    await createNetworkSecrets(admin, ns.sv, sim);
-    await createOldSvWorkloads(admin, ns.old);
     // A Secret it must never see.
     await admin.create(RESOURCES.secrets, ns.other, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'not-yours', namespace: ns.other }, stringData: { token: 'elsewhere' } } as KubeObject);
-    const m = wireToNetwork(awsTestMigration('rbac', ns.sv, moto.endpoint), sim);
-    m.spec.oldSv.namespace = ns.old;
-    m.spec.workflow = {
-      weightTransfer: { approved: true },
-      assetTransfer: { approved: true, reserve: '1' },
-      offboarding: { approved: true },
-      retirement: { approved: true },
-    } as SvKmsMigration['spec']['workflow'];
+    const m = await prepareHandover(admin, sim, { namespace: ns.sv, oldNamespace: ns.old, name: 'rbac', kmsEndpoint: moto.endpoint, reserve: '1' });
     await applyMigration(admin, m);
     const saConfig = await serviceAccountKubeConfig();
     operator = await startTestOperator(saConfig, {

@@ -31,8 +31,12 @@ export interface Leak {
   form: string;
 }
 
-/** Data keys that hold public material by design (the key Secrets' public halves). */
-const PUBLIC_KEYS = new Set(['public', 'publicKey', 'ca.crt']);
+/**
+ * Data keys that hold public material or identifiers by design: the key Secrets' public halves, and the ids that go
+ * with a credential (an OAuth2 client id, an AWS access key id), which messages name on purpose so that a human can
+ * tell which credential failed.
+ */
+const PUBLIC_KEYS = new Set(['public', 'publicKey', 'ca.crt', 'clientId', 'accessKeyId']);
 const MIN_LENGTH = 12;
 
 /** The encodings a secret could appear in. */

@@ -13,7 +13,9 @@ import type { SpliceSim } from '../env/splice-sim/index.ts';
 import type { SpliceCharts } from '../env/splice-charts.ts';
 import { getMigration } from './operator-harness.ts';
 import { helmInstallDeployment, markAvailable } from './workloads.ts';
-import { onboardNewSv } from './network.ts';
+import { createNetworkSecrets, onboardNewSv, wireToNetwork } from './network.ts';
+import { awsTestMigration, createAwsCredentials } from './migrations.ts';
+import { ALLOW_FROM_LABEL } from '../../src/migration/meta.ts';
 
 export interface WorldOptions {
   client: KubeClient;
@@ -107,4 +109,44 @@ export function playWorld(opts: WorldOptions): { stop(): Promise<void> } {
       await loop;
     },
   };
+}
+
+const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false } as const;
+
+/** What a cluster admin does so that migrations in `from` may act on the old SV in `oldNamespace`. */
+export async function allowMigrationsFrom(client: KubeClient, oldNamespace: string, from: string): Promise<void> {
+  await client.patch(NAMESPACES, undefined, oldNamespace, { metadata: { labels: { [ALLOW_FROM_LABEL]: from } } }, 'merge');
+}
+
+export interface HandoverSetup {
+  namespace: string;
+  oldNamespace: string;
+  name: string;
+  /** AWS KMS endpoint (moto, or a proxy in front of it). */
+  kmsEndpoint: string;
+  /** Open every gate from the start (default), or leave them all closed. */
+  gates?: 'open' | 'closed';
+  reserve?: string;
+}
+
+/**
+ * Everything a hand-over needs around the migration: the old SV running in its namespace (which allows the
+ * migration's namespace), the KMS credentials and OAuth2 client Secrets, and the AWS migration wired to the simulated
+ * network. Returns the migration, not yet applied.
+ */
+export async function prepareHandover(client: KubeClient, sim: SpliceSim, setup: HandoverSetup): Promise<SvKmsMigration> {
+  await allowMigrationsFrom(client, setup.oldNamespace, setup.namespace);
+  await createOldSvWorkloads(client, setup.oldNamespace);
+  await createAwsCredentials(client, setup.namespace);
+  await createNetworkSecrets(client, setup.namespace, sim);
+  const m = wireToNetwork(awsTestMigration(setup.name, setup.namespace, setup.kmsEndpoint), sim);
+  m.spec.oldSv.namespace = setup.oldNamespace;
+  const open = setup.gates !== 'closed';
+  m.spec.workflow = {
+    weightTransfer: { approved: open },
+    assetTransfer: { approved: open, reserve: setup.reserve ?? '10' },
+    offboarding: { approved: open },
+    retirement: { approved: open },
+  } as SvKmsMigration['spec']['workflow'];
+  return m;
 }

@@ -55,7 +55,8 @@ export function keySecretStep(kind: KeyKind) {
       }
     }
 
-    for (const value of Object.values(secret.data ?? {})) deps.registerSecret(value);
+    // The private halves are secrets (under whatever key name they are stored); the public halves are published.
+    for (const [key, value] of Object.entries(secret.data ?? {})) if (key !== 'public' && key !== 'publicKey') deps.registerSecret(value);
     const check = checkKeySecret(kind, secret.data, { name, namespace });
     if (!check.ok) return stalled(check.reason, check.message);
     if (recorded?.fingerprint && recorded.fingerprint !== check.fingerprint) {

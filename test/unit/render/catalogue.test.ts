@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { checkKmsExtraConfig, compareVersions, editDistance, findSetting, suggestKey } from '../../../src/render/catalogue.ts';
+import { checkKmsExtraConfig, compareVersions, PROTOTYPE_KEY_MESSAGE, editDistance, findSetting, suggestKey } from '../../../src/render/catalogue.ts';
 import { migrationFor, type RawManifest } from './fixtures.ts';
 
 function problemsFor(provider: 'aws' | 'gcp', kms: (k: RawManifest) => void) {
@@ -31,6 +31,25 @@ describe('checkKmsExtraConfig', () => {
     expect(problemsFor('aws', (k) => (k.extraConfig = { sessionSigningKeys: true }))).toEqual([
       { path: 'spec.kms.extraConfig.sessionSigningKeys', message: 'must be a map' },
     ]);
+  });
+
+  it('refuses Object.prototype member names as keys at any depth, even with unknown keys allowed', () => {
+    // JSON.parse keeps `__proto__` an own key, as the YAML and JSON readers of manifests do.
+    const extra = JSON.parse('{"constructor": 1, "hasOwnProperty": true, "__proto__": {"x": 1}, "sessionSigningKeys": {"toString": "x"}, "deep": {"er": {"valueOf": "v"}}}') as Record<string, unknown>;
+    for (const provider of ['aws', 'gcp'] as const) {
+      const problems = problemsFor(provider, (k) => {
+        k.extraConfig = extra;
+        k.allowUnknownExtraConfigKeys = true;
+      });
+      expect(problems).toEqual([
+        { path: 'spec.kms.extraConfig.constructor', message: PROTOTYPE_KEY_MESSAGE },
+        { path: 'spec.kms.extraConfig.hasOwnProperty', message: PROTOTYPE_KEY_MESSAGE },
+        { path: 'spec.kms.extraConfig.__proto__', message: PROTOTYPE_KEY_MESSAGE },
+        { path: 'spec.kms.extraConfig.sessionSigningKeys.toString', message: PROTOTYPE_KEY_MESSAGE },
+        { path: 'spec.kms.extraConfig.deep.er.valueOf', message: PROTOTYPE_KEY_MESSAGE },
+      ]);
+    }
+    expect(PROTOTYPE_KEY_MESSAGE).toMatch(/cannot be rendered safely/);
   });
 
   it('suggests the camelCase key for a kebab-case one', () => {

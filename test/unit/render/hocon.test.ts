@@ -7,6 +7,7 @@ import {
   hoconDocument,
   HoconRenderError,
   isChartConfigKey,
+  isPrototypeMemberName,
   parseHocon,
   toChartConfigValue,
   UnsafeHoconError,
@@ -65,6 +66,7 @@ const HOSTILE = [
 ];
 
 const PROTOTYPE_NAMES = ['__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)];
+const OBJECT_PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).sort();
 
 describe('toChartConfigValue + the chart printing', () => {
   it.each(HOSTILE)('keeps the hostile string %j intact and adds no keys', async (s) => {
@@ -74,8 +76,8 @@ describe('toChartConfigValue + the chart printing', () => {
 
   it('round-trips any string to exactly itself (property)', async () => {
     await fc.assert(
-      // parseHocon refuses text holding prototype member names (tested below); the quoting does not depend on them.
-      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 64 }).filter((s) => !PROTOTYPE_NAMES.some((n) => s.includes(n))), async (s) => {
+      // Prototype member names, `*` and `{` are fine in values (only keys are refused), so they are mixed in.
+      fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary', maxLength: 64 }), fc.array(fc.constantFrom(...PROTOTYPE_NAMES, '*', '{x}', '"', 'a'), { maxLength: 4 }).map((a) => a.join(''))), async (s) => {
         const parsed = (await roundTripThroughChart(s)) as { canton: { participants: { participant: { crypto: { kms: unknown } } } } };
         expect(Object.keys(parsed)).toEqual(['canton']);
         expect(parsed.canton.participants.participant.crypto).toEqual({ provider: 'kms', kms: { 'endpoint-override': s } });
@@ -144,10 +146,10 @@ describe('hoconDocument', () => {
   });
 
   it('round-trips any map of strings, numbers and booleans (property)', async () => {
-    // The parser cannot take prototype member names (parseHocon refuses any string containing one, tested below).
-    const safe = (s: string) => !PROTOTYPE_NAMES.some((n) => s.includes(n));
-    const leaf = fc.oneof(fc.string({ unit: 'binary', maxLength: 24 }).filter(safe), fc.boolean(), fc.integer());
-    const key = fc.string({ unit: 'binary', maxLength: 12 }).filter(safe);
+    // parseHocon refuses keys that are prototype member names or start with * or { (tested below); values may be anything.
+    const safeKey = (s: string) => !isPrototypeMemberName(s) && !/^[*{]/.test(s);
+    const leaf = fc.oneof(fc.string({ unit: 'binary', maxLength: 24 }), fc.constantFrom(...PROTOTYPE_NAMES), fc.boolean(), fc.integer());
+    const key = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('a.constructor', 'x__proto__', 'toString2')).filter(safeKey);
     const tree = fc.dictionary(key, fc.oneof(leaf, fc.dictionary(key, leaf, { maxKeys: 4 })), { maxKeys: 6 });
     await fc.assert(
       fc.asyncProperty(fc.array(key, { minLength: 1, maxLength: 3 }), tree, async (path, obj) => {
@@ -173,18 +175,108 @@ describe('parseHocon', () => {
     }
   });
 
-  it('refuses substitutions and prototype member names however they are spelled, and leaves Object.prototype alone', async () => {
+  it('refuses substitutions and prototype member names as keys however they are spelled, and leaves Object.prototype alone', async () => {
     const attempts = [
       '"__proto__" { polluted = 1 }',
+      '{ "__proto__": { "polluted": 1 } }',
       'a { "__pro""to__" { polluted = 1 } }',
+      'a { "__pro"to__ { polluted = 1 } }',
       'a { "\\u005f_proto__" = { polluted = 1 } }',
+      'a { "\\u005F\\u005Fproto\\u005f\\u005f" { polluted = 1 } }',
       'a { __proto__ = { polluted = 1 } }',
+      'a.__proto__.polluted = 1',
+      'a."__proto__".polluted = 1',
+      'a { b = 1 }\na."__proto__" { polluted = 1 }',
+      'a = [{ __proto__ = { polluted = 1 } }]',
+      'a = { x = 1 } { __proto__ { polluted = 1 } }',
+      'a { x { y { "__proto__" { polluted = 1 } } } }',
+      '  __proto__   { polluted = 1 }',
       'p = "__pro"\nq = "to__"\n${p}${q} { polluted = 1 }',
       'a { "toString" = 1 }',
+      '"toString" = 1',
       'a { constructor = 1 }',
+      'a.prototype.polluted = 1',
+      'a { hasOwnProperty = 1 }',
+      'a { valueOf { b = 1 } }',
+      'a { "__defineGetter__" = 1 }',
     ];
     for (const text of attempts) await expect(parseHocon(text)).rejects.toThrow(UnsafeHoconError);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(OBJECT_PROTOTYPE_NAMES);
+  });
+
+  it('refuses keys the parser would run as JavaScript (starting with { or *), without running them', async () => {
+    const g = globalThis as Record<string, unknown>;
+    for (const text of ['"{globalThis.svkmsHoconRan = 1}" = 1', 'a { "{globalThis.svkmsHoconRan = 1}" { b = 1 } }', 'a."*{globalThis.svkmsHoconRan = 1}" = 1', '"*" = 1', 'a { "*" { b = 1 } }']) {
+      await expect(parseHocon(text)).rejects.toThrow(UnsafeHoconError);
+    }
+    expect(g.svkmsHoconRan).toBeUndefined();
+  });
+
+  it('refuses += (the parser resolves it as a substitution) and lists (key paths could index into them)', async () => {
+    await expect(parseHocon('a = 1\na += 2')).rejects.toThrow(UnsafeHoconError);
+    await expect(parseHocon('a = [1, 2]')).rejects.toThrow(/ArrayNode/);
+    await expect(parseHocon('[1]')).rejects.toThrow(UnsafeHoconError);
+    // Without the check this would grow a sparse array of 2^32 - 1 slots and hang in the parser's clone.
+    await expect(parseHocon('a = [1]\na.4294967294 = 2')).rejects.toThrow(UnsafeHoconError);
+    // A numeric key on an object is just a key.
+    expect(await parseHocon('a { 4294967294 = 2 }')).toEqual({ a: { '4294967294': 2 } });
+  });
+
+  it('reads prototype member names, * and { in values, and in keys only as part of a longer key', async () => {
+    const text = [
+      'region = "us-constructor-1"',
+      'endpoint-override = "https://kms.example.com/toString"',
+      'project-id = constructor',
+      'a = "__proto__"',
+      'b = toString "hasOwnProperty" valueOf',
+      'c { d = "valueOf" }',
+      'd = "{globalThis.svkmsHoconRan = 1}"',
+      'e = "*"',
+      '"a.__proto__" = 1',
+      'x__proto__ = 2',
+      '"constructor "= 3',
+    ].join('\n');
+    expect(await parseHocon(text)).toEqual({
+      region: 'us-constructor-1',
+      'endpoint-override': 'https://kms.example.com/toString',
+      'project-id': 'constructor',
+      a: '__proto__',
+      b: 'toString hasOwnProperty valueOf',
+      c: { d: 'valueOf' },
+      d: '{globalThis.svkmsHoconRan = 1}',
+      e: '*',
+      'a.__proto__': 1,
+      x__proto__: 2,
+      'constructor ': 3,
+    });
+    expect((globalThis as Record<string, unknown>).svkmsHoconRan).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('never pollutes Object.prototype or runs keys, whatever the text (property)', async () => {
+    const piece = fc.oneof(
+      fc.constantFrom(...PROTOTYPE_NAMES, ...PROTOTYPE_NAMES.map((n) => JSON.stringify(n)), '"__pro"', '"to__"', '"\\u005f_proto__"', '"{globalThis.svkmsHoconRan=1}"', '"*"'),
+      fc.constantFrom('{', '}', '[', ']', '=', ':', ',', '.', ' ', '\n', '"', 'a', 'polluted', '1', '"x"', '+=', '#'),
+      fc.string({ maxLength: 4 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 24 }).map((a) => a.join('')), async (text) => {
+        let parsed: Record<string, unknown> | undefined;
+        try {
+          parsed = await parseHocon(text);
+        } catch {
+          // refused or malformed: fine, as long as nothing leaked (checked below)
+        }
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(OBJECT_PROTOTYPE_NAMES);
+        expect((globalThis as Record<string, unknown>).svkmsHoconRan).toBeUndefined();
+        const keys = (v: unknown): string[] =>
+          Array.isArray(v) ? v.flatMap(keys) : typeof v === 'object' && v !== null ? Object.keys(v).flatMap((k) => [k, ...keys((v as Record<string, unknown>)[k])]) : [];
+        for (const k of keys(parsed)) expect(isPrototypeMemberName(k) || /^[*{]/.test(k)).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('allows those words inside strings and comments', async () => {

@@ -12,6 +12,7 @@ import {
 } from '../../../src/render/participant.ts';
 import { parseHocon, UnsafeHoconError } from '../../../src/render/hocon.ts';
 import { parseValuesYaml, RenderProblemsError } from '../../../src/render/values.ts';
+import { PROTOTYPE_KEY_MESSAGE } from '../../../src/render/catalogue.ts';
 import { UPSTREAM_DIR } from '../../env/binaries.ts';
 import { migrationFor } from './fixtures.ts';
 
@@ -132,6 +133,32 @@ describe('renderParticipantValues: kms and extra config', () => {
     }
   });
 
+  it('refuses extraConfig keys named like Object.prototype members as such, not as duplicates of first-class settings', () => {
+    for (const key of ['hasOwnProperty', 'constructor', '__proto__', 'toString']) {
+      const m = migrationFor('aws', (r) => {
+        r.spec.kms.extraConfig = JSON.parse(`{${JSON.stringify(key)}: "x"}`) as Record<string, unknown>;
+        r.spec.kms.allowUnknownExtraConfigKeys = true;
+      });
+      expect(() => renderParticipantValues(m)).toThrow(RenderProblemsError);
+      expect(() => expectedKmsConfig(m)).toThrow(RenderProblemsError);
+      try {
+        renderParticipantValues(m);
+      } catch (err) {
+        expect((err as RenderProblemsError).problems).toEqual([{ path: `spec.kms.extraConfig.${key}`, message: PROTOTYPE_KEY_MESSAGE }]);
+      }
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('renders a camelCase unknown extraConfig key that only contains a prototype member name', async () => {
+    const m = migrationFor('aws', (r) => {
+      r.spec.kms.extraConfig = { toStringMode: 'x', hasOwnPropertyCheck: true };
+      r.spec.kms.allowUnknownExtraConfigKeys = true;
+    });
+    expect(renderParticipantValues(m).values.kms).toMatchObject({ toStringMode: '"x"', hasOwnPropertyCheck: true });
+    expect(expectedKmsConfig(m)).toMatchObject({ 'to-string-mode': 'x', 'has-own-property-check': true });
+  });
+
   it('never puts a secret value into the values', () => {
     const { yaml } = renderParticipantValues(migrationFor('aws', (r) => (r.spec.kms.credentials.secretRef.sessionTokenKey = 'token')));
     expect(yaml).not.toMatch(/value: .*(AKIA|secret)/i);
@@ -171,6 +198,19 @@ describe('parseKmsEnv', () => {
     expect(aws).toEqual({ provider: 'kms', kms: { type: 'aws', region: 'REGION' } });
     const gcp = await parseKmsEnv(readFileSync(join(UPSTREAM_DIR, 'derived/expected-kms-hocon-gcp-example.conf'), 'utf8'));
     expect(gcp.kms).toEqual({ type: 'gcp', 'location-id': 'LOCATION_ID', 'project-id': 'PROJECT_ID', 'key-ring-id': 'KEY_RING_ID' });
+  });
+
+  it('reads prototype member names in values (a region or endpoint the spec allows), which used to make it throw', async () => {
+    const aws = migrationFor('aws', (r) => {
+      r.spec.kms.aws.region = 'us-constructor-1';
+      r.spec.kms.aws.endpointOverride = 'https://kms.example.com/toString';
+    });
+    const text = `canton.participants.participant.crypto {\n  provider = kms\n  kms = {\n    endpoint-override = "https://kms.example.com/toString"\n    region = "us-constructor-1"\n    type = "aws"\n  }\n}\n`;
+    const parsed = await parseKmsEnv(text);
+    expect(parsed.kms).toEqual({ type: 'aws', region: 'us-constructor-1', 'endpoint-override': 'https://kms.example.com/toString' });
+    expect(expectedKmsConfig(aws)).toMatchObject(parsed.kms);
+    const gcp = await parseKmsEnv('canton.participants.participant.crypto {\n  provider = kms\n  kms = {\n    project-id = "constructor"\n    type = "gcp"\n  }\n}\n');
+    expect(gcp.kms).toEqual({ type: 'gcp', 'project-id': 'constructor' });
   });
 
   it('refuses text without crypto.kms and text that would make the parser read files', async () => {

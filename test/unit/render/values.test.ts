@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { mergeValues, parseValuesYaml, renderedValues, ValuesYamlError } from '../../../src/render/values.ts';
+import { MAX_VALUES_DEPTH, MAX_VALUES_NODES, mergeValues, parseValuesYaml, renderedValues, ValuesYamlError } from '../../../src/render/values.ts';
 
 describe('mergeValues', () => {
   it('deep-merges maps, the operator wins, and reports only differing base values', () => {
@@ -107,5 +107,34 @@ describe('parseValuesYaml', () => {
   it('refuses documents that are not maps and duplicate keys', () => {
     expect(() => parseValuesYaml('- a\n- b\n')).toThrow(/must be a map, not a list/);
     expect(() => parseValuesYaml('a: 1\na: 2\n')).toThrow(/line 2, column 1: duplicated mapping key/);
+  });
+
+  it('refuses alias bombs (billion laughs) before anything expands them', () => {
+    // 9 levels of 9 aliases: 9^9 ≈ 387 million strings once expanded, from ten lines.
+    let bomb = 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    for (let i = 1; i < 9; i++) bomb += `l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]\n`;
+    expect(() => parseValuesYaml(bomb)).toThrow(ValuesYamlError);
+    expect(() => parseValuesYaml(bomb)).toThrow(`the values expand to more than ${MAX_VALUES_NODES} nodes (YAML aliases?)`);
+    // Aliases as map values expand the same way.
+    let merges = 'm0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9, j: 10}\n';
+    for (let i = 1; i < 8; i++) merges += `m${i}: &m${i} {${Array.from({ length: 10 }, (_, k) => `k${k}: *m${i - 1}`).join(', ')}}\n`;
+    expect(() => parseValuesYaml(merges)).toThrow(/more than 100000 nodes/);
+  });
+
+  it('refuses a chain of aliases nested deeper than the bound', () => {
+    let chain = 'c0: &c0 x\n';
+    for (let i = 1; i <= MAX_VALUES_DEPTH + 1; i++) chain += `c${i}: &c${i} [*c${i - 1}]\n`;
+    expect(() => parseValuesYaml(chain)).toThrow(`the values nest more than ${MAX_VALUES_DEPTH} levels deep (YAML aliases?)`);
+    // An alias inside its own anchor makes a cycle, which no amount of expansion ends.
+    expect(() => parseValuesYaml('a: &a\n  b: *a\n')).toThrow(ValuesYamlError);
+  });
+
+  it('keeps ordinary aliases and merge keys, counting each use', () => {
+    const text = 'defaults: &d\n  cpu: 1\n  memory: 2Gi\nparticipant:\n  <<: *d\n  cpu: 2\nsv:\n  resources: *d\n';
+    expect(parseValuesYaml(text)).toEqual({ defaults: { cpu: 1, memory: '2Gi' }, participant: { cpu: 2, memory: '2Gi' }, sv: { resources: { cpu: 1, memory: '2Gi' } } });
+    // Exactly at the bound is fine: a list of MAX_VALUES_NODES - 2 scalars is the map, the list and its items.
+    const items = Array.from({ length: MAX_VALUES_NODES - 2 }, () => 'x');
+    expect(parseValuesYaml(`a: [${items.join(',')}]`).a).toHaveLength(MAX_VALUES_NODES - 2);
+    expect(() => parseValuesYaml(`a: [${items.join(',')},x]`)).toThrow(/more than 100000 nodes/);
   });
 });

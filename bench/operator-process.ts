@@ -1,0 +1,142 @@
+/**
+ * The operator as a real child process (`sv-kms run`), as it runs in a pod: its logs go to a file, its figures come
+ * from /proc (memory, CPU) and from its own /metrics endpoint (Kubernetes requests, KMS calls, reconciles).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../test/env/binaries.ts';
+import { freePort } from '../test/env/control-plane.ts';
+import { readProcStats, type ProcSample } from './proc-stats.ts';
+import { parseMetrics, sumBy, type Sample } from './metrics-text.ts';
+
+export interface OperatorProcessOptions {
+  kubeconfigPath: string;
+  workers: number;
+  logFile: string;
+  /** Directory for a V8 CPU profile of the operator (node --cpu-prof), written when it stops; none if unset. */
+  cpuProfileDir?: string;
+  /** How long to wait for /readyz. */
+  readyTimeoutMs?: number;
+}
+
+/** What the operator's /metrics said at one moment, reduced to what the benchmark uses. */
+export interface OperatorCounters {
+  /** Kubernetes requests by "verb resource code". */
+  kube: Map<string, number>;
+  /** KMS calls by "operation outcome". */
+  kms: Map<string, number>;
+  /** Reconciles (all results). */
+  reconciles: number;
+  /** Seconds spent, summed: in reconciles, in non-watch Kubernetes requests, in KMS calls. */
+  seconds: { reconcile: number; kube: number; kms: number };
+}
+
+export class OperatorProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** Milliseconds from spawn until /readyz answered 200. */
+  readyMs = 0;
+  private readonly logFd: number;
+  private stopped = false;
+
+  private constructor(child: ChildProcess, port: number, logFd: number) {
+    this.child = child;
+    this.port = port;
+    this.logFd = logFd;
+  }
+
+  /** Spawns `sv-kms run` serving all namespaces without leader election, and waits until it is ready. */
+  static async start(opts: OperatorProcessOptions): Promise<OperatorProcess> {
+    const port = await freePort();
+    const logFd = openSync(opts.logFile, 'a');
+    const args = [
+      join(REPO_ROOT, 'bin', 'sv-kms.js'),
+      'run',
+      '--kubeconfig', opts.kubeconfigPath,
+      '--namespaces', 'all',
+      '--leader-elect', 'false',
+      '--metrics-port', String(port),
+      '--workers', String(opts.workers),
+      '--log-level', 'info',
+    ];
+    const started = performance.now();
+    const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
+    const child = spawn(process.execPath, [...profile, ...args], { stdio: ['ignore', logFd, logFd], env: { ...process.env, POD_NAME: 'sv-kms-bench' } });
+    const op = new OperatorProcess(child, port, logFd);
+    try {
+      await op.waitReady(opts.readyTimeoutMs ?? 60_000);
+    } catch (err) {
+      await op.stop();
+      throw err;
+    }
+    op.readyMs = performance.now() - started;
+    return op;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`the operator exited with ${this.child.exitCode} before it was ready`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.port}/readyz`, { signal: AbortSignal.timeout(1000) });
+        await res.text();
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`the operator was not ready within ${timeoutMs} ms`);
+  }
+
+  /** Memory and CPU of the process now. */
+  stats(): ProcSample {
+    const s = readProcStats(this.pid);
+    if (!s) throw new Error('the operator process is gone');
+    return s;
+  }
+
+  async metricsText(): Promise<string> {
+    const res = await fetch(`http://127.0.0.1:${this.port}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    return res.text();
+  }
+
+  async counters(): Promise<OperatorCounters> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      throw new Error(`the operator process exited unexpectedly (code ${this.child.exitCode}, signal ${this.child.signalCode}); was it killed from outside the benchmark?`);
+    }
+    const samples: Sample[] = parseMetrics(await this.metricsText());
+    const sum = (all: Sample[], name: string) => [...sumBy(all, name, []).values()].reduce((a, b) => a + b, 0);
+    const reconciles = sum(samples, 'svkms_reconcile_total');
+    return {
+      kube: sumBy(samples, 'svkms_kube_requests_total', ['verb', 'resource', 'code']),
+      kms: sumBy(samples, 'svkms_kms_calls_total', ['operation', 'outcome']),
+      reconciles,
+      seconds: {
+        reconcile: sum(samples, 'svkms_reconcile_duration_seconds_sum'),
+        kube: sum(samples, 'svkms_kube_request_duration_seconds_sum'),
+        kms: sum(samples, 'svkms_kms_call_duration_seconds_sum'),
+      },
+    };
+  }
+
+  /** SIGTERM (graceful stop), SIGKILL after 15 s. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const child = this.child;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    closeSync(this.logFd);
+  }
+}
