@@ -2,17 +2,9 @@ import { describe, it, expect } from '@jest/globals';
 import { load } from 'js-yaml';
 import { checkKeySecret } from '../keys/adoption.ts';
 import { KEY_FINGERPRINT_ANNOTATION, KEY_KIND_LABEL } from '../keys/secret-manifest.ts';
-import { main } from './main.ts';
+import { runCli } from '../../test/support/cli.ts';
 
-async function sv(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (s: string | Uint8Array) => ((stdout += String(s)), true) },
-    stderr: { write: (s: string | Uint8Array) => ((stderr += String(s)), true) },
-  });
-  return { code, stdout, stderr };
-}
+const sv = runCli;
 
 interface SecretDoc {
   apiVersion: string;

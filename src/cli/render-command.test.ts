@@ -6,17 +6,9 @@ import { dump, loadAll } from 'js-yaml';
 import { exampleManifest } from '../../test/unit/render/fixtures.ts';
 import { REPO_ROOT } from '../../test/env/binaries.ts';
 import { parseValuesYaml } from '../render/values.ts';
-import { main } from './main.ts';
+import { runCli } from '../../test/support/cli.ts';
 
-async function sv(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (s: string | Uint8Array) => ((stdout += String(s)), true) },
-    stderr: { write: (s: string | Uint8Array) => ((stderr += String(s)), true) },
-  });
-  return { code, stdout, stderr };
-}
+const sv = runCli;
 
 let dir: string;
 beforeAll(() => {

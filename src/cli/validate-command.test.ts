@@ -7,19 +7,10 @@ import { validateMigration } from '../api/validate.ts';
 import { badManifests, loadExample, type BadManifest } from '../../test/fixtures/bad-manifests.ts';
 import { generateGovernanceKey } from '../keys/governance-key.ts';
 import { keySecretManifest } from '../keys/secret-manifest.ts';
-import { main } from './main.ts';
+import { runCli } from '../../test/support/cli.ts';
 
 
-/** Runs `sv-kms <args>` in-process and captures its output. */
-async function sv(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (s: string | Uint8Array) => ((stdout += String(s)), true) },
-    stderr: { write: (s: string | Uint8Array) => ((stderr += String(s)), true) },
-  });
-  return { code, stdout, stderr };
-}
+const sv = runCli;
 
 let dir: string;
 beforeAll(() => {
