@@ -4,7 +4,8 @@
  * (test/env/aws-kms-proxy.ts) rewrites moto's XML rejections into KMS's JSON wire shape and injects throttling.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { createAwsKmsProbe, kmsProbeFor } from '../../src/kms/index.ts';
+import { kmsProbeFor } from '../../src/kms/index.ts';
+import { createAwsKmsProbe } from '../../src/kms/aws.ts';
 import type { KmsCallRecord, KmsCredentials } from '../../src/kms/index.ts';
 import type { KmsSpec } from '../../src/api/types.ts';
 import { createCantonKeys, createForeignKey, createIamUser, MOTO_ANY_CREDENTIALS, scheduleKeyDeletion, startMoto } from '../env/moto.ts';
