@@ -113,10 +113,16 @@ export interface WatchOptions {
 
 /** How long one connection pool (undici dispatcher, with the kubeconfig's TLS settings) is reused. */
 const DISPATCHER_LIFETIME_MS = 10 * 60_000;
+/**
+ * How long the authentication headers are reused. Far below any token's lifetime (service-account tokens live an
+ * hour and are rotated well before), so rotated tokens are picked up, without building credentials per request.
+ */
+const HEADERS_LIFETIME_MS = 60_000;
 
 export class KubeClient {
   private readonly kc: KubeConfig;
   private pool?: { dispatcher: unknown; createdAt: number };
+  private auth?: { headers: Record<string, string>; createdAt: number };
   private readonly opts: Required<Omit<KubeClientOptions, 'onRequest'>> & Pick<KubeClientOptions, 'onRequest'>;
 
   constructor(kc: KubeConfig, opts: KubeClientOptions) {
@@ -133,11 +139,15 @@ export class KubeClient {
    * requests share keep-alive TLS connections instead of each opening its own.
    */
   private async transport(url: URL, method: string): Promise<{ headers: Record<string, string>; dispatcher: unknown }> {
-    const ctx = new RequestContext(url.toString(), method as HttpMethod);
-    await this.kc.applySecurityAuthentication(ctx);
     const now = Date.now();
-    if (!this.pool || now - this.pool.createdAt > DISPATCHER_LIFETIME_MS) this.pool = { dispatcher: ctx.getDispatcher(), createdAt: now };
-    return { headers: ctx.getHeaders(), dispatcher: this.pool.dispatcher };
+    if (!this.auth || !this.pool || now - this.auth.createdAt > HEADERS_LIFETIME_MS) {
+      // client-node builds the credentials and a new dispatcher together; keep the dispatcher only when it is due.
+      const ctx = new RequestContext(url.toString(), method as HttpMethod);
+      await this.kc.applySecurityAuthentication(ctx);
+      this.auth = { headers: ctx.getHeaders(), createdAt: now };
+      if (!this.pool || now - this.pool.createdAt > DISPATCHER_LIFETIME_MS) this.pool = { dispatcher: ctx.getDispatcher(), createdAt: now };
+    }
+    return { headers: this.auth.headers, dispatcher: this.pool.dispatcher };
   }
 
   /** URL path of a collection, an object or a subresource. */
