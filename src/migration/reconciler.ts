@@ -4,6 +4,7 @@
  * written once at the end, only when it changed, guarded by the object's resourceVersion.
  */
 import type { Outcome, ReconcileContext, Reconciler } from '../controller/controller.ts';
+import type { EventType } from '../controller/events.ts';
 import type { Phase, SvKmsMigration } from '../api/types.ts';
 import { jsonEqual } from '../render/values.ts';
 import { cloneJson } from '../util/json.ts';
@@ -126,16 +127,19 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
 
   /** One Event per phase change and per changed domain condition; Stalled as a Warning. */
   private async announce(m: SvKmsMigration, draft: StatusDraft, phaseBefore: Phase, blocker: StepResult | undefined): Promise<void> {
-    if (draft.phase !== phaseBefore) await this.deps.event(m, 'Normal', 'PhaseChanged', `${phaseBefore} → ${draft.phase}`);
+    const events: [EventType, string, string][] = [];
+    if (draft.phase !== phaseBefore) events.push(['Normal', 'PhaseChanged', `${phaseBefore} → ${draft.phase}`]);
     for (const c of draft.changes()) {
       if (c.type === CONDITION.Ready || c.type === CONDITION.Reconciling) continue;
       if (c.type === CONDITION.Stalled) {
-        if (c.status === 'True') await this.deps.event(m, 'Warning', c.reason, c.message);
+        if (c.status === 'True') events.push(['Warning', c.reason, c.message]);
         continue;
       }
       const failing = c.status !== 'True' && blocker !== undefined && blocker.kind !== 'wait' && 'reason' in blocker && blocker.reason === c.reason;
-      await this.deps.event(m, failing ? 'Warning' : 'Normal', c.reason, `${c.type}=${c.status}: ${c.message}`);
+      events.push([failing ? 'Warning' : 'Normal', c.reason, `${c.type}=${c.status}: ${c.message}`]);
     }
+    // Independent writes that never fail the reconcile: sent together, not one round trip after another.
+    await Promise.all(events.map(([type, reason, message]) => this.deps.event(m, type, reason, message)));
   }
 
   /**
