@@ -11,7 +11,7 @@ import { API_VERSION, KIND, migrationSchema } from './schema.ts';
 import { walkSchema, type CelRule, type JsonSchema } from './schema-builders.ts';
 import { PATTERN_HINTS } from './patterns.ts';
 import type { SvKmsMigration } from './types.ts';
-import { cloneJson } from '../util/json.ts';
+import { cloneJson, isPlainObject } from '../util/json.ts';
 
 /** One thing wrong with a manifest: the field (dotted path, e.g. `spec.kms.aws.region`) and what is expected. */
 export interface Problem {
@@ -105,18 +105,14 @@ function valuesAt(obj: unknown, schemaPath: string): Located[] {
       if (seg === '[*]') {
         if (Array.isArray(value)) value.forEach((v, i) => next.push({ value: v, path: `${path}[${i}]` }));
       } else if (seg === '.*') {
-        if (isRecord(value)) for (const [k, v] of Object.entries(value)) next.push({ value: v, path: `${path}.${k}` });
-      } else if (isRecord(value) && value[seg.slice(1)] !== undefined) {
+        if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) next.push({ value: v, path: `${path}.${k}` });
+      } else if (isPlainObject(value) && value[seg.slice(1)] !== undefined) {
         next.push({ value: value[seg.slice(1)], path: path ? `${path}${seg}` : seg.slice(1) });
       }
     }
     current = next;
   }
   return current;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 interface LocatedRule {
@@ -162,7 +158,7 @@ function checkIdentity(obj: Record<string, unknown>): Problem[] {
   const problems: Problem[] = [];
   if (obj.apiVersion !== API_VERSION) problems.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });
   if (obj.kind !== KIND) problems.push({ path: 'kind', message: `must be ${KIND}` });
-  const metadata = isRecord(obj.metadata) ? obj.metadata : {};
+  const metadata = isPlainObject(obj.metadata) ? obj.metadata : {};
   if (typeof metadata.name !== 'string' || metadata.name === '') {
     problems.push({ path: 'metadata.name', message: 'is required' });
   } else if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(metadata.name) || metadata.name.length > 40) {
@@ -176,7 +172,7 @@ function checkIdentity(obj: Record<string, unknown>): Problem[] {
  * (immutability). The namespace is not required here: `kubectl apply` may supply it.
  */
 export function validateMigration(input: unknown, old?: unknown): ValidationResult {
-  if (!isRecord(input)) return { problems: [{ path: '', message: 'must be a YAML/JSON object (an SvKmsMigration manifest)' }] };
+  if (!isPlainObject(input)) return { problems: [{ path: '', message: 'must be a YAML/JSON object (an SvKmsMigration manifest)' }] };
   const copy = cloneJson(input);
   pruneNulls(copy, migrationSchema);
   const identity = checkIdentity(copy);
@@ -199,7 +195,7 @@ function pruneNulls(value: unknown, schema: JsonSchema): void {
     if (schema.items) for (const item of value) pruneNulls(item, schema.items);
     return;
   }
-  if (!isRecord(value)) return;
+  if (!isPlainObject(value)) return;
   for (const [key, child] of Object.entries(value)) {
     const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
     if (!childSchema) continue;

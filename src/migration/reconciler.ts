@@ -6,8 +6,7 @@
 import type { Outcome, ReconcileContext, Reconciler } from '../controller/controller.ts';
 import type { EventType } from '../controller/events.ts';
 import type { Phase, SvKmsMigration } from '../api/types.ts';
-import { jsonEqual } from '../render/values.ts';
-import { cloneJson } from '../util/json.ts';
+import { cloneJson, jsonEqual } from '../util/json.ts';
 import { CONDITION, FINALIZER, MIGRATION_LABEL, MIGRATION_NAMESPACE_LABEL, ORPHANED_ANNOTATION, participantValuesConfigMapName, svNodeValuesConfigMapName } from './meta.ts';
 import type { MigrationDeps } from './ports.ts';
 import { StatusDraft, type StepResult } from './status-draft.ts';

@@ -8,7 +8,7 @@ import { isAlreadyExists, isConflict, RESOURCES, type KubeClient, type KubeObjec
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
 import type { ClusterActions, ClusterView } from '../migration/ports.ts';
 import { SVKMS_MIGRATIONS } from './resources.ts';
-import { jsonEqual } from '../render/values.ts';
+import { jsonEqual } from '../util/json.ts';
 
 /** Informers per kind; each list holds one informer per served namespace, or one for all namespaces. */
 export interface Caches {

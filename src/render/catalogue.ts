@@ -7,7 +7,8 @@ import type { Problem } from '../api/validate.ts';
 import type { KmsProvider } from '../api/types.ts';
 import type { SvKmsMigrationSpec } from '../api/types.generated.ts';
 import { DURATION } from '../api/patterns.ts';
-import { isChartConfigKey, isPlainObject, isPrototypeMemberName } from './hocon.ts';
+import { isChartConfigKey, isPrototypeMemberName } from './hocon.ts';
+import { isPlainObject } from '../util/json.ts';
 
 /** What a leaf setting holds. */
 export type SettingType = 'string' | 'boolean' | 'integer' | 'duration';

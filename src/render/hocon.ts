@@ -12,6 +12,7 @@
  * {@link parseHocon} parses HOCON text from the cluster for comparison, refusing the parser's active features.
  */
 import { createRequire } from 'node:module';
+import { isPlainObject } from '../util/json.ts';
 
 /** A JSON-like value accepted by the renderers: no lists, no nulls (the chart cannot render them). */
 export type ConfigValue = string | number | boolean | ConfigObject;
@@ -331,7 +332,3 @@ export async function parseHocon(text: string): Promise<Record<string, unknown>>
   return result;
 }
 
-/** Whether `v` is a non-null, non-array object. */
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

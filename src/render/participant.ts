@@ -6,7 +6,8 @@
  */
 import type { SvKmsMigration } from '../api/types.ts';
 import { checkKmsExtraConfig, PROTOTYPE_KEY_MESSAGE } from './catalogue.ts';
-import { chartConfigAsParsed, hoconDocument, isPlainObject, isPrototypeMemberName, parseHocon, toChartConfigValue, type ConfigObject } from './hocon.ts';
+import { chartConfigAsParsed, hoconDocument, isPrototypeMemberName, parseHocon, toChartConfigValue, type ConfigObject } from './hocon.ts';
+import { isPlainObject } from '../util/json.ts';
 import { mergeValues, renderedValues, RenderProblemsError, type RenderedValues } from './values.ts';
 
 /** The env var the chart fills from `.Values.kms`. */

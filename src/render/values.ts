@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import { dump, load, YAML11_SCHEMA, YAMLException } from 'js-yaml';
 import type { Problem } from '../api/validate.ts';
-import { isPlainObject } from './hocon.ts';
-import { cloneJson } from '../util/json.ts';
+import { cloneJson, isPlainObject, jsonEqual } from '../util/json.ts';
+
+export { jsonEqual };
 
 /** Rendered Helm values of one chart. */
 export interface RenderedValues {
@@ -41,17 +42,6 @@ export interface MergeRules {
   listsByName?: readonly string[];
 }
 
-/** Deep equality of JSON-like values. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /** Paths below `path` where `base` has a leaf that `final` does not have with the same value. */
 function replacedLeaves(base: unknown, final: unknown, path: string, out: string[]): void {

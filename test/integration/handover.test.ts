@@ -17,13 +17,12 @@ import { RESOURCES, type KubeClient, type KubeObject } from '../../src/controlle
 import { renderParticipantValues } from '../../src/render/participant.ts';
 import { renderSvNodeValues } from '../../src/render/sv-node.ts';
 import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
-import { ALLOW_FROM_LABEL } from '../../src/migration/meta.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
 import { decimalCompare, decimalSubtract } from '../../src/util/decimal.ts';
 import { condition, getMigration, migrationClient, startTestOperator, waitForCondition, type TestOperator } from '../support/operator-harness.ts';
 import { applyMigration, awsTestMigration, createAwsCredentials, createGcpCredentials, gcpTestMigration, TEST_GCP_KEY_RING } from '../support/migrations.ts';
 import { helmInstallDeployment, markAvailable } from '../support/workloads.ts';
-import { createOldSvWorkloads } from '../support/world.ts';
+import { allowMigrationsFrom, createOldSvWorkloads } from '../support/world.ts';
 import { createNetworkSecrets, NEW_SV, OLD_BALANCE, OLD_SV, OLD_WEIGHT, onboardNewSv, startTestNetwork, wireToNetwork } from '../support/network.ts';
 
 let kc: KubeConfig;
@@ -80,7 +79,7 @@ describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
     namespace = await createTestNamespace(kc, `full-${provider}`);
     oldNamespace = await createTestNamespace(kc, `old-${provider}`);
     // The old SV runs in another namespace: a cluster admin allows this migration's namespace to act there.
-    await client.patch({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }, undefined, oldNamespace, { metadata: { labels: { [ALLOW_FROM_LABEL]: namespace } } }, 'merge');
+    await allowMigrationsFrom(client, oldNamespace, namespace);
     await createOldSvWorkloads(client, oldNamespace);
     operator = await startTestOperator(kc, { namespaces: [namespace, oldNamespace], timing });
   });

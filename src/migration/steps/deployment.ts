@@ -6,7 +6,7 @@
 import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
 import type { SvKmsMigration } from '../../api/types.ts';
 import { expectedKmsConfig, expectedLiteralEnv, KMS_ENV_VAR, parseKmsEnv } from '../../render/participant.ts';
-import { jsonEqual } from '../../render/values.ts';
+import { jsonEqual } from '../../util/json.ts';
 import { CONDITION } from '../meta.ts';
 import { DONE, type StepResult } from '../status-draft.ts';
 import type { StepContext } from '../step.ts';

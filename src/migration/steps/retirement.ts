@@ -34,7 +34,7 @@ export async function retireOldSv(ctx: StepContext): Promise<StepResult> {
     return { kind: 'wait', message, requeueAfterMs: deps.timing.networkPollMs };
   }
   const workloads = deps.cluster.workloads(namespace, (m.spec.oldSv.workloadSelector ?? {}) as Record<string, string>);
-  const scaled = (draft.status.retirement ??= { scaled: [] }).scaled ?? (draft.status.retirement.scaled = []);
+  const scaled = ((draft.status.retirement ??= {}).scaled ??= []);
   const running = workloads.filter((w) => (w.spec?.replicas ?? 1) > 0);
   for (const w of running) {
     const id = `${kindOf(w)}/${w.metadata!.name}`;
