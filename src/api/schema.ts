@@ -7,6 +7,7 @@
  */
 import { bool, int, list, map, obj, str, type JsonSchema } from './schema-builders.ts';
 import * as P from './patterns.ts';
+import { STATUS_PHASES } from './phases.ts';
 
 export const GROUP = 'svkms.dev';
 export const VERSION = 'v1alpha1';
@@ -99,6 +100,9 @@ const attempt = (what: string): JsonSchema =>
       'request a new vote.',
     { minimum: 1, maximum: 100, default: 1 },
   );
+
+const reasonUrl = (what: string): JsonSchema =>
+  str(`Link sent as the reason of ${what} (the configs-repo PR or the SV announcement the other SV operators review). The network's process votes down a weight change without one.`, { maxLength: 1024, pattern: '^(https?://\\S+)?$' });
 
 const voteExpiration = duration('How long the vote request stays open for the other SVs (e.g. `168h` = 7 days).', '168h');
 
@@ -302,7 +306,8 @@ const workflowSpec = obj(
       {
         approved: approved('the weight transfer votes'),
         voteExpiration,
-        effectiveAt: str('Optional time at which the accepted weight change takes effect (RFC 3339, UTC).', { pattern: P.RFC3339_UTC, maxLength: 35 }),
+        effectiveAt: str('Optional time at which the accepted weight change takes effect (RFC 3339, UTC). Must not be before the vote closes (now + voteExpiration when requested): the ledger refuses such a request.', { pattern: P.RFC3339_UTC, maxLength: 35 }),
+        reasonUrl: reasonUrl('the weight votes'),
         attempt: attempt('the weight transfer'),
       },
       { default: {} },
@@ -323,7 +328,7 @@ const workflowSpec = obj(
     ),
     offboarding: obj(
       'Offboarding the old SV by governance vote.',
-      { approved: approved('the offboarding vote'), voteExpiration, attempt: attempt('the offboarding') },
+      { approved: approved('the offboarding vote'), voteExpiration, reasonUrl: reasonUrl('the offboarding vote'), attempt: attempt('the offboarding') },
       { default: {} },
     ),
     retirement: obj(
@@ -411,7 +416,6 @@ const condition = obj(
   { required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'] },
 );
 
-const PHASES = ['Preparing', 'AwaitingDeployment', 'AwaitingOnboarding', 'TransferringWeight', 'TransferringAssets', 'Offboarding', 'Retiring', 'Completed', 'Failed'];
 
 const svStatus = (which: string): JsonSchema =>
   obj(`What the network says about the ${which} SV.`, {
@@ -424,7 +428,7 @@ const svStatus = (which: string): JsonSchema =>
 
 export const statusSchema: JsonSchema = obj('Observed state of the migration.', {
   observedGeneration: int('The .metadata.generation the status was last computed from.', { minimum: 0 }),
-  phase: str('Current phase of the hand-over.', { enum: PHASES }),
+  phase: str('Current phase of the hand-over.', { enum: [...STATUS_PHASES] }),
   message: str('What the operator is doing or waiting for, in a sentence.', { maxLength: 4096 }),
   conditions: list('Conditions (kstatus Ready / Reconciling / Stalled plus the domain conditions).', condition, {
     'x-kubernetes-list-type': 'map',
@@ -465,9 +469,14 @@ export const statusSchema: JsonSchema = obj('Observed state of the migration.', 
       attempt: int('Attempt number (workflow.*.attempt).', { minimum: 1 }),
       trackingCid: str('Tracking contract id of the vote request.'),
       requestedAt: str('When the operator requested it.', { format: 'date-time' }),
-      outcome: str('Pending, Accepted, Rejected or Expired.', { enum: ['Requesting', 'Pending', 'Accepted', 'Rejected', 'Expired'] }),
+      outcome: str('Requesting (recorded, request being sent), Pending (open), Accepted, Rejected, Expired, or ActionFailed (accepted but the action failed on-ledger).', { enum: ['Requesting', 'Pending', 'Accepted', 'Rejected', 'Expired', 'ActionFailed'] }),
       votesFor: int('Votes in favour so far.', { minimum: 0 }),
       votesRequired: int('Votes needed to pass.', { minimum: 0 }),
+      votesAgainst: int('Votes against so far (final once the vote is closed).', { minimum: 0 }),
+      expiresAt: str('When the vote closes (its voteBefore).', { format: 'date-time' }),
+      effectiveAt: str('When the action takes effect once accepted (absent: as soon as the threshold is reached).', { format: 'date-time' }),
+      closedAt: str('When the network closed the vote.', { format: 'date-time' }),
+      outcomeDetail: str('What the network said about the outcome (e.g. why an accepted action failed).', { maxLength: 4096 }),
     }, { required: ['action', 'attempt', 'outcome'] }),
     { maxItems: 64 },
   ),
@@ -479,7 +488,7 @@ export const statusSchema: JsonSchema = obj('Observed state of the migration.', 
         trackingId: str('Deterministic tracking id (derived from the migration uid and attempt).'),
         amount: str('Amount offered.'),
         receiverPartyId: str('Receiving party.'),
-        status: str('Requesting, Created, Accepted, Completed, Failed or Expired.'),
+        status: str('Requesting, Created, Accepted, Completed, Failed or Expired.', { enum: ['Requesting', 'Created', 'Accepted', 'Completed', 'Failed', 'Expired'] }),
       }, { required: ['trackingId'] }),
       { maxItems: 64 },
     ),

@@ -480,9 +480,13 @@ export interface WeightTransferGate {
    */
   voteExpiration: string;
   /**
-   * Optional time at which the accepted weight change takes effect (RFC 3339, UTC).
+   * Optional time at which the accepted weight change takes effect (RFC 3339, UTC). Must not be before the vote closes (now + voteExpiration when requested): the ledger refuses such a request.
    */
   effectiveAt?: string;
+  /**
+   * Link sent as the reason of the weight votes (the configs-repo PR or the SV announcement the other SV operators review). The network's process votes down a weight change without one.
+   */
+  reasonUrl?: string;
   /**
    * Attempt number of the weight transfer. A rejected or expired vote is never requested again on its own: raise this number to request a new vote.
    */
@@ -525,6 +529,10 @@ export interface OffboardingGate {
    * How long the vote request stays open for the other SVs (e.g. `168h` = 7 days).
    */
   voteExpiration: string;
+  /**
+   * Link sent as the reason of the offboarding vote (the configs-repo PR or the SV announcement the other SV operators review). The network's process votes down a weight change without one.
+   */
+  reasonUrl?: string;
   /**
    * Attempt number of the offboarding. A rejected or expired vote is never requested again on its own: raise this number to request a new vote.
    */
@@ -819,9 +827,9 @@ export interface VoteStatus {
    */
   requestedAt?: string;
   /**
-   * Pending, Accepted, Rejected or Expired.
+   * Requesting (recorded, request being sent), Pending (open), Accepted, Rejected, Expired, or ActionFailed (accepted but the action failed on-ledger).
    */
-  outcome: "Requesting" | "Pending" | "Accepted" | "Rejected" | "Expired";
+  outcome: "Requesting" | "Pending" | "Accepted" | "Rejected" | "Expired" | "ActionFailed";
   /**
    * Votes in favour so far.
    */
@@ -830,6 +838,26 @@ export interface VoteStatus {
    * Votes needed to pass.
    */
   votesRequired?: number;
+  /**
+   * Votes against so far (final once the vote is closed).
+   */
+  votesAgainst?: number;
+  /**
+   * When the vote closes (its voteBefore).
+   */
+  expiresAt?: string;
+  /**
+   * When the action takes effect once accepted (absent: as soon as the threshold is reached).
+   */
+  effectiveAt?: string;
+  /**
+   * When the network closed the vote.
+   */
+  closedAt?: string;
+  /**
+   * What the network said about the outcome (e.g. why an accepted action failed).
+   */
+  outcomeDetail?: string;
 }
 /**
  * A transfer offer.
@@ -850,5 +878,5 @@ export interface TransferStatus {
   /**
    * Requesting, Created, Accepted, Completed, Failed or Expired.
    */
-  status?: string;
+  status?: "Requesting" | "Created" | "Accepted" | "Completed" | "Failed" | "Expired";
 }

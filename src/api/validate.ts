@@ -21,6 +21,11 @@ export interface Problem {
 
 export interface ValidationResult {
   problems: Problem[];
+  /**
+   * Rules this validator could not evaluate (its CEL interpreter lacks a function the API server has): not problems —
+   * the API server, which admitted the object, is the authority on its own rules.
+   */
+  warnings: Problem[];
   /** The defaulted object, when there are no problems. */
   migration?: SvKmsMigration;
 }
@@ -132,9 +137,13 @@ function celRules(): LocatedRule[] {
   return rules;
 }
 
-/** Runs the CRD's CEL rules. Transition rules (those using `oldSelf`) run only when `old` is given. */
-function checkCel(obj: unknown, old: unknown): Problem[] {
+/**
+ * Runs the CRD's CEL rules. Transition rules (those using `oldSelf`) run only when `old` is given. A rule the
+ * interpreter cannot evaluate is a warning.
+ */
+function checkCel(obj: unknown, old: unknown): { problems: Problem[]; warnings: Problem[] } {
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   for (const { schemaPath, rule } of celRules()) {
     const transition = /\boldSelf\b/.test(rule.rule);
     if (transition && old === undefined) continue;
@@ -145,13 +154,13 @@ function checkCel(obj: unknown, old: unknown): Problem[] {
       try {
         ok = evaluate(rule.rule, transition ? { self: value, oldSelf: oldValue } : { self: value });
       } catch (err) {
-        problems.push({ path, message: `could not be checked (${(err as Error).message})` });
+        warnings.push({ path, message: `rule "${rule.message}" could not be checked here (${(err as Error).message}); the API server checks it at admission` });
         continue;
       }
       if (ok !== true) problems.push({ path: rule.fieldPath ? `${path}${rule.fieldPath}` : path, message: rule.message });
     }
   }
-  return problems;
+  return { problems, warnings };
 }
 
 function checkIdentity(obj: Record<string, unknown>): Problem[] {
@@ -172,17 +181,19 @@ function checkIdentity(obj: Record<string, unknown>): Problem[] {
  * (immutability). The namespace is not required here: `kubectl apply` may supply it.
  */
 export function validateMigration(input: unknown, old?: unknown): ValidationResult {
-  if (!isPlainObject(input)) return { problems: [{ path: '', message: 'must be a YAML/JSON object (an SvKmsMigration manifest)' }] };
+  if (!isPlainObject(input)) return { problems: [{ path: '', message: 'must be a YAML/JSON object (an SvKmsMigration manifest)' }], warnings: [] };
   const copy = cloneJson(input);
   pruneNulls(copy, migrationSchema);
   const identity = checkIdentity(copy);
   const validate = schemaValidator();
   const schemaProblems = validate(copy) ? [] : (validate.errors ?? []).map(describeAjvError);
   // CEL rules assume a schema-valid object, as in the API server.
-  const problems = [...identity, ...schemaProblems, ...(schemaProblems.length === 0 ? checkCel(copy, old) : [])];
-  if (problems.length > 0) return { problems: dedupe(problems) };
+  const cel = schemaProblems.length === 0 ? checkCel(copy, old) : { problems: [], warnings: [] };
+  const problems = [...identity, ...schemaProblems, ...cel.problems];
+  const warnings = dedupe(cel.warnings);
+  if (problems.length > 0) return { problems: dedupe(problems), warnings };
   const metadata = copy.metadata as Record<string, unknown>;
-  return { problems: [], migration: { ...copy, metadata: { namespace: 'default', ...metadata } } as unknown as SvKmsMigration };
+  return { problems: [], warnings, migration: { ...copy, metadata: { namespace: 'default', ...metadata } } as unknown as SvKmsMigration };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { safeProperty, safeString } from '../util/safe-text.ts';
 import { DEFAULT_KMS_CALL_TIMEOUT_MS } from './types.ts';
-import type { KmsClientOptions, KmsCredentials, KmsFailure } from './types.ts';
+import type { KmsClientOptions, KmsCredentials, KmsFailure, KmsProvider } from './types.ts';
 
 /** How long after the deadline a call that the client should have timed out itself is abandoned. */
 const BACKSTOP_GRACE_MS = 2_000;
@@ -28,7 +28,7 @@ export class KmsCallInterrupted extends Error {
  * hand to the client; if the client does not stop on it, the call is abandoned anyway. Reports to opts.onCall.
  * With `clientEnforcesDeadline` the client is expected to time out by itself and ours fires a little later.
  */
-export async function timedCall<T>(provider: 'aws' | 'gcp', operation: string, opts: KmsClientOptions & { clientEnforcesDeadline?: boolean }, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function timedCall<T>(provider: KmsProvider, operation: string, opts: KmsClientOptions & { clientEnforcesDeadline?: boolean }, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_KMS_CALL_TIMEOUT_MS;
   const deadline = new AbortController();
   // A client that enforces the deadline itself (gRPC) gets to finish its call and report it; ours is then a backstop.

@@ -6,6 +6,9 @@ import type { KmsSpec } from '../api/types.ts';
 
 export type { KmsSpec };
 
+/** The KMS providers the operator supports: every per-provider table is a `Record<KmsProvider, …>`, so a new one is a compile error wherever it is missing. */
+export type KmsProvider = KmsSpec['provider'];
+
 /** Why a KMS call or check failed. `transient` failures are retried with backoff; the others need a human. */
 export interface KmsFailure {
   /** CamelCase reason, e.g. `KmsCredentialsRejected`, `KeyRingNotFound`, `KmsPermissionDenied`, `KmsThrottled`. */
@@ -33,7 +36,7 @@ export interface KmsCredentials {
 
 /** One KMS call as seen by instrumentation (metrics). */
 export interface KmsCallRecord {
-  provider: 'aws' | 'gcp';
+  provider: KmsProvider;
   operation: string;
   outcome: 'ok' | 'error';
   seconds: number;

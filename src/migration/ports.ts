@@ -4,13 +4,13 @@
  * src/operator/ implements these ports.
  */
 import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
-import type { KmsProbe } from '../kms/types.ts';
+import type { KmsProbe, KmsProvider } from '../kms/types.ts';
 import type { EventType } from '../controller/events.ts';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
 import type { ScanView } from '../splice/scan-quorum.ts';
 import type { DsoState } from '../splice/scan.ts';
-import type { OnboardingStatus, SvAppClient } from '../splice/sv-app.ts';
-import type { WalletClient } from '../splice/wallet.ts';
+import type { VoteAction } from '../splice/daml-json.ts';
+import type { VoteRequest } from '../splice/vote-requests.ts';
 
 /** Reads of cluster state, from caches. */
 export interface ClusterView {
@@ -43,24 +43,98 @@ export interface ClusterActions {
   scaleToZero(kind: 'Deployment' | 'StatefulSet', namespace: string, name: string): Promise<void>;
 }
 
-/** The SV app operations the workflow uses (on the old SV, with its OAuth2 client). */
-export type SvAppApi = Pick<SvAppClient, 'createVoteRequest' | 'listVoteRequests' | 'listVoteResults' | 'getIdentity' | 'checkAuthorization'>;
-/** The wallet operations the workflow uses. */
-export type WalletApi = Pick<WalletClient, 'getBalance' | 'getUserStatus' | 'createTransferOffer' | 'getTransferOfferStatus' | 'listTransferOffers' | 'acceptTransferOffer'>;
-
 /** An authenticated client, or why it cannot be had (missing Secret or key): a human must act. */
 export type Access<T> = { ok: true; client: T } | { ok: false; reason: string; message: string };
+
+/** How a closed vote ended, in the workflow's terms. */
+export type VoteOutcome = 'accepted' | 'rejected' | 'expired' | 'actionFailed';
+
+/** A vote the network has closed. */
+export interface ClosedVote {
+  trackingCid: string | null;
+  /** undefined: an outcome this operator does not know (reported, never acted on). */
+  outcome: VoteOutcome | undefined;
+  /** The raw outcome, and for `actionFailed` what the ledger said. */
+  detail: string;
+  closedAt: string;
+  votesFor: number;
+  votesAgainst: number;
+}
+
+/** Which closed vote is wanted: the intent's action, requested by `requesterName`, tagged `tag` in its reason. */
+export interface VoteLookup {
+  action: VoteAction;
+  requesterName: string;
+  tag: string;
+  /** The request's tracking cid, when it was seen open. */
+  trackingCid?: string;
+}
+
+/** A vote request to create. */
+export interface NewVoteRequest {
+  requesterPartyId: string;
+  action: VoteAction;
+  reasonUrl: string;
+  description: string;
+  expirationMs: number;
+  /** When the action takes effect; absent: as soon as the threshold is reached. */
+  effectiveAt?: Date;
+}
+
+/** Governance through an SV's app (the old SV's, with its OAuth2 client). */
+export interface GovernancePort {
+  /** The SV's own party. */
+  identity(signal: AbortSignal): Promise<{ partyId: string }>;
+  openVoteRequests(signal: AbortSignal): Promise<VoteRequest[]>;
+  /** The closed vote matching `lookup`, however deep in the network's history; undefined when there is none (yet). */
+  findClosedVote(lookup: VoteLookup, signal: AbortSignal): Promise<ClosedVote | undefined>;
+  /** `exists`: the app already has an open request of this SV for this action (its duplicate answer). */
+  requestVote(request: NewVoteRequest, signal: AbortSignal): Promise<'created' | 'exists'>;
+}
+
+/** Where a transfer stands, as the sender's wallet knows it. */
+export type TransferState = 'created' | 'accepted' | 'completed' | 'failed' | 'expired';
+
+/** A transfer of Amulet to send. */
+export interface TransferOrder {
+  receiverPartyId: string;
+  /** Decimal string. */
+  amount: string;
+  description: string;
+  expiresAt: Date;
+  /** Deterministic per intent: the wallet refuses a second transfer with the same id. */
+  trackingId: string;
+}
+
+/** An SV's wallet (validator app, as a wallet user of the SV party). */
+export interface WalletPort {
+  /** Unlocked Amulet, as a decimal string. */
+  unlockedBalance(signal: AbortSignal): Promise<string>;
+  /** undefined: the wallet knows no transfer with this id. */
+  transferState(trackingId: string, signal: AbortSignal): Promise<TransferState | undefined>;
+  /** `exists`: a transfer with this tracking id was already sent. */
+  sendTransfer(order: TransferOrder, signal: AbortSignal): Promise<'created' | 'exists'>;
+  /** The contract id of an incoming offer with this tracking id, if this wallet has one to accept. */
+  incomingOffer(trackingId: string, signal: AbortSignal): Promise<string | undefined>;
+  acceptOffer(contractId: string, signal: AbortSignal): Promise<void>;
+}
+
+/** A candidate's onboarding as its sponsor reports it. */
+export interface OnboardingProgress {
+  state: string;
+  confirmations?: { have: number; need: number };
+}
 
 /** The Splice network as the workflow sees it. */
 export interface SpliceAccess {
   /** DSO state from every Scan in spec.network.scanUrls (failures included, per Scan). */
   dsoViews(m: SvKmsMigration, signal: AbortSignal): Promise<ScanView<DsoState>[]>;
   /** The sponsor's view of the new SV's onboarding (public endpoint of spec.newSv.svNode.sponsorApiUrl). */
-  onboardingStatus(m: SvKmsMigration, signal: AbortSignal): Promise<OnboardingStatus>;
-  oldSvApp(m: SvKmsMigration): Access<SvAppApi>;
-  oldWallet(m: SvKmsMigration): Access<WalletApi>;
+  onboardingStatus(m: SvKmsMigration, signal: AbortSignal): Promise<OnboardingProgress>;
+  oldSvApp(m: SvKmsMigration): Access<GovernancePort>;
+  oldWallet(m: SvKmsMigration): Access<WalletPort>;
   /** The new SV's wallet, when spec.newSv.walletUrl is set. */
-  newWallet(m: SvKmsMigration): Access<WalletApi> | undefined;
+  newWallet(m: SvKmsMigration): Access<WalletPort> | undefined;
 }
 
 /** How often the workflow looks again at things that change outside the cluster (no watch tells it). */
@@ -89,7 +163,7 @@ export interface MigrationDeps {
   timing: Timing;
   cluster: ClusterView;
   actions: ClusterActions;
-  kmsProbe(provider: 'aws' | 'gcp'): KmsProbe;
+  kmsProbe(provider: KmsProvider): KmsProbe;
   splice: SpliceAccess;
   event(m: SvKmsMigration, type: EventType, reason: string, message: string): Promise<void>;
   /** Registers a secret value with the scrubber, so it can never reach logs, events or status. */

@@ -1,47 +1,61 @@
 /**
  * The SvKmsMigration reconciler: finalizer, then the steps that always hold (valid spec, KMS preflight, key Secrets,
- * rendered values), then the steps of the current phase and of each following phase until one has to wait. Status is
- * written once at the end, only when it changed, guarded by the object's resourceVersion.
+ * rendered values), then the steps of the current phase and of each following phase until one has to wait. Each step
+ * observes, decides (pure) and performs at most one effect; an effect that must not happen twice is preceded by a
+ * checkpoint (the decision's status written first). Status is written once at the end, only when it changed, guarded
+ * by the object's resourceVersion.
  */
 import type { Outcome, ReconcileContext, Reconciler } from '../controller/controller.ts';
 import type { EventType } from '../controller/events.ts';
 import type { Phase, SvKmsMigration } from '../api/types.ts';
+import { WORKFLOW_PHASES, type WorkflowPhase } from '../api/phases.ts';
 import { cloneJson, jsonEqual } from '../util/json.ts';
 import { CONDITION, FINALIZER, MIGRATION_LABEL, MIGRATION_NAMESPACE_LABEL, ORPHANED_ANNOTATION, participantValuesConfigMapName, svNodeValuesConfigMapName } from './meta.ts';
 import type { MigrationDeps } from './ports.ts';
 import { StatusDraft, type StepResult } from './status-draft.ts';
-import type { Step, StepContext } from './step.ts';
-import { checkSpec } from './steps/spec.ts';
-import { kmsPreflight } from './steps/preflight.ts';
+import { bindStep, type ActContext, type BoundStep, type Facts, type ObserveContext, type StepDecision } from './step.ts';
+import { effectFailure } from './steps/network-errors.ts';
+import { specStep } from './steps/spec.ts';
+import { preflightStep } from './steps/preflight.ts';
 import { keySecretStep } from './steps/keys.ts';
-import { renderValues } from './steps/values.ts';
-import { publishOnboardingInfo } from './steps/onboarding-info.ts';
-import { observeDeployment } from './steps/deployment.ts';
-import { observeKmsKeys } from './steps/kms-keys.ts';
-import { observeDso } from './steps/dso.ts';
-import { awaitOnboarding } from './steps/onboarding.ts';
-import { transferWeight } from './steps/weight.ts';
-import { transferAssets } from './steps/assets.ts';
-import { offboardOldSv } from './steps/offboarding.ts';
-import { retireOldSv } from './steps/retirement.ts';
+import { valuesStep } from './steps/values.ts';
+import { onboardingInfoStep } from './steps/onboarding-info.ts';
+import { deploymentStep } from './steps/deployment.ts';
+import { kmsKeysStep } from './steps/kms-keys.ts';
+import { dsoStep } from './steps/dso.ts';
+import { onboardingStep } from './steps/onboarding.ts';
+import { weightStep } from './steps/weight.ts';
+import { assetsStep } from './steps/assets.ts';
+import { offboardingStep } from './steps/offboarding.ts';
+import { retirementStep } from './steps/retirement.ts';
 
 /** Steps that hold in every phase: they keep the spec checked, the keys guarded and the values current. */
-const ALWAYS: Step[] = [checkSpec, kmsPreflight, keySecretStep('governance'), keySecretStep('identity'), renderValues, publishOnboardingInfo];
-
-/** The phases in order, each with the steps that must be done before the next phase starts. */
-export const PHASES: { phase: Phase; steps: Step[] }[] = [
-  { phase: 'Preparing', steps: [] },
-  { phase: 'AwaitingDeployment', steps: [observeDeployment, observeKmsKeys] },
-  { phase: 'AwaitingOnboarding', steps: [observeDso, awaitOnboarding] },
-  { phase: 'TransferringWeight', steps: [observeDso, transferWeight] },
-  { phase: 'TransferringAssets', steps: [observeDso, transferAssets] },
-  { phase: 'Offboarding', steps: [observeDso, offboardOldSv] },
-  { phase: 'Retiring', steps: [observeDso, retireOldSv] },
-  { phase: 'Completed', steps: [] },
+const ALWAYS: BoundStep[] = [
+  bindStep(specStep),
+  bindStep(preflightStep),
+  bindStep(keySecretStep('governance')),
+  bindStep(keySecretStep('identity')),
+  bindStep(valuesStep),
+  bindStep(onboardingInfoStep),
 ];
 
+/** The steps that must be done in each phase before the next one starts; the order is WORKFLOW_PHASES. */
+const PHASE_STEPS: Record<WorkflowPhase, BoundStep[]> = {
+  Preparing: [],
+  AwaitingDeployment: [bindStep(deploymentStep), bindStep(kmsKeysStep)],
+  AwaitingOnboarding: [bindStep(dsoStep), bindStep(onboardingStep)],
+  TransferringWeight: [bindStep(dsoStep), bindStep(weightStep)],
+  TransferringAssets: [bindStep(dsoStep), bindStep(assetsStep)],
+  Offboarding: [bindStep(dsoStep), bindStep(offboardingStep)],
+  Retiring: [bindStep(dsoStep), bindStep(retirementStep)],
+  Completed: [],
+};
+
+/** The phases in order with their steps (for tests and tools). */
+export const PHASES: readonly { phase: WorkflowPhase; steps: readonly BoundStep[] }[] = WORKFLOW_PHASES.map((phase) => ({ phase, steps: PHASE_STEPS[phase] }));
+
 /** Retry delay after a status write lost a race (the cache catches up first). */
-const CONFLICT_RETRY_MS = 250;
+export const CONFLICT_RETRY_MS = 250;
 
 export class TransientStepError extends Error {
   readonly reason: string;
@@ -51,6 +65,11 @@ export class TransientStepError extends Error {
     this.reason = reason;
   }
 }
+
+type Blocker = Exclude<StepResult, { kind: 'done' }>;
+
+/** How a run of the steps ended. */
+type RunEnd = { kind: 'finished'; blocker?: Blocker } | { kind: 'conflict' } | { kind: 'aborted' };
 
 export class MigrationReconciler implements Reconciler<SvKmsMigration> {
   private readonly deps: MigrationDeps;
@@ -66,38 +85,19 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
       await this.deps.actions.addFinalizer(m, FINALIZER);
       return {};
     }
-    const draft = new StatusDraft(m, ctx.now());
-    // The object as last written: checkpoints move its resourceVersion on.
-    let current: SvKmsMigration = m;
-    let lost = false;
-    const write = async (): Promise<boolean> => {
-      const rv = await this.deps.actions.writeStatus(current, draft.status);
-      if (rv === undefined) {
-        lost = true;
-        return false;
-      }
-      current = { ...current, metadata: { ...current.metadata, resourceVersion: rv }, status: cloneJson(draft.status) };
-      return true;
-    };
-    const stepCtx: StepContext = {
-      m,
-      deps: this.deps,
-      draft,
-      log: ctx.log,
-      signal: ctx.signal,
-      checkpoint: () => (ctx.signal.aborted ? Promise.resolve(false) : write()),
-      facts: {},
-    };
-    const paused = m.spec.paused;
+    const now = ctx.now();
+    const draft = new StatusDraft(m, now);
+    const writer = new StatusWriter(this.deps, m);
     const phaseBefore = draft.phase;
-    let blocker: Exclude<StepResult, { kind: 'done' }> | undefined;
-    if (!paused) blocker = await this.runSteps(stepCtx);
-    if (lost) return { requeueAfterMs: CONFLICT_RETRY_MS };
+    const paused = m.spec.paused === true;
+    const end: RunEnd = paused ? { kind: 'finished' } : await this.runSteps(m, draft, writer, ctx, now);
+    if (end.kind === 'conflict') return { requeueAfterMs: CONFLICT_RETRY_MS };
+    if (end.kind === 'aborted' || ctx.signal.aborted) return {};
+    const blocker = end.blocker;
     draft.summarize(blocker, { paused });
-    if (ctx.signal.aborted) return {};
 
     if (!jsonEqual(m.status ?? {}, draft.status)) {
-      if (!jsonEqual(current.status ?? {}, draft.status) && !(await write())) return { requeueAfterMs: CONFLICT_RETRY_MS };
+      if (!(await writer.write(draft))) return { requeueAfterMs: CONFLICT_RETRY_MS };
       await this.announce(m, draft, phaseBefore, blocker);
     }
     if (blocker?.kind === 'retry') throw new TransientStepError(blocker.reason, blocker.message);
@@ -106,22 +106,47 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
   }
 
   /** Runs the always-steps, then phase after phase until a step does not finish. */
-  private async runSteps(ctx: StepContext): Promise<Exclude<StepResult, { kind: 'done' }> | undefined> {
-    for (const step of ALWAYS) {
-      if (ctx.signal.aborted) return undefined;
-      const r = await step(ctx);
-      if (r.kind !== 'done') return r;
-    }
-    for (let i = PHASES.findIndex((p) => p.phase === ctx.draft.phase); i >= 0 && i < PHASES.length; i++) {
-      ctx.draft.phase = PHASES[i]!.phase;
-      for (const step of PHASES[i]!.steps) {
-        if (ctx.signal.aborted) return undefined;
-        const r = await step(ctx);
-        if (r.kind !== 'done') return r;
+  private async runSteps(m: SvKmsMigration, draft: StatusDraft, writer: StatusWriter, ctx: ReconcileContext, now: Date): Promise<RunEnd> {
+    const facts: Facts = {};
+    const base = { m, generation: draft.generation, now, timing: this.deps.timing, deps: this.deps, signal: ctx.signal, log: ctx.log, facts };
+    const actCtx: ActContext = { m, deps: this.deps, signal: ctx.signal, log: ctx.log, now };
+    const runOne = async (step: BoundStep): Promise<RunEnd | undefined> => {
+      if (ctx.signal.aborted) return { kind: 'aborted' };
+      const observeCtx: ObserveContext = { ...base, status: draft.status };
+      const { decision, act } = await step.run(observeCtx);
+      apply(draft, facts, decision);
+      if (act && decision.act) {
+        if (decision.act.checkpoint) {
+          draft.summarize({ kind: 'wait', message: decision.act.describe }, { paused: false });
+          if (ctx.signal.aborted) return { kind: 'aborted' };
+          if (!(await writer.write(draft))) return { kind: 'conflict' };
+        }
+        if (ctx.signal.aborted) return { kind: 'aborted' };
+        try {
+          await act(actCtx);
+        } catch (err) {
+          const failed = effectFailure(err, decision.act.describe, this.deps.timing.networkPollMs);
+          if (failed.kind === 'stalled' && step.condition) draft.condition(step.condition, 'False', failed.reason, failed.message);
+          return { kind: 'finished', blocker: failed };
+        }
       }
-      if (i + 1 < PHASES.length) ctx.draft.phase = PHASES[i + 1]!.phase;
+      return decision.outcome.kind === 'done' ? undefined : { kind: 'finished', blocker: decision.outcome };
+    };
+    for (const step of ALWAYS) {
+      const end = await runOne(step);
+      if (end) return end;
     }
-    return undefined;
+    const start = WORKFLOW_PHASES.indexOf(draft.phase as WorkflowPhase);
+    for (let i = Math.max(start, 0); i < WORKFLOW_PHASES.length; i++) {
+      const phase = WORKFLOW_PHASES[i]!;
+      draft.phase = phase;
+      for (const step of PHASE_STEPS[phase]) {
+        const end = await runOne(step);
+        if (end) return end;
+      }
+      if (i + 1 < WORKFLOW_PHASES.length) draft.phase = WORKFLOW_PHASES[i + 1]!;
+    }
+    return { kind: 'finished' };
   }
 
   /** One Event per phase change and per changed domain condition; Stalled as a Warning. */
@@ -169,5 +194,32 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
     ctx.log.info({ kept }, 'finalized; removing the finalizer');
     await this.deps.actions.removeFinalizer(m, FINALIZER);
     return {};
+  }
+}
+
+/** Applies a decision to the draft: its conditions, its status fields, its facts. */
+function apply(draft: StatusDraft, facts: Facts, decision: StepDecision<unknown>): void {
+  for (const c of decision.conditions ?? []) draft.condition(c.type, c.status, c.reason, c.message);
+  if (decision.status) Object.assign(draft.status, cloneJson(decision.status));
+  if (decision.facts) Object.assign(facts, decision.facts);
+}
+
+/** Writes status guarded by the resourceVersion it last saw, moving it on after each write (checkpoints). */
+class StatusWriter {
+  private current: SvKmsMigration;
+  private readonly deps: MigrationDeps;
+
+  constructor(deps: MigrationDeps, m: SvKmsMigration) {
+    this.deps = deps;
+    this.current = m;
+  }
+
+  /** False on a conflict: the object changed meanwhile and the reconcile must start over from fresh state. */
+  async write(draft: StatusDraft): Promise<boolean> {
+    if (jsonEqual(this.current.status ?? {}, draft.status)) return true;
+    const rv = await this.deps.actions.writeStatus(this.current, draft.status);
+    if (rv === undefined) return false;
+    this.current = { ...this.current, metadata: { ...this.current.metadata, resourceVersion: rv }, status: cloneJson(draft.status) };
+    return true;
   }
 }

@@ -72,6 +72,7 @@ export class StatusDraft {
       this.condition(CONDITION.Stalled, 'False', 'Paused', 'paused by the user');
       this.condition(CONDITION.Ready, completed ? 'True' : 'False', completed ? 'Completed' : 'Paused', completed ? 'the migration is complete' : 'the migration is paused');
       this.status.message = 'Paused: set spec.paused to false to continue.';
+      this.reassert();
       return;
     }
     if (blocker?.kind === 'stalled') {
@@ -84,5 +85,14 @@ export class StatusDraft {
     }
     this.condition(CONDITION.Ready, completed ? 'True' : 'False', completed ? 'Completed' : this.phase, completed ? 'the migration is complete' : `in phase ${this.phase}`);
     this.status.message = completed ? 'Completed.' : blocker ? `${this.phase}: ${blocker.message}` : `${this.phase}.`;
+    this.reassert();
+  }
+
+  /**
+   * Every condition is re-asserted at the current generation: a condition that turned True at an earlier generation
+   * still holds now, and `kubectl wait --for=condition=X` compares observedGeneration with the object's generation.
+   */
+  private reassert(): void {
+    for (const c of this.status.conditions ?? []) c.observedGeneration = this.generation;
   }
 }

@@ -1,8 +1,17 @@
-/** The shape of one workflow step: it reads through the ports, may make one kind of change, and reports. */
+/**
+ * The shape of one workflow step (STYLE §1): `observe` reads through the ports and writes nothing; `decide` is a pure
+ * function of the spec, the status built so far, the observations and the time, returning a {@link Decision}; `act`
+ * performs the one side effect the decision asked for (after a write-ahead checkpoint when the decision says so).
+ *
+ * # Guarantees
+ * - `decide` never touches a port, so every decision is tested in tables with no cluster and no network.
+ * - A reconcile performs at most one effect: after `act` the reconcile ends and the next one observes its result.
+ */
 import type { Logger } from 'pino';
-import type { SvKmsMigration } from '../api/types.ts';
-import type { MigrationDeps } from './ports.ts';
-import type { StatusDraft, StepResult } from './status-draft.ts';
+import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
+import type { Decision } from './decision.ts';
+import type { ConditionType } from './meta.ts';
+import type { MigrationDeps, Timing } from './ports.ts';
 
 /** What the network agreed on, as far as the workflow needs it (read once per reconcile). */
 export interface DsoFacts {
@@ -12,21 +21,89 @@ export interface DsoFacts {
   votingThreshold: number;
 }
 
-export interface StepContext {
-  m: SvKmsMigration;
-  deps: MigrationDeps;
-  draft: StatusDraft;
-  log: Logger;
-  /** Aborts when this replica must stop acting (leadership lost). */
-  signal: AbortSignal;
-  /**
-   * Writes the draft status now, before a side effect, so that a crash after the side effect cannot make it happen
-   * twice (the record says it may have happened; the next reconcile looks before it acts). False when the object
-   * changed meanwhile: the step must not go on.
-   */
-  checkpoint(): Promise<boolean>;
-  /** Facts read in this reconcile, shared by its steps. */
-  facts: { dso?: DsoFacts };
+/** Facts established by earlier steps of the same reconcile. */
+export interface Facts {
+  dso?: DsoFacts;
 }
 
-export type Step = (ctx: StepContext) => Promise<StepResult>;
+/** Everything a decision may depend on. */
+export interface DecideInput {
+  m: SvKmsMigration;
+  /** The status as the steps before this one left it (read-only). */
+  status: Readonly<SvKmsMigrationStatus>;
+  /** metadata.generation of the object being reconciled. */
+  generation: number;
+  now: Date;
+  timing: Timing;
+  facts: Readonly<Facts>;
+}
+
+/** What observing may use: the ports, and the same inputs as the decision. */
+export interface ObserveContext extends DecideInput {
+  deps: MigrationDeps;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** What acting may use. */
+export interface ActContext {
+  m: SvKmsMigration;
+  deps: MigrationDeps;
+  signal: AbortSignal;
+  log: Logger;
+  now: Date;
+}
+
+/** A decision that may also establish facts for the steps after it. */
+export type StepDecision<E> = Decision<E> & { facts?: Facts };
+
+export interface Step<O = unknown, E = never> {
+  /** For logs and tests. */
+  readonly name: string;
+  /** The condition a failed effect is reported on. */
+  readonly condition?: ConditionType;
+  observe(ctx: ObserveContext): Promise<O>;
+  decide(input: DecideInput, observed: O): StepDecision<E>;
+  /** The one effect; throws on failure (mapped by {@link actFailure}-style handling in the runner). */
+  act?(effect: E, ctx: ActContext): Promise<void>;
+}
+
+/** A failure while observing, kept as data for `decide` (which maps it to a result). */
+export type Observed<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** Runs a read; a thrown error becomes data. */
+export async function observed<T>(read: () => Promise<T>): Promise<Observed<T>> {
+  try {
+    return { ok: true, value: await read() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** A step with no observation of its own. */
+export const NOTHING_TO_OBSERVE = async (): Promise<undefined> => undefined;
+
+/**
+ * A step with its types closed over, as the phase table holds it: `run` observes, decides and returns the decision
+ * with the act bound to its effect.
+ */
+export interface BoundStep {
+  readonly name: string;
+  readonly condition?: ConditionType;
+  run(ctx: ObserveContext): Promise<{ decision: StepDecision<unknown>; act?: (ctx: ActContext) => Promise<void> }>;
+}
+
+/** Binds a step's observation and effect types. */
+export function bindStep<O, E>(step: Step<O, E>): BoundStep {
+  return {
+    name: step.name,
+    ...(step.condition ? { condition: step.condition } : {}),
+    async run(ctx) {
+      const decision = step.decide(ctx, await step.observe(ctx));
+      const act = decision.act && step.act;
+      if (!decision.act || !act) return { decision };
+      const effect = decision.act.effect;
+      return { decision, act: (actCtx) => act.call(step, effect, actCtx) };
+    },
+  };
+}

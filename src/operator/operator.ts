@@ -10,7 +10,7 @@ import { KubeEventRecorder } from '../controller/events.ts';
 import type { Informer } from '../controller/informer.ts';
 import { KubeClient, RESOURCES, type KubeObject, type RequestRecord, type ResourceType } from '../controller/kube-client.ts';
 import { Manager } from '../controller/manager.ts';
-import { kmsProbeFor, type KmsProbe } from '../kms/index.ts';
+import { kmsProbeFor, type KmsProbe, type KmsProvider } from '../kms/index.ts';
 import { MigrationReconciler } from '../migration/reconciler.ts';
 import { DEFAULT_TIMING, type MigrationDeps, type Timing } from '../migration/ports.ts';
 import { OPERATOR_NAME } from '../migration/meta.ts';
@@ -36,7 +36,7 @@ export interface OperatorConfig {
   logLevel?: string;
   logDestination?: DestinationStream;
   /** KMS probes per provider; the real SDK clients by default (tests inject ones pointed at moto or the GCP fake). */
-  kmsProbe?: (provider: 'aws' | 'gcp') => KmsProbe;
+  kmsProbe?: (provider: KmsProvider) => KmsProbe;
   resyncMs?: number;
   /** Re-check intervals of outside state (tests shorten them). */
   timing?: Partial<Timing>;

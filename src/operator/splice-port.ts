@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { OAuthClientSpec, SvKmsMigration } from '../api/types.ts';
-import type { Access, ClusterView, SpliceAccess, SvAppApi, WalletApi } from '../migration/ports.ts';
+import type { Access, ClusterView, GovernancePort, SpliceAccess, WalletPort } from '../migration/ports.ts';
+import { governancePort, onboardingProgress, walletPort } from './splice-adapters.ts';
 import { secretValue } from '../migration/steps/credentials.ts';
 import type { CallEvent } from '../splice/http.ts';
 import { ClientCredentialsTokenSource } from '../splice/oauth.ts';
@@ -59,13 +60,13 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
 
   return {
     dsoViews: (m, signal) => readDsoViews(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), signal),
-    onboardingStatus: (m, signal) => new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal),
-    oldSvApp: (m) => authed<SvAppApi>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common })),
-    oldWallet: (m) => authed<WalletApi>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'wallet', (token) => new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common })),
+    onboardingStatus: async (m, signal) => onboardingProgress(await new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal)),
+    oldSvApp: (m) => authed<GovernancePort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common }))),
+    oldWallet: (m) => authed<WalletPort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common }))),
     newWallet: (m) => {
       const { walletUrl, auth } = m.spec.newSv;
       if (!walletUrl || !auth) return undefined;
-      return authed<WalletApi>(m, auth, 'spec.newSv.auth', 'wallet', (token) => new WalletClient({ baseUrl: walletUrl, token, ...common }));
+      return authed<WalletPort>(m, auth, 'spec.newSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: walletUrl, token, ...common })));
     },
   };
 }

@@ -33,6 +33,10 @@ export interface VoteResult {
   completedAt: string;
   /** The request's reason text (where a requester can tag its intent). */
   reasonBody: string;
+  /** The final votes, keyed by SV name. */
+  votes: { svName: string; accept: boolean }[];
+  /** For `actionFailed`: what the ledger said; for an unknown outcome: its raw JSON. */
+  detail: string;
 }
 
 /** Converts a listed contract into a {@link VoteRequest}. */
@@ -52,7 +56,14 @@ export function toVoteRequest(c: VoteRequestContract): VoteRequest {
   };
 }
 
-const OUTCOMES: Record<string, string> = { VRO_Accepted: 'accepted', VRO_Rejected: 'rejected', VRO_Expired: 'expired' };
+const OUTCOMES: Record<string, string> = { VRO_Accepted: 'accepted', VRO_Rejected: 'rejected', VRO_Expired: 'expired', VRO_AcceptedButActionFailed: 'actionFailed' };
+
+/** What an outcome says beyond its tag: `VRO_AcceptedButActionFailed {description}`, or the raw value. */
+function outcomeDetail(outcome: VoteResultBody['outcome']): string {
+  const value = outcome.value as { description?: unknown } | undefined;
+  if (typeof value?.description === 'string') return value.description;
+  return value === undefined ? outcome.tag : `${outcome.tag} ${JSON.stringify(value)}`;
+}
 
 /** Converts a `DsoRules_CloseVoteRequestResult` into a {@link VoteResult}. */
 export function toVoteResult(r: VoteResultBody): VoteResult {
@@ -63,6 +74,8 @@ export function toVoteResult(r: VoteResultBody): VoteResult {
     outcome: OUTCOMES[r.outcome.tag] ?? r.outcome.tag,
     completedAt: r.completedAt,
     reasonBody: r.request.reason.body,
+    votes: r.request.votes.map(([svName, v]) => ({ svName, accept: v.accept })),
+    detail: outcomeDetail(r.outcome),
   };
 }
 

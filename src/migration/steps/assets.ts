@@ -2,132 +2,141 @@
  * AssetsTransferred: once spec.workflow.assetTransfer.approved, the old SV wallet's unlocked balance above `reserve`
  * moves to the new SV (or `receiverPartyId`).
  *
- * Automatic: one transfer offer per attempt, with a tracking id derived from the migration's uid and the attempt, so a
- * repeat can only find the same offer (the wallet refuses a second offer with the same tracking id). The offer is
- * recorded in status (with its amount) before it is sent. When spec.newSv.walletUrl is set, the operator accepts it on
- * the new SV's wallet. Manual: the operator only reports the balance. Done when the balance is at or below the reserve.
+ * Automatic: one transfer per attempt, with a tracking id derived from the migration's uid and the attempt, so a
+ * repeat can only find the same transfer (the wallet refuses a second one with the same tracking id). The transfer is
+ * recorded in status (with its amount) before it is sent. When spec.newSv.walletUrl is set, the operator accepts the
+ * offer on the new SV's wallet. Manual: the operator only reports the balance. Done when the balance is at or below
+ * the reserve; every transfer record reaches the state the wallet reports.
  */
 import type { TransferStatus } from '../../api/types.ts';
-import { ApiError } from '../../splice/errors.ts';
-import { CONDITION } from '../meta.ts';
-import { DONE, type StepResult } from '../status-draft.ts';
-import type { StepContext } from '../step.ts';
 import { decimalCompare, decimalSubtract } from '../../util/decimal.ts';
+import { decision, doneWith, fromResult, stalledOn, waitingOn } from '../decision.ts';
+import { CONDITION } from '../meta.ts';
+import type { Access, TransferOrder, TransferState, WalletPort } from '../ports.ts';
+import { observed, type DecideInput, type Observed, type Step, type StepDecision } from '../step.ts';
 import { networkFailure } from './network-errors.ts';
 
 /** How long a transfer offer stays open. */
-const OFFER_LIFETIME_MS = 24 * 3_600_000;
+export const OFFER_LIFETIME_MS = 24 * 3_600_000;
 
 export function transferTrackingId(uid: string, attempt: number): string {
   return `svkms-${uid}-assets-${attempt}`;
 }
 
-export async function transferAssets(ctx: StepContext): Promise<StepResult> {
-  const { m, deps, draft, signal } = ctx;
+const STATE_TO_STATUS: Record<TransferState, NonNullable<TransferStatus['status']>> = {
+  created: 'Created',
+  accepted: 'Accepted',
+  completed: 'Completed',
+  failed: 'Failed',
+  expired: 'Expired',
+};
+
+function isFinal(t: TransferStatus): boolean {
+  return t.status === 'Completed' || t.status === 'Failed' || t.status === 'Expired';
+}
+
+export interface WalletReads {
+  unlocked: string;
+  /** The sender wallet's state of each transfer record that is not final (undefined: it knows none). */
+  states: Record<string, TransferState | undefined>;
+  /** Offers the new SV's wallet can accept, by tracking id (when spec.newSv.walletUrl is set). */
+  incoming: Record<string, string | undefined>;
+}
+
+export type AssetsObservation = { kind: 'noAccess'; reason: string; message: string } | { kind: 'read'; reads: Observed<WalletReads> };
+
+export type AssetsEffect = { kind: 'sendTransfer'; order: TransferOrder } | { kind: 'acceptOffer'; trackingId: string; contractId: string };
+
+function updatedTransfers(transfers: readonly TransferStatus[] | undefined, states: WalletReads['states']): TransferStatus[] {
+  return (transfers ?? []).map((t) => {
+    const state = t.trackingId ? states[t.trackingId] : undefined;
+    return state && !isFinal(t) ? { ...t, status: STATE_TO_STATUS[state] } : t;
+  });
+}
+
+export function decideAssets({ m, status, timing, now }: DecideInput, observation: AssetsObservation): StepDecision<AssetsEffect> {
   const gate = m.spec.workflow.assetTransfer;
-  const poll = deps.timing.networkPollMs;
-  const oldWallet = deps.splice.oldWallet(m);
-  if (!oldWallet.ok) {
-    draft.condition(CONDITION.AssetsTransferred, 'False', oldWallet.reason, oldWallet.message);
-    return { kind: 'stalled', reason: oldWallet.reason, message: oldWallet.message };
-  }
-  let unlocked: string;
-  try {
-    unlocked = (await oldWallet.client.getBalance(signal)).unlocked;
-  } catch (err) {
-    return failed(ctx, networkFailure(err, `the old SV's wallet (${m.spec.oldSv.walletUrl})`, poll));
-  }
-  draft.status.assets = { ...draft.status.assets, oldSvBalance: unlocked };
+  const poll = timing.networkPollMs;
+  if (observation.kind === 'noAccess') return stalledOn(CONDITION.AssetsTransferred, observation.reason, observation.message);
+  if (!observation.reads.ok) return fromResult(CONDITION.AssetsTransferred, networkFailure(observation.reads.error, `the old SV's wallet (${m.spec.oldSv.walletUrl})`, poll));
+  const { unlocked, states, incoming } = observation.reads.value;
+  let transfers = updatedTransfers(status.assets?.transfers, states);
+  const assets = (): { assets: NonNullable<typeof status.assets> } => ({ assets: { ...status.assets, oldSvBalance: unlocked, ...(transfers.length ? { transfers } : {}) } });
   if (decimalCompare(unlocked, gate.reserve) <= 0) {
-    draft.condition(CONDITION.AssetsTransferred, 'True', 'BalanceAtReserve', `the old SV wallet holds ${unlocked}, at or below the reserve of ${gate.reserve}`);
-    return DONE;
+    return doneWith(CONDITION.AssetsTransferred, 'BalanceAtReserve', `the old SV wallet holds ${unlocked}, at or below the reserve of ${gate.reserve}`, assets());
   }
   if (!gate.approved) {
     const message = `the old SV wallet holds ${unlocked}; set spec.workflow.assetTransfer.approved to true to ${gate.mode === 'Manual' ? 'confirm you transfer it yourself' : `transfer everything above the reserve (${gate.reserve}) to ${gate.receiverPartyId ?? m.spec.newSv.name}`}`;
-    draft.condition(CONDITION.AssetsTransferred, 'False', 'AwaitingApproval', message);
-    return { kind: 'wait', message };
+    return waitingOn(CONDITION.AssetsTransferred, 'AwaitingApproval', message, undefined, assets());
   }
   if (gate.mode === 'Manual') {
-    const message = `manual mode: transfer the old SV wallet's ${unlocked} (keeping ${gate.reserve}) yourself; the operator watches the balance`;
-    draft.condition(CONDITION.AssetsTransferred, 'False', 'AwaitingManualTransfer', message);
-    return { kind: 'wait', message, requeueAfterMs: poll };
+    return waitingOn(CONDITION.AssetsTransferred, 'AwaitingManualTransfer', `manual mode: transfer the old SV wallet's ${unlocked} (keeping ${gate.reserve}) yourself; the operator watches the balance`, poll, assets());
   }
-
-  const receiver = gate.receiverPartyId ?? draft.status.newSv?.partyId;
-  if (!receiver) {
-    const message = 'the new SV\'s party is not known yet (no agreed Scan view); waiting';
-    draft.condition(CONDITION.AssetsTransferred, 'False', 'ReceiverUnknown', message);
-    return { kind: 'wait', message, requeueAfterMs: poll };
-  }
+  const receiver = gate.receiverPartyId ?? status.newSv?.partyId;
+  if (!receiver) return waitingOn(CONDITION.AssetsTransferred, 'ReceiverUnknown', 'the new SV\'s party is not known yet (no agreed Scan view); waiting', poll, assets());
   const trackingId = transferTrackingId(m.metadata.uid ?? m.metadata.name, gate.attempt);
-  const transfers = (draft.status.assets.transfers ??= []);
   let entry = transfers.find((t) => t.trackingId === trackingId);
-  try {
-    if (entry) {
-      const known = await offerStatus(ctx, trackingId);
-      if (known) entry.status = known;
-    }
-    if (entry && (entry.status === 'Failed' || entry.status === 'Expired')) {
-      const message = `the transfer offer ${trackingId} ${entry.status.toLowerCase()}; raise spec.workflow.assetTransfer.attempt to ${gate.attempt + 1} to send a new one`;
-      draft.condition(CONDITION.AssetsTransferred, 'False', 'TransferFailed', message);
-      return { kind: 'stalled', reason: 'TransferFailed', message, requeueAfterMs: deps.timing.stalledRecheckMs };
-    }
-    if (!entry || entry.status === 'Requesting') {
-      // Nothing known for this attempt (or a send whose fate is unknown): record, then send with the recorded amount.
-      if (!entry) {
-        entry = { trackingId, amount: decimalSubtract(unlocked, gate.reserve), receiverPartyId: receiver, status: 'Requesting' } satisfies TransferStatus;
-        transfers.push(entry);
-        if (!(await ctx.checkpoint())) return { kind: 'wait', message: 'the migration changed meanwhile', requeueAfterMs: 250 };
-      }
-      if (signal.aborted) return { kind: 'wait', message: 'stopping' };
-      try {
-        await oldWallet.client.createTransferOffer(
-          { receiver_party_id: entry.receiverPartyId!, amount: entry.amount!, description: `KMS migration of ${m.spec.oldSv.name} to ${m.spec.newSv.name}`, expires_at: new Date(Date.now() + OFFER_LIFETIME_MS), tracking_id: trackingId },
-          signal,
-        );
-        await deps.event(m, 'Normal', 'TransferOffered', `offered ${entry.amount} from ${m.spec.oldSv.name}'s wallet to ${entry.receiverPartyId} (tracking id ${trackingId})`);
-      } catch (err) {
-        // The wallet refuses a second offer with the same tracking id: the first one exists.
-        if (!(err instanceof ApiError && (err.status === 409 || err.status === 429))) throw err;
-      }
-      entry.status = 'Created';
-    }
-    if (entry.status === 'Created') await acceptOnNewSv(ctx, trackingId, entry);
-  } catch (err) {
-    return failed(ctx, networkFailure(err, `transfer ${trackingId}`, poll));
+  if (entry && (entry.status === 'Failed' || entry.status === 'Expired')) {
+    const message = `the transfer ${trackingId} ${entry.status.toLowerCase()}; raise spec.workflow.assetTransfer.attempt to ${gate.attempt + 1} to send a new one`;
+    return stalledOn(CONDITION.AssetsTransferred, 'TransferFailed', message, timing.stalledRecheckMs, assets());
   }
-  const message = `transfer offer ${trackingId} of ${entry.amount} is ${entry.status?.toLowerCase()}${entry.status === 'Created' && !m.spec.newSv.walletUrl ? '; accept it in the new SV\'s wallet' : ''}; waiting for the old SV balance (${unlocked}) to reach the reserve`;
-  draft.condition(CONDITION.AssetsTransferred, 'False', 'TransferInProgress', message);
-  return { kind: 'wait', message, requeueAfterMs: poll };
-}
-
-function failed(ctx: StepContext, result: StepResult): StepResult {
-  if (result.kind === 'stalled') ctx.draft.condition(CONDITION.AssetsTransferred, 'False', result.reason, result.message);
-  return result;
-}
-
-/** The wallet's status of the offer, in status terms; undefined when the wallet does not know it. */
-async function offerStatus(ctx: StepContext, trackingId: string): Promise<TransferStatus['status'] | undefined> {
-  const wallet = ctx.deps.splice.oldWallet(ctx.m);
-  if (!wallet.ok) return undefined;
-  try {
-    const st = (await wallet.client.getTransferOfferStatus(trackingId, ctx.signal)) as { status: string };
-    const map: Record<string, TransferStatus['status']> = { created: 'Created', accepted: 'Accepted', completed: 'Completed', failed: 'Failed' };
-    return map[st.status] ?? 'Created';
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return undefined;
-    throw err;
+  if (!entry || (entry.status === 'Requesting' && states[trackingId] === undefined)) {
+    // Nothing known for this attempt (or a send whose fate is unknown): record, then send with the recorded amount.
+    if (!entry) {
+      entry = { trackingId, amount: decimalSubtract(unlocked, gate.reserve), receiverPartyId: receiver, status: 'Requesting' };
+      transfers = [...transfers, entry];
+    }
+    const order: TransferOrder = {
+      receiverPartyId: entry.receiverPartyId ?? receiver,
+      amount: entry.amount!,
+      description: `KMS migration of ${m.spec.oldSv.name} to ${m.spec.newSv.name}`,
+      expiresAt: new Date(now.getTime() + OFFER_LIFETIME_MS),
+      trackingId,
+    };
+    const message = `sending ${order.amount} from ${m.spec.oldSv.name}'s wallet to ${order.receiverPartyId} (tracking id ${trackingId})`;
+    return { ...waitingOn<AssetsEffect>(CONDITION.AssetsTransferred, 'TransferInProgress', message, poll, assets()), act: { effect: { kind: 'sendTransfer', order }, checkpoint: true, describe: message } };
   }
+  const offer = incoming[trackingId];
+  const message = `transfer ${trackingId} of ${entry.amount} is ${entry.status?.toLowerCase()}${entry.status === 'Created' && !m.spec.newSv.walletUrl ? '; accept it in the new SV\'s wallet' : ''}; waiting for the old SV balance (${unlocked}) to reach the reserve`;
+  const waiting = waitingOn<AssetsEffect>(CONDITION.AssetsTransferred, 'TransferInProgress', message, poll, assets());
+  if (entry.status === 'Created' && offer) return { ...waiting, act: { effect: { kind: 'acceptOffer', trackingId, contractId: offer }, checkpoint: false, describe: `accepting transfer ${trackingId} on ${m.spec.newSv.name}'s wallet` } };
+  return decision(waiting.outcome, waiting.conditions?.[0], waiting.status);
 }
 
-/** Accepts the offer on the new SV's wallet, when the spec gives it. */
-async function acceptOnNewSv(ctx: StepContext, trackingId: string, entry: TransferStatus): Promise<void> {
-  const access = ctx.deps.splice.newWallet(ctx.m);
-  if (!access?.ok) return;
-  const offers = await access.client.listTransferOffers(ctx.signal);
-  const offer = offers.find((o) => o.trackingId === trackingId);
-  if (!offer) return;
-  await access.client.acceptTransferOffer(offer.contractId, ctx.signal);
-  entry.status = 'Accepted';
-  await ctx.deps.event(ctx.m, 'Normal', 'TransferAccepted', `accepted transfer offer ${trackingId} on ${ctx.m.spec.newSv.name}'s wallet`);
+async function readWallets(oldWallet: WalletPort, newWallet: Access<WalletPort> | undefined, transfers: readonly TransferStatus[], signal: AbortSignal): Promise<WalletReads> {
+  const unlocked = await oldWallet.unlockedBalance(signal);
+  const states: WalletReads['states'] = {};
+  const incoming: WalletReads['incoming'] = {};
+  for (const t of transfers) {
+    if (!t.trackingId || isFinal(t)) continue;
+    states[t.trackingId] = await oldWallet.transferState(t.trackingId, signal);
+    if (newWallet?.ok && states[t.trackingId] === 'created') incoming[t.trackingId] = await newWallet.client.incomingOffer(t.trackingId, signal);
+  }
+  return { unlocked, states, incoming };
 }
+
+export const assetsStep: Step<AssetsObservation, AssetsEffect> = {
+  name: 'assetTransfer',
+  condition: CONDITION.AssetsTransferred,
+  async observe({ m, deps, status, signal }) {
+    const oldWallet = deps.splice.oldWallet(m);
+    if (!oldWallet.ok) return { kind: 'noAccess', reason: oldWallet.reason, message: oldWallet.message };
+    return { kind: 'read', reads: await observed(() => readWallets(oldWallet.client, deps.splice.newWallet(m), status.assets?.transfers ?? [], signal)) };
+  },
+  decide: decideAssets,
+  async act(effect, { m, deps, signal }) {
+    if (effect.kind === 'sendTransfer') {
+      const wallet = deps.splice.oldWallet(m);
+      if (!wallet.ok) return;
+      const sent = await wallet.client.sendTransfer(effect.order, signal);
+      if (sent === 'created') {
+        await deps.event(m, 'Normal', 'TransferOffered', `offered ${effect.order.amount} from ${m.spec.oldSv.name}'s wallet to ${effect.order.receiverPartyId} (tracking id ${effect.order.trackingId})`);
+      }
+      return;
+    }
+    const wallet = deps.splice.newWallet(m);
+    if (!wallet?.ok) return;
+    await wallet.client.acceptOffer(effect.contractId, signal);
+    await deps.event(m, 'Normal', 'TransferAccepted', `accepted transfer ${effect.trackingId} on ${m.spec.newSv.name}'s wallet`);
+  },
+};

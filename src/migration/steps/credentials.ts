@@ -3,11 +3,27 @@
  * registered with the secret scrubber before anything else can see it.
  */
 import type { V1Secret } from '@kubernetes/client-node';
-import type { SvKmsMigration } from '../../api/types.ts';
-import type { KmsCredentials } from '../../kms/types.ts';
+import type { KmsCredentialsSpec, SvKmsMigration } from '../../api/types.ts';
+import type { KmsCredentials, KmsProvider } from '../../kms/types.ts';
 import type { MigrationDeps } from '../ports.ts';
 
 export type CredentialsLookup = { ok: true; credentials: KmsCredentials | undefined } | { ok: false; reason: string; message: string };
+
+type SecretRef = NonNullable<KmsCredentialsSpec['secretRef']>;
+
+/** Per provider: which data keys of the Secret hold credentials, and how they become {@link KmsCredentials}. */
+const CREDENTIAL_FORMS: Record<KmsProvider, { keys(ref: SecretRef): string[]; build(ref: SecretRef, value: (key: string) => string): KmsCredentials }> = {
+  aws: {
+    keys: (ref) => [ref.accessKeyIdKey, ref.secretAccessKeyKey, ...(ref.sessionTokenKey ? [ref.sessionTokenKey] : [])],
+    build: (ref, value) => ({
+      aws: { accessKeyId: value(ref.accessKeyIdKey), secretAccessKey: value(ref.secretAccessKeyKey), ...(ref.sessionTokenKey ? { sessionToken: value(ref.sessionTokenKey) } : {}) },
+    }),
+  },
+  gcp: {
+    keys: (ref) => [ref.googleCredentialsKey],
+    build: (ref, value) => ({ gcp: { credentialsJson: value(ref.googleCredentialsKey) } }),
+  },
+};
 
 /** The decoded value of `key` in a Secret's data, or undefined. */
 export function secretValue(secret: V1Secret | undefined, key: string): string | undefined {
@@ -15,7 +31,7 @@ export function secretValue(secret: V1Secret | undefined, key: string): string |
   return raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8');
 }
 
-export function kmsCredentials(m: SvKmsMigration, deps: MigrationDeps): CredentialsLookup {
+export function kmsCredentials(m: SvKmsMigration, deps: Pick<MigrationDeps, 'cluster' | 'registerSecret'>): CredentialsLookup {
   const { credentials, provider } = m.spec.kms;
   const ref = credentials.secretRef;
   if (!ref) return { ok: true, credentials: undefined }; // workload identity: the operator's ambient credentials
@@ -28,7 +44,8 @@ export function kmsCredentials(m: SvKmsMigration, deps: MigrationDeps): Credenti
       message: `the KMS credentials Secret ${ns}/${ref.name} (spec.kms.credentials.secretRef.name) does not exist; create it in the migration's namespace`,
     };
   }
-  const need = provider === 'aws' ? [ref.accessKeyIdKey, ref.secretAccessKeyKey, ...(ref.sessionTokenKey ? [ref.sessionTokenKey] : [])] : [ref.googleCredentialsKey];
+  const form = CREDENTIAL_FORMS[provider];
+  const need = form.keys(ref);
   const missing = need.filter((k) => secretValue(secret, k) === undefined);
   if (missing.length > 0) {
     return {
@@ -38,17 +55,5 @@ export function kmsCredentials(m: SvKmsMigration, deps: MigrationDeps): Credenti
     };
   }
   for (const k of need) deps.registerSecret(secretValue(secret, k)!);
-  if (provider === 'aws') {
-    return {
-      ok: true,
-      credentials: {
-        aws: {
-          accessKeyId: secretValue(secret, ref.accessKeyIdKey)!,
-          secretAccessKey: secretValue(secret, ref.secretAccessKeyKey)!,
-          ...(ref.sessionTokenKey ? { sessionToken: secretValue(secret, ref.sessionTokenKey)! } : {}),
-        },
-      },
-    };
-  }
-  return { ok: true, credentials: { gcp: { credentialsJson: secretValue(secret, ref.googleCredentialsKey)! } } };
+  return { ok: true, credentials: form.build(ref, (k) => secretValue(secret, k)!) };
 }

@@ -8,8 +8,8 @@ import type { SvKmsMigration } from '../../api/types.ts';
 import { expectedKmsConfig, expectedLiteralEnv, KMS_ENV_VAR, parseKmsEnv } from '../../render/participant.ts';
 import { jsonEqual } from '../../util/json.ts';
 import { CONDITION } from '../meta.ts';
-import { DONE, type StepResult } from '../status-draft.ts';
-import type { StepContext } from '../step.ts';
+import { doneWith, waitingOn } from '../decision.ts';
+import type { DecideInput, Step, StepDecision } from '../step.ts';
 
 /** The sv-node chart's Deployment name and the env vars through which it reads the governance key. */
 export const SV_APP_DEPLOYMENT = 'sv-app';
@@ -60,24 +60,39 @@ function svAppMismatches(m: SvKmsMigration, d: V1Deployment): string[] {
     .map(([name, key]) => `env ${name} does not read key "${key}" of Secret ${secretName} (is cometBFT.externalGovernanceKey: true applied?)`);
 }
 
-export async function observeDeployment({ m, deps, draft }: StepContext): Promise<StepResult> {
+export interface DeploymentObservation {
+  participant: V1Deployment | undefined;
+  /** What differs between the participant Deployment and the rendered values (empty: it carries them). */
+  participantMismatches: string[];
+  svApp: V1Deployment | undefined;
+}
+
+export function decideDeployment({ m, status, timing }: DecideInput, observed: DeploymentObservation): StepDecision<never> {
   const ns = m.spec.newSv.namespace;
   const release = m.spec.newSv.participant.releaseName;
-  const wait = (reason: string, message: string): StepResult => {
-    draft.condition(CONDITION.NewSvDeployed, 'False', reason, message);
-    return { kind: 'wait', message, requeueAfterMs: deps.timing.deploymentRecheckMs };
-  };
-  const participant = deps.cluster.deployment(ns, release);
+  const wait = (reason: string, message: string) => waitingOn(CONDITION.NewSvDeployed, reason, message, timing.deploymentRecheckMs);
+  const { participant, svApp } = observed;
   if (!participant) {
-    return wait('ParticipantNotDeployed', `deploy the participant: helm install ${release} splice-participant -n ${ns} with the values in ConfigMap ${draft.status.outputs?.participantValues?.configMapName}`);
+    return wait('ParticipantNotDeployed', `deploy the participant: helm install ${release} splice-participant -n ${ns} with the values in ConfigMap ${status.outputs?.participantValues?.configMapName}`);
   }
-  const mismatches = await participantEnvMismatches(m, participant);
-  if (mismatches.length > 0) return wait('ParticipantValuesNotApplied', `Deployment ${ns}/${release} does not carry the rendered values: ${mismatches.join('; ')}`);
-  const svApp = deps.cluster.deployment(ns, SV_APP_DEPLOYMENT);
-  if (!svApp) return wait('SvAppNotDeployed', `deploy the SV node (splice-sv-node) in ${ns} with the values in ConfigMap ${draft.status.outputs?.svNodeValues?.configMapName}`);
+  if (observed.participantMismatches.length > 0) return wait('ParticipantValuesNotApplied', `Deployment ${ns}/${release} does not carry the rendered values: ${observed.participantMismatches.join('; ')}`);
+  if (!svApp) return wait('SvAppNotDeployed', `deploy the SV node (splice-sv-node) in ${ns} with the values in ConfigMap ${status.outputs?.svNodeValues?.configMapName}`);
   const svAppProblems = svAppMismatches(m, svApp);
   if (svAppProblems.length > 0) return wait('SvNodeValuesNotApplied', `Deployment ${ns}/${SV_APP_DEPLOYMENT}: ${svAppProblems.join('; ')}`);
   if (!available(participant)) return wait('ParticipantNotAvailable', `Deployment ${ns}/${release} carries the KMS configuration and is starting; waiting until it is Available`);
-  draft.condition(CONDITION.NewSvDeployed, 'True', 'Deployed', `Deployment ${ns}/${release} runs with the rendered KMS configuration; ${SV_APP_DEPLOYMENT} reads the governance key Secret`);
-  return DONE;
+  return doneWith(CONDITION.NewSvDeployed, 'Deployed', `Deployment ${ns}/${release} runs with the rendered KMS configuration; ${SV_APP_DEPLOYMENT} reads the governance key Secret`);
 }
+
+export const deploymentStep: Step<DeploymentObservation> = {
+  name: 'deployment',
+  async observe({ m, deps }) {
+    const ns = m.spec.newSv.namespace;
+    const participant = deps.cluster.deployment(ns, m.spec.newSv.participant.releaseName);
+    return {
+      participant,
+      participantMismatches: participant ? await participantEnvMismatches(m, participant) : [],
+      svApp: deps.cluster.deployment(ns, SV_APP_DEPLOYMENT),
+    };
+  },
+  decide: decideDeployment,
+};

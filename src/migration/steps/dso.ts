@@ -4,12 +4,12 @@
  * offboarded. One stale or lying Scan cannot move the migration; a disagreement stops it and says who said what.
  * The agreed facts go into status.oldSv / status.newSv.
  */
-import { agree } from '../../splice/scan-quorum.ts';
+import { agree, type ScanView } from '../../splice/scan-quorum.ts';
 import { findSvByName, type DsoState } from '../../splice/scan.ts';
-import type { SvKmsMigration } from '../../api/types.ts';
+import type { SvKmsMigration, SvKmsMigrationStatus } from '../../api/types.ts';
+import { decision, waitingOn } from '../decision.ts';
 import { CONDITION } from '../meta.ts';
-import { DONE, type StepResult } from '../status-draft.ts';
-import type { DsoFacts, StepContext } from '../step.ts';
+import type { DecideInput, DsoFacts, Step, StepDecision } from '../step.ts';
 
 export function defaultQuorum(m: SvKmsMigration): number {
   return m.spec.network.scanQuorum ?? Math.floor(m.spec.network.scanUrls.length / 2) + 1;
@@ -29,23 +29,14 @@ export function dsoFacts(m: SvKmsMigration, state: DsoState): DsoFacts {
   };
 }
 
-export async function observeDso(ctx: StepContext): Promise<StepResult> {
-  if (ctx.facts.dso) return DONE;
-  const { m, deps, draft, signal } = ctx;
-  const quorum = defaultQuorum(m);
-  const views = await deps.splice.dsoViews(m, signal);
-  const result = agree(views, quorum, (state) => dsoFacts(m, state));
-  if ('disagreement' in result) {
-    const message = `fewer than ${quorum} of ${views.length} Scans agree on the DSO state, so nothing advances: ${result.summary}`;
-    draft.condition(CONDITION.ScanAgreement, 'False', views.every((v) => !v.ok) ? 'ScansUnreachable' : 'ScansDisagree', message);
-    return { kind: 'wait', message, requeueAfterMs: deps.timing.networkPollMs };
-  }
-  const facts = result.agreed;
-  ctx.facts.dso = facts;
-  draft.condition(CONDITION.ScanAgreement, 'True', 'QuorumAgrees', `${result.agreeing.length} of ${views.length} Scans agree (quorum ${quorum})`);
-  const status = draft.status;
+/** Views of every Scan, or none when an earlier step of this reconcile already established the facts. */
+export type DsoObservation = { kind: 'known' } | { kind: 'views'; views: ScanView<DsoState>[] };
+
+/** status.oldSv / status.newSv from agreed facts. */
+export function svStatuses(status: Readonly<SvKmsMigrationStatus>, facts: DsoFacts): Pick<SvKmsMigrationStatus, 'oldSv' | 'newSv'> {
+  const out: Pick<SvKmsMigrationStatus, 'oldSv' | 'newSv'> = {};
   if (facts.oldSv) {
-    status.oldSv = {
+    out.oldSv = {
       ...status.oldSv,
       partyId: facts.oldSv.partyId,
       rewardWeight: facts.oldSv.weight,
@@ -55,8 +46,32 @@ export async function observeDso(ctx: StepContext): Promise<StepResult> {
       offboarded: facts.oldSvOffboarded,
     };
   } else if (status.oldSv) {
-    status.oldSv = { ...status.oldSv, onboarded: false, rewardWeight: 0, offboarded: facts.oldSvOffboarded };
+    out.oldSv = { ...status.oldSv, onboarded: false, rewardWeight: 0, offboarded: facts.oldSvOffboarded };
   }
-  if (facts.newSv) status.newSv = { ...status.newSv, partyId: facts.newSv.partyId, rewardWeight: facts.newSv.weight, onboarded: true, offboarded: false };
-  return DONE;
+  if (facts.newSv) out.newSv = { ...status.newSv, partyId: facts.newSv.partyId, rewardWeight: facts.newSv.weight, onboarded: true, offboarded: false };
+  return out;
 }
+
+export function decideDso({ m, status, timing }: DecideInput, observed: DsoObservation): StepDecision<never> {
+  if (observed.kind === 'known') return decision({ kind: 'done' });
+  const { views } = observed;
+  const quorum = defaultQuorum(m);
+  const result = agree(views, quorum, (state) => dsoFacts(m, state));
+  if ('disagreement' in result) {
+    const message = `fewer than ${quorum} of ${views.length} Scans agree on the DSO state, so nothing advances: ${result.summary}`;
+    return waitingOn(CONDITION.ScanAgreement, views.every((v) => !v.ok) ? 'ScansUnreachable' : 'ScansDisagree', message, timing.networkPollMs);
+  }
+  const facts = result.agreed;
+  return {
+    outcome: { kind: 'done' },
+    conditions: [{ type: CONDITION.ScanAgreement, status: 'True', reason: 'QuorumAgrees', message: `${result.agreeing.length} of ${views.length} Scans agree (quorum ${quorum})` }],
+    status: svStatuses(status, facts),
+    facts: { dso: facts },
+  };
+}
+
+export const dsoStep: Step<DsoObservation> = {
+  name: 'dso',
+  observe: async ({ m, deps, facts, signal }) => (facts.dso ? { kind: 'known' } : { kind: 'views', views: await deps.splice.dsoViews(m, signal) }),
+  decide: decideDso,
+};

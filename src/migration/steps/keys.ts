@@ -4,70 +4,93 @@
  * is recorded in status, a vanished or replaced Secret stalls the migration instead of a new key being made: the
  * other SVs may already know the old public key.
  */
+import type { V1Secret } from '@kubernetes/client-node';
 import { checkKeySecret } from '../../keys/adoption.ts';
 import { KEY_KIND_INFO, type KeyKind } from '../../keys/key-kinds.ts';
 import { keySecretManifest } from '../../keys/secret-manifest.ts';
+import { decision, doneWith, stalledOn } from '../decision.ts';
 import { CONDITION, ownedLabels } from '../meta.ts';
-import { DONE, type StepResult } from '../status-draft.ts';
-import type { StepContext } from '../step.ts';
+import type { DecideInput, Step, StepDecision } from '../step.ts';
 
 const CONDITION_OF = { governance: CONDITION.GovernanceKeyReady, identity: CONDITION.IdentityKeyReady } as const;
-const STATUS_FIELD = { governance: 'governanceKey', identity: 'identityKey' } as const;
-const SPEC_FIELD = { governance: 'governanceKey', identity: 'identityKey' } as const;
+const FIELD = { governance: 'governanceKey', identity: 'identityKey' } as const;
 
-export function keySecretStep(kind: KeyKind) {
-  return async function ensureKeySecret({ m, deps, draft, log }: StepContext): Promise<StepResult> {
-    const spec = m.spec.newSv[SPEC_FIELD[kind]];
+/** How soon to look again after creating a Secret (its watch event usually comes first). */
+const CREATED_RECHECK_MS = 1000;
+
+export interface KeyObservation {
+  secret: V1Secret | undefined;
+}
+
+/** Create the key Secret with a new key pair (never replaces one: a Secret that exists by then is kept). */
+export interface GenerateKey {
+  kind: 'generateKey';
+  namespace: string;
+  name: string;
+}
+
+export function decideKeySecret(kind: KeyKind) {
+  return function decideKey({ m, status }: DecideInput, { secret }: KeyObservation): StepDecision<GenerateKey> {
+    const spec = m.spec.newSv[FIELD[kind]];
     const namespace = m.spec.newSv.namespace;
     const name = spec.secretName;
     const condition = CONDITION_OF[kind];
     const title = KEY_KIND_INFO[kind].title;
-    const recorded = draft.status[STATUS_FIELD[kind]];
-    const stalled = (reason: string, message: string): StepResult => {
-      draft.condition(condition, 'False', reason, message);
-      return { kind: 'stalled', reason, message };
-    };
-
-    let secret = deps.cluster.secret(namespace, name);
+    const recorded = status[FIELD[kind]];
     if (!secret) {
       if (recorded?.fingerprint) {
-        return stalled(
+        return stalledOn(
+          condition,
           'KeySecretMissing',
           `the ${title} Secret ${namespace}/${name} holding the key with fingerprint ${recorded.fingerprint} is gone; restore it from your backup. ` +
             'The operator will not make a new key: the other SVs may already know this one.',
         );
       }
       if (!spec.generate) {
-        return stalled('KeySecretNotProvided', `the ${title} Secret ${namespace}/${name} does not exist and spec.newSv.${SPEC_FIELD[kind]}.generate is false; create it (e.g. with \`sv-kms keygen ${kind} --format secret-yaml\`)`);
+        return stalledOn(condition, 'KeySecretNotProvided', `the ${title} Secret ${namespace}/${name} does not exist and spec.newSv.${FIELD[kind]}.generate is false; create it (e.g. with \`sv-kms keygen ${kind} --format secret-yaml\`)`);
       }
-      const pair = KEY_KIND_INFO[kind].generate();
-      deps.registerSecret(pair.private);
-      const manifest = keySecretManifest(kind, pair, { name, namespace });
-      manifest.metadata!.labels = { ...manifest.metadata!.labels, ...ownedLabels(m) };
-      const created = await deps.actions.createSecret(manifest);
-      log.info({ secret: `${namespace}/${name}`, created }, created ? 'created key Secret' : 'key Secret appeared meanwhile; adopting it');
-      if (created) {
-        await deps.event(m, 'Normal', 'KeyGenerated', `generated the ${title} in Secret ${namespace}/${name}`);
-        secret = manifest;
-      } else {
-        // Someone created it between our cache read and our create: wait for the cache to show it, then check it.
-        return { kind: 'wait', message: `waiting to see the ${title} Secret ${namespace}/${name}`, requeueAfterMs: 1000 };
-      }
+      return decision<GenerateKey>({ kind: 'wait', message: `creating the ${title} Secret ${namespace}/${name}`, requeueAfterMs: CREATED_RECHECK_MS }, undefined, undefined, {
+        effect: { kind: 'generateKey', namespace, name },
+        checkpoint: false,
+        describe: `generating the ${title} in Secret ${namespace}/${name}`,
+      });
     }
-
-    // The private halves are secrets (under whatever key name they are stored); the public halves are published.
-    for (const [key, value] of Object.entries(secret.data ?? {})) if (key !== 'public' && key !== 'publicKey') deps.registerSecret(value);
     const check = checkKeySecret(kind, secret.data, { name, namespace });
-    if (!check.ok) return stalled(check.reason, check.message);
+    if (!check.ok) return stalledOn(condition, check.reason, check.message);
     if (recorded?.fingerprint && recorded.fingerprint !== check.fingerprint) {
-      return stalled(
+      return stalledOn(
+        condition,
         'KeyChanged',
         `the ${title} in Secret ${namespace}/${name} was replaced (fingerprint ${check.fingerprint}, recorded ${recorded.fingerprint}); ` +
           'restore the recorded key, or if the change is intended, create a new SvKmsMigration',
       );
     }
-    draft.status[STATUS_FIELD[kind]] = { secretName: name, publicKey: check.publicKey, fingerprint: check.fingerprint };
-    draft.condition(condition, 'True', 'KeyReady', `Secret ${namespace}/${name} holds a valid ${title} (fingerprint ${check.fingerprint})`);
-    return DONE;
+    return doneWith(condition, 'KeyReady', `Secret ${namespace}/${name} holds a valid ${title} (fingerprint ${check.fingerprint})`, {
+      [FIELD[kind]]: { secretName: name, publicKey: check.publicKey, fingerprint: check.fingerprint },
+    });
+  };
+}
+
+export function keySecretStep(kind: KeyKind): Step<KeyObservation, GenerateKey> {
+  return {
+    name: `${kind}Key`,
+    condition: CONDITION_OF[kind],
+    async observe({ m, deps }) {
+      const secret = deps.cluster.secret(m.spec.newSv.namespace, m.spec.newSv[FIELD[kind]].secretName);
+      // The private halves are secrets (under whatever key name they are stored); the public halves are published.
+      for (const [key, value] of Object.entries(secret?.data ?? {})) if (key !== 'public' && key !== 'publicKey') deps.registerSecret(value);
+      return { secret };
+    },
+    decide: decideKeySecret(kind),
+    async act(effect, { m, deps, log }) {
+      const pair = KEY_KIND_INFO[kind].generate();
+      deps.registerSecret(pair.private);
+      const manifest = keySecretManifest(kind, pair, { name: effect.name, namespace: effect.namespace });
+      manifest.metadata!.labels = { ...manifest.metadata!.labels, ...ownedLabels(m) };
+      const created = await deps.actions.createSecret(manifest);
+      const ref = `${effect.namespace}/${effect.name}`;
+      log.info({ secret: ref, created }, created ? 'created key Secret' : 'key Secret appeared meanwhile; adopting it after checking it');
+      if (created) await deps.event(m, 'Normal', 'KeyGenerated', `generated the ${KEY_KIND_INFO[kind].title} in Secret ${ref}`);
+    },
   };
 }

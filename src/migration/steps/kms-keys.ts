@@ -3,33 +3,49 @@
  * ring) — the proof that the new participant really uses the KMS. Polled while waiting; never again once seen.
  */
 import { KmsError } from '../../kms/types.ts';
+import { decision, doneWith, fromResult, waitingOn } from '../decision.ts';
 import { CONDITION } from '../meta.ts';
-import { DONE, type StepResult } from '../status-draft.ts';
-import type { StepContext } from '../step.ts';
-import { kmsCredentials } from './credentials.ts';
+import type { DecideInput, Step, StepDecision } from '../step.ts';
+import { kmsCredentials, type CredentialsLookup } from './credentials.ts';
 
-export async function observeKmsKeys({ m, deps, draft, signal }: StepContext): Promise<StepResult> {
-  if (draft.conditionStatus(CONDITION.KmsKeysObserved) === 'True') return DONE;
-  const creds = kmsCredentials(m, deps);
-  if (!creds.ok) {
-    draft.condition(CONDITION.KmsKeysObserved, 'False', creds.reason, creds.message);
-    return { kind: 'stalled', reason: creds.reason, message: creds.message };
+export type KmsKeysObservation =
+  | { kind: 'alreadyObserved' }
+  | { kind: 'noCredentials'; lookup: Extract<CredentialsLookup, { ok: false }> }
+  | { kind: 'failed'; error: KmsError }
+  | { kind: 'counted'; count: number };
+
+export function decideKmsKeys({ timing }: DecideInput, observed: KmsKeysObservation): StepDecision<never> {
+  switch (observed.kind) {
+    case 'alreadyObserved':
+      return decision({ kind: 'done' });
+    case 'noCredentials':
+      return fromResult(CONDITION.KmsKeysObserved, { kind: 'stalled', reason: observed.lookup.reason, message: observed.lookup.message });
+    case 'failed': {
+      const { reason, message, transient } = observed.error.failure;
+      return fromResult(CONDITION.KmsKeysObserved, transient ? { kind: 'retry', reason, message } : { kind: 'stalled', reason, message, requeueAfterMs: timing.kmsKeysPollMs });
+    }
+    case 'counted': {
+      const status = { kmsKeys: { count: observed.count } };
+      if (observed.count === 0) {
+        return waitingOn(CONDITION.KmsKeysObserved, 'NoKeysYet', 'the participant runs with KMS but no Canton keys are in the KMS yet; waiting for Canton to create them', timing.kmsKeysPollMs, status);
+      }
+      return doneWith(CONDITION.KmsKeysObserved, 'KeysFound', `${observed.count} key(s) created by Canton found in the KMS`, status);
+    }
   }
-  let count: number;
-  try {
-    count = await deps.kmsProbe(m.spec.kms.provider).countCantonKeys(m.spec.kms, creds.credentials, { ...deps.kmsCallHook, signal });
-  } catch (err) {
-    if (!(err instanceof KmsError)) throw err;
-    const { reason, message, transient } = err.failure;
-    draft.condition(CONDITION.KmsKeysObserved, transient ? 'Unknown' : 'False', reason, message);
-    return transient ? { kind: 'retry', reason, message } : { kind: 'stalled', reason, message, requeueAfterMs: deps.timing.kmsKeysPollMs };
-  }
-  draft.status.kmsKeys = { count };
-  if (count === 0) {
-    const message = 'the participant runs with KMS but no Canton keys are in the KMS yet; waiting for Canton to create them';
-    draft.condition(CONDITION.KmsKeysObserved, 'False', 'NoKeysYet', message);
-    return { kind: 'wait', message, requeueAfterMs: deps.timing.kmsKeysPollMs };
-  }
-  draft.condition(CONDITION.KmsKeysObserved, 'True', 'KeysFound', `${count} key(s) created by Canton found in the KMS`);
-  return DONE;
 }
+
+export const kmsKeysStep: Step<KmsKeysObservation> = {
+  name: 'kmsKeys',
+  async observe({ m, deps, status, signal }) {
+    if (status.conditions?.find((c) => c.type === CONDITION.KmsKeysObserved)?.status === 'True') return { kind: 'alreadyObserved' };
+    const creds = kmsCredentials(m, deps);
+    if (!creds.ok) return { kind: 'noCredentials', lookup: creds };
+    try {
+      return { kind: 'counted', count: await deps.kmsProbe(m.spec.kms.provider).countCantonKeys(m.spec.kms, creds.credentials, { ...deps.kmsCallHook, signal }) };
+    } catch (err) {
+      if (err instanceof KmsError) return { kind: 'failed', error: err };
+      throw err;
+    }
+  },
+  decide: decideKmsKeys,
+};

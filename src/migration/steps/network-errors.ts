@@ -23,3 +23,10 @@ export function networkFailure(err: unknown, what: string, pollMs: number): Step
   if (err instanceof SpliceError) return { kind: 'wait', message: `${what}: ${err.message}`, requeueAfterMs: pollMs };
   throw err;
 }
+
+/** How a failed effect (a vote request, a transfer, a write) ends the reconcile: Splice failures as above. */
+export function effectFailure(err: unknown, what: string, pollMs: number): Exclude<StepResult, { kind: 'done' }> {
+  const result = networkFailure(err, what, pollMs);
+  if (result.kind === 'done') throw err;
+  return result;
+}

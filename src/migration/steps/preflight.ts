@@ -3,32 +3,45 @@
  * Canton needs. The result is kept in status.preflight for the spec generation, so the KMS is asked once per change of
  * the spec, not on every reconcile; a failure is retried (with backoff if transient, on a timer if a human must act).
  */
+import type { SvKmsMigrationStatus } from '../../api/types.ts';
+import type { KmsPreflightReport } from '../../kms/types.ts';
+import { decision, doneWith, fromResult } from '../decision.ts';
 import { CONDITION } from '../meta.ts';
-import { DONE, type StepResult } from '../status-draft.ts';
-import type { StepContext } from '../step.ts';
-import { kmsCredentials } from './credentials.ts';
+import type { DecideInput, Step, StepDecision } from '../step.ts';
+import { kmsCredentials, type CredentialsLookup } from './credentials.ts';
 
-export async function kmsPreflight({ m, deps, draft, signal }: StepContext): Promise<StepResult> {
+export type PreflightObservation =
+  | { kind: 'cached' }
+  | { kind: 'noCredentials'; lookup: Extract<CredentialsLookup, { ok: false }> }
+  | { kind: 'report'; report: KmsPreflightReport };
+
+/** The preflight already passed for this generation and provider. */
+export function preflightCached(status: Readonly<SvKmsMigrationStatus>, generation: number, provider: string): boolean {
+  const cached = status.preflight;
+  return cached?.generation === generation && cached.provider === provider && status.conditions?.find((c) => c.type === CONDITION.KmsPreflightPassed)?.status === 'True';
+}
+
+export function decidePreflight({ m, generation, timing }: DecideInput, observed: PreflightObservation): StepDecision<never> {
+  if (observed.kind === 'cached') return decision({ kind: 'done' });
+  if (observed.kind === 'noCredentials') return fromResult(CONDITION.KmsPreflightPassed, { kind: 'stalled', reason: observed.lookup.reason, message: observed.lookup.message });
+  const { report } = observed;
   const provider = m.spec.kms.provider;
-  const cached = draft.status.preflight;
-  if (cached?.generation === draft.generation && cached.provider === provider && draft.conditionStatus(CONDITION.KmsPreflightPassed) === 'True') return DONE;
-
-  const creds = kmsCredentials(m, deps);
-  if (!creds.ok) {
-    draft.condition(CONDITION.KmsPreflightPassed, 'False', creds.reason, creds.message);
-    return { kind: 'stalled', reason: creds.reason, message: creds.message };
-  }
-  const report = await deps.kmsProbe(provider).preflight(m.spec.kms, creds.credentials, { ...deps.kmsCallHook, signal });
-  draft.status.preflight = { generation: draft.generation, provider, verified: report.verified, notVerified: report.notVerified };
+  const status = { preflight: { generation, provider, verified: report.verified, notVerified: report.notVerified } };
   if (report.ok) {
-    draft.condition(CONDITION.KmsPreflightPassed, 'True', 'Passed', `verified: ${report.verified.join('; ')}${report.notVerified.length ? `. Not verifiable: ${report.notVerified.join('; ')}` : ''}`);
-    return DONE;
+    return doneWith(CONDITION.KmsPreflightPassed, 'Passed', `verified: ${report.verified.join('; ')}${report.notVerified.length ? `. Not verifiable: ${report.notVerified.join('; ')}` : ''}`, status);
   }
   const failure = report.failure ?? { reason: 'KmsPreflightFailed', message: 'the KMS preflight failed', transient: true };
-  if (failure.transient) {
-    draft.condition(CONDITION.KmsPreflightPassed, 'Unknown', failure.reason, failure.message);
-    return { kind: 'retry', reason: failure.reason, message: failure.message };
-  }
-  draft.condition(CONDITION.KmsPreflightPassed, 'False', failure.reason, failure.message);
-  return { kind: 'stalled', reason: failure.reason, message: failure.message, requeueAfterMs: deps.timing.preflightRecheckMs };
+  if (failure.transient) return fromResult(CONDITION.KmsPreflightPassed, { kind: 'retry', reason: failure.reason, message: failure.message }, status);
+  return fromResult(CONDITION.KmsPreflightPassed, { kind: 'stalled', reason: failure.reason, message: failure.message, requeueAfterMs: timing.preflightRecheckMs }, status);
 }
+
+export const preflightStep: Step<PreflightObservation> = {
+  name: 'kmsPreflight',
+  async observe({ m, deps, status, generation, signal }) {
+    if (preflightCached(status, generation, m.spec.kms.provider)) return { kind: 'cached' };
+    const creds = kmsCredentials(m, deps);
+    if (!creds.ok) return { kind: 'noCredentials', lookup: creds };
+    return { kind: 'report', report: await deps.kmsProbe(m.spec.kms.provider).preflight(m.spec.kms, creds.credentials, { ...deps.kmsCallHook, signal }) };
+  },
+  decide: decidePreflight,
+};

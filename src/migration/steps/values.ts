@@ -1,17 +1,18 @@
 /**
  * ValuesRendered: the splice-participant and splice-sv-node values, rendered by the shared renderer over the user's
  * base values, are in their ConfigMaps in newSv.namespace (updated when the spec or the base values change). The
- * ConfigMaps reference Secrets; they never contain secret material. Conflicts with base values are reported.
+ * ConfigMaps reference Secrets; they never contain secret material. Conflicts with base values are reported. A
+ * ConfigMap of that name that the operator did not make for this migration is never written.
  */
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { BaseValuesSpec, SvKmsMigration } from '../../api/types.ts';
 import { renderParticipantValues } from '../../render/participant.ts';
 import { renderSvNodeValues } from '../../render/sv-node.ts';
 import { parseValuesYaml, RenderProblemsError, type RenderedValues } from '../../render/values.ts';
-import { CONDITION, ownedLabels, participantValuesConfigMapName, svNodeValuesConfigMapName, VALUES_KEY } from '../meta.ts';
+import { doneWith, stalledOn } from '../decision.ts';
+import { CONDITION, MANAGED_BY_LABEL, MIGRATION_LABEL, MIGRATION_NAMESPACE_LABEL, ownedLabels, participantValuesConfigMapName, svNodeValuesConfigMapName, VALUES_KEY } from '../meta.ts';
 import type { ClusterView } from '../ports.ts';
-import { DONE, type StepResult } from '../status-draft.ts';
-import type { StepContext } from '../step.ts';
+import type { DecideInput, Step, StepDecision } from '../step.ts';
 
 type BaseValues = { ok: true; values: Record<string, unknown> | undefined } | { ok: false; reason: string; message: string };
 
@@ -29,6 +30,19 @@ export function readBaseValues(cluster: ClusterView, m: SvKmsMigration, spec: Ba
   } catch (err) {
     return { ok: false, reason: 'BaseValuesInvalid', message: `${field}: ConfigMap ${ns}/${name} key "${key}": ${(err as Error).message}` };
   }
+}
+
+export interface ValuesObservation {
+  participantBase: BaseValues;
+  svNodeBase: BaseValues;
+  /** The values ConfigMaps as they are now, by name. */
+  current: Record<string, V1ConfigMap | undefined>;
+}
+
+/** Create or update these values ConfigMaps (all made by the operator for this migration). */
+export interface WriteValues {
+  kind: 'writeValues';
+  configMaps: V1ConfigMap[];
 }
 
 function valuesConfigMap(m: SvKmsMigration, name: string, rendered: RenderedValues, chart: string): V1ConfigMap {
@@ -52,48 +66,77 @@ function upToDate(current: V1ConfigMap | undefined, desired: V1ConfigMap): boole
   return Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v);
 }
 
-export async function renderValues({ m, deps, draft, log }: StepContext): Promise<StepResult> {
-  const participantBase = readBaseValues(deps.cluster, m, m.spec.newSv.participant.baseValues, 'spec.newSv.participant.baseValues');
-  const svNodeBase = readBaseValues(deps.cluster, m, m.spec.newSv.svNode.baseValues, 'spec.newSv.svNode.baseValues');
-  for (const base of [participantBase, svNodeBase]) {
-    if (!base.ok) {
-      draft.condition(CONDITION.ValuesRendered, 'False', base.reason, base.message);
-      return { kind: 'stalled', reason: base.reason, message: base.message };
-    }
-  }
+/** Who a ConfigMap the operator did not make for `m` belongs to, in words; undefined when it is the operator's. */
+export function foreignOwner(m: SvKmsMigration, cm: V1ConfigMap): string | undefined {
+  const labels = cm.metadata?.labels ?? {};
+  if (labels[MIGRATION_LABEL] === m.metadata.name && labels[MIGRATION_NAMESPACE_LABEL] === m.metadata.namespace) return undefined;
+  if (labels[MIGRATION_LABEL]) return `SvKmsMigration ${labels[MIGRATION_NAMESPACE_LABEL] ?? '?'}/${labels[MIGRATION_LABEL]}`;
+  const helm = cm.metadata?.annotations?.['meta.helm.sh/release-name'];
+  if (helm) return `Helm release ${cm.metadata?.annotations?.['meta.helm.sh/release-namespace'] ?? cm.metadata?.namespace}/${helm}`;
+  const owner = cm.metadata?.ownerReferences?.[0];
+  if (owner) return `${owner.kind} ${owner.name}`;
+  if (labels[MANAGED_BY_LABEL]) return `${labels[MANAGED_BY_LABEL]} (label ${MANAGED_BY_LABEL})`;
+  return 'someone else (it has no svkms.dev/migration label)';
+}
+
+export function decideValues({ m }: DecideInput, observed: ValuesObservation): StepDecision<WriteValues> {
+  for (const base of [observed.participantBase, observed.svNodeBase]) if (!base.ok) return stalledOn(CONDITION.ValuesRendered, base.reason, base.message);
   let participant: RenderedValues;
   let svNode: RenderedValues;
   try {
-    participant = renderParticipantValues(m, participantBase.ok ? participantBase.values : undefined);
-    svNode = renderSvNodeValues(m, svNodeBase.ok ? svNodeBase.values : undefined);
+    participant = renderParticipantValues(m, observed.participantBase.ok ? observed.participantBase.values : undefined);
+    svNode = renderSvNodeValues(m, observed.svNodeBase.ok ? observed.svNodeBase.values : undefined);
   } catch (err) {
     if (!(err instanceof RenderProblemsError)) throw err;
-    draft.condition(CONDITION.ValuesRendered, 'False', 'CannotRender', err.message);
-    return { kind: 'stalled', reason: 'CannotRender', message: err.message };
+    return stalledOn(CONDITION.ValuesRendered, 'CannotRender', err.message);
   }
+  const ns = m.spec.newSv.namespace;
   const outputs = [
     { name: participantValuesConfigMapName(m), rendered: participant, chart: 'splice-participant' },
     { name: svNodeValuesConfigMapName(m), rendered: svNode, chart: 'splice-sv-node' },
   ];
   for (const out of outputs) {
-    const desired = valuesConfigMap(m, out.name, out.rendered, out.chart);
-    if (!upToDate(deps.cluster.configMap(m.spec.newSv.namespace, out.name), desired)) {
-      await deps.actions.applyConfigMap(desired);
-      log.info({ configMap: `${m.spec.newSv.namespace}/${out.name}`, sha256: out.rendered.sha256 }, 'wrote values');
+    const current = observed.current[out.name];
+    const owner = current ? foreignOwner(m, current) : undefined;
+    if (owner) {
+      return stalledOn(
+        CONDITION.ValuesRendered,
+        'ConfigMapOwnedElsewhere',
+        `ConfigMap ${ns}/${out.name} exists and belongs to ${owner}; the operator does not overwrite it: set spec.output.${out.chart === 'splice-participant' ? 'participantValues' : 'svNodeValues'}.configMapName to a free name, or delete that ConfigMap if it is not needed`,
+      );
     }
   }
+  const stale = outputs.map((o) => valuesConfigMap(m, o.name, o.rendered, o.chart)).filter((desired) => !upToDate(observed.current[desired.metadata!.name!], desired));
   const conflicts = [...participant.conflicts.map((c) => `participant: ${c}`), ...svNode.conflicts.map((c) => `sv-node: ${c}`)];
-  draft.status.outputs = {
-    participantValues: { configMapName: outputs[0]!.name, sha256: participant.sha256 },
-    svNodeValues: { configMapName: outputs[1]!.name, sha256: svNode.sha256 },
-    ...(conflicts.length ? { conflicts } : {}),
+  const status = {
+    outputs: {
+      participantValues: { configMapName: outputs[0]!.name, sha256: participant.sha256 },
+      svNodeValues: { configMapName: outputs[1]!.name, sha256: svNode.sha256 },
+      ...(conflicts.length ? { conflicts } : {}),
+    },
   };
   const note = conflicts.length ? `; the operator overrode base values at ${conflicts.join(', ')}` : '';
-  draft.condition(
-    CONDITION.ValuesRendered,
-    'True',
-    conflicts.length ? 'RenderedWithOverrides' : 'Rendered',
-    `values in ConfigMaps ${m.spec.newSv.namespace}/${outputs[0]!.name} and ${outputs[1]!.name}${note}`,
-  );
-  return DONE;
+  const done = doneWith<WriteValues>(CONDITION.ValuesRendered, conflicts.length ? 'RenderedWithOverrides' : 'Rendered', `values in ConfigMaps ${ns}/${outputs[0]!.name} and ${outputs[1]!.name}${note}`, status);
+  if (stale.length === 0) return done;
+  return { ...done, act: { effect: { kind: 'writeValues', configMaps: stale }, checkpoint: false, describe: `writing values ConfigMaps ${stale.map((c) => c.metadata!.name).join(', ')}` } };
 }
+
+export const valuesStep: Step<ValuesObservation, WriteValues> = {
+  name: 'values',
+  condition: CONDITION.ValuesRendered,
+  async observe({ m, deps }) {
+    const ns = m.spec.newSv.namespace;
+    return {
+      participantBase: readBaseValues(deps.cluster, m, m.spec.newSv.participant.baseValues, 'spec.newSv.participant.baseValues'),
+      svNodeBase: readBaseValues(deps.cluster, m, m.spec.newSv.svNode.baseValues, 'spec.newSv.svNode.baseValues'),
+      current: Object.fromEntries([participantValuesConfigMapName(m), svNodeValuesConfigMapName(m)].map((name) => [name, deps.cluster.configMap(ns, name)])),
+    };
+  },
+  decide: decideValues,
+  async act(effect, { deps, log }) {
+    for (const cm of effect.configMaps) {
+      await deps.actions.applyConfigMap(cm);
+      log.info({ configMap: `${cm.metadata!.namespace}/${cm.metadata!.name}`, sha256: cm.metadata!.annotations!['svkms.dev/values-sha256'] }, 'wrote values');
+    }
+  },
+};

@@ -10,42 +10,52 @@
  *    "it exists" and the next look adopts it.
  *
  * A rejected or expired vote is never requested again on its own: a new attempt needs `workflow.*.attempt` raised.
+ * Every record reaches its final state with the final tally, also when the network moved on before the operator
+ * looked.
  */
 import { createHash } from 'node:crypto';
-import type { VoteStatus } from '../../api/types.ts';
-import { describeAction, sameAction, type VoteAction } from '../../splice/daml-json.ts';
-import { DuplicateVoteRequestError } from '../../splice/sv-app.ts';
-import { findRequestForAction } from '../../splice/vote-requests.ts';
-import type { SvAppApi } from '../ports.ts';
-import type { StepContext } from '../step.ts';
+import type { SvKmsMigration, VoteStatus } from '../../api/types.ts';
+import { findRequestForAction, type VoteRequest } from '../../splice/vote-requests.ts';
+import type { VoteAction } from '../../splice/daml-json.ts';
+import type { ActContext, Observed } from '../step.ts';
+import type { Access, ClosedVote, GovernancePort, NewVoteRequest, VoteLookup } from '../ports.ts';
+import { observed } from '../step.ts';
 
 export interface VoteIntent {
-  /** Human label, also the key in status.votes together with the attempt, e.g. `UpdateSvRewardWeight(Acme-2)`. */
+  /** Human label, also the key in status.votes together with the attempt, e.g. `UpdateSvRewardWeight(Acme-2:=10000)`. */
   label: string;
   attempt: number;
   action: VoteAction;
   description: string;
   expirationMs: number;
   effectiveAt?: Date;
+  reasonUrl: string;
 }
 
+/** What the old SV's app showed about the votes a step cares about. */
+export interface GovernanceView {
+  requester: { partyId: string; name: string };
+  open: VoteRequest[];
+  /** Closed votes found, by `label#attempt` of the status record they answer. */
+  closed: Record<string, ClosedVote | undefined>;
+}
+
+export type GovernanceObservation =
+  | { kind: 'noAccess'; reason: string; message: string }
+  | { kind: 'read'; view: Observed<GovernanceView> };
+
+/** Where one intent stands after looking, and the status record to keep for it. */
 export type VoteProgress =
-  | { state: 'accepted' }
-  | { state: 'rejected' | 'expired'; entry: VoteStatus }
+  | { state: 'accepted'; entry: VoteStatus }
+  | { state: 'rejected' | 'expired' | 'actionFailed'; entry: VoteStatus }
   | { state: 'pending'; entry: VoteStatus }
-  /** The request was just sent or is being sent; look again soon. */
-  | { state: 'requested' }
-  /** The status write before the request lost a race: stop, the reconcile starts over. */
-  | { state: 'conflict' };
+  /** Nothing of it exists on the network: send it (the entry, `Requesting`, is checkpointed first). */
+  | { state: 'request'; entry: VoteStatus; request: NewVoteRequest };
 
-const FINAL: Record<string, 'Accepted' | 'Rejected' | 'Expired'> = { accepted: 'Accepted', rejected: 'Rejected', expired: 'Expired' };
+const FINAL_OUTCOME = { accepted: 'Accepted', rejected: 'Rejected', expired: 'Expired', actionFailed: 'ActionFailed' } as const;
 
-function upsert(ctx: StepContext, entry: VoteStatus): VoteStatus {
-  const votes = (ctx.draft.status.votes ??= []);
-  const i = votes.findIndex((v) => v.action === entry.action && v.attempt === entry.attempt);
-  if (i >= 0) votes[i] = entry;
-  else votes.push(entry);
-  return entry;
+export function recordKey(v: Pick<VoteStatus, 'action' | 'attempt'>): string {
+  return `${v.action}#${v.attempt}`;
 }
 
 /** The tag that identifies an intent's request among all requests with the same action (in the reason text). */
@@ -53,86 +63,155 @@ export function intentTag(uid: string, intent: Pick<VoteIntent, 'label' | 'attem
   return `svkms:${createHash('sha256').update(`${uid}\u0000${intent.label}\u0000${intent.attempt}`).digest('hex').slice(0, 16)}`;
 }
 
-/** Drives one vote intent one step further; never sends a request whose twin may exist. */
-export async function ensureVote(ctx: StepContext, app: SvAppApi, requester: { partyId: string; name: string }, intent: VoteIntent): Promise<VoteProgress> {
-  const existing = ctx.draft.status.votes?.find((v) => v.action === intent.label && v.attempt === intent.attempt);
-  const tag = intentTag(ctx.m.metadata.uid ?? ctx.m.metadata.name, intent);
-  if (existing?.outcome === 'Accepted') return { state: 'accepted' };
-  if (existing?.outcome === 'Rejected' || existing?.outcome === 'Expired') return { state: existing.outcome === 'Rejected' ? 'rejected' : 'expired', entry: existing };
+export function migrationUid(m: SvKmsMigration): string {
+  return m.metadata.uid ?? m.metadata.name;
+}
 
-  const open = await app.listVoteRequests(ctx.signal);
-  const match = findRequestForAction(open, intent.action, requester.name);
-  if (match) {
-    const votesFor = match.votes.filter((v) => v.accept).length;
-    const entry = upsert(ctx, {
-      action: intent.label,
-      attempt: intent.attempt,
-      trackingCid: match.trackingCid,
-      requestedAt: existing?.requestedAt ?? ctx.draft.nowIso(),
-      outcome: 'Pending',
-      votesFor,
-      votesRequired: ctx.facts.dso?.votingThreshold ?? existing?.votesRequired ?? 0,
-    });
-    return { state: 'pending', entry };
-  }
+export function isFinal(v: VoteStatus): boolean {
+  return v.outcome === 'Accepted' || v.outcome === 'Rejected' || v.outcome === 'Expired' || v.outcome === 'ActionFailed';
+}
 
-  if (existing) {
-    // Not open (any more): has it been decided? Look for our request among the results, by its tag.
-    const results = await app.listVoteResults({ limit: 100 }, ctx.signal);
-    const result = results.find(
-      (r) => sameAction(r.action, intent.action) && (r.reasonBody.includes(tag) || (existing.trackingCid !== undefined && r.trackingCid === existing.trackingCid)),
-    );
-    const outcome = result ? FINAL[result.outcome] : undefined;
-    if (outcome) {
-      const entry = upsert(ctx, { ...existing, outcome });
-      if (outcome === 'Accepted') return { state: 'accepted' };
-      return { state: outcome === 'Rejected' ? 'rejected' : 'expired', entry };
-    }
-    if (existing.outcome === 'Pending') {
-      // Seen open before, not open now, no result yet: the app's lists lag. Never request again on a guess.
-      return { state: 'pending', entry: existing };
-    }
-  }
+/** Records of this step (by label prefix) that are not final: their closed votes are looked up. */
+export function unresolved(votes: readonly VoteStatus[] | undefined, labelPrefix: string): VoteStatus[] {
+  return (votes ?? []).filter((v) => v.action.startsWith(labelPrefix) && !isFinal(v));
+}
 
-  // Nothing exists for this intent: record it, then send it.
-  if (!existing) {
-    upsert(ctx, { action: intent.label, attempt: intent.attempt, requestedAt: ctx.draft.nowIso(), outcome: 'Requesting' });
-    if (!(await ctx.checkpoint())) return { state: 'conflict' };
-  }
-  if (ctx.signal.aborted) return { state: 'requested' };
-  try {
-    await app.createVoteRequest(
-      {
-        requester: requester.partyId,
-        action: intent.action,
-        url: '',
-        description: `${intent.description} [${tag}]`,
-        expirationMs: intent.expirationMs,
-        ...(intent.effectiveAt ? { effectiveTime: intent.effectiveAt } : {}),
-      },
-      ctx.signal,
-    );
-    ctx.log.info({ vote: intent.label, attempt: intent.attempt, action: describeAction(intent.action) }, 'requested a vote');
-    await ctx.deps.event(ctx.m, 'Normal', 'VoteRequested', `requested a vote on ${intent.label} (attempt ${intent.attempt}) through ${ctx.m.spec.oldSv.name}'s SV app`);
-  } catch (err) {
-    if (!(err instanceof DuplicateVoteRequestError)) throw err;
-    ctx.log.info({ vote: intent.label }, 'the SV app already has this vote request; adopting it');
-  }
-  return { state: 'requested' };
+export function closedRecord(entry: VoteStatus, closed: ClosedVote): VoteStatus {
+  const outcome = closed.outcome ? FINAL_OUTCOME[closed.outcome] : undefined;
+  return {
+    ...entry,
+    ...(outcome ? { outcome } : {}),
+    ...(closed.trackingCid ? { trackingCid: closed.trackingCid } : {}),
+    votesFor: closed.votesFor,
+    votesAgainst: closed.votesAgainst,
+    closedAt: closed.closedAt,
+    ...(closed.outcome === 'actionFailed' || !closed.outcome ? { outcomeDetail: closed.detail } : {}),
+  };
+}
+
+function openRecord(entry: VoteStatus, open: VoteRequest, votingThreshold: number): VoteStatus {
+  return {
+    ...entry,
+    trackingCid: open.trackingCid,
+    outcome: 'Pending',
+    votesFor: open.votes.filter((v) => v.accept).length,
+    votesAgainst: open.votes.filter((v) => !v.accept).length,
+    votesRequired: votingThreshold || entry.votesRequired || 0,
+    expiresAt: open.voteBefore,
+    ...(open.targetEffectiveAt ? { effectiveAt: open.targetEffectiveAt } : {}),
+  };
+}
+
+/** The request to send for an intent. */
+export function newVoteRequest(uid: string, requesterPartyId: string, intent: VoteIntent): NewVoteRequest {
+  return {
+    requesterPartyId,
+    action: intent.action,
+    reasonUrl: intent.reasonUrl,
+    description: `${intent.description} [${intentTag(uid, intent)}]`,
+    expirationMs: intent.expirationMs,
+    ...(intent.effectiveAt ? { effectiveAt: intent.effectiveAt } : {}),
+  };
 }
 
 /**
- * The on-ledger result shows the votes passed: their entries that were still open in status are marked Accepted (the
- * network moved faster than the operator looked).
+ * Drives one vote intent one step further, purely: never asks for a request whose twin may exist. `existing` is its
+ * status record, if any.
  */
-export function markAccepted(ctx: StepContext, labelPrefix: string, attempt: number): void {
-  for (const v of ctx.draft.status.votes ?? []) {
-    if (v.action.startsWith(labelPrefix) && v.attempt === attempt && (v.outcome === 'Requesting' || v.outcome === 'Pending')) v.outcome = 'Accepted';
+export function decideVote(uid: string, intent: VoteIntent, existing: VoteStatus | undefined, view: GovernanceView, votingThreshold: number, nowIso: string): VoteProgress {
+  if (existing?.outcome === 'Accepted') return { state: 'accepted', entry: existing };
+  if (existing?.outcome === 'Rejected') return { state: 'rejected', entry: existing };
+  if (existing?.outcome === 'Expired') return { state: 'expired', entry: existing };
+  if (existing?.outcome === 'ActionFailed') return { state: 'actionFailed', entry: existing };
+  const match = findRequestForAction(view.open, intent.action, view.requester.name);
+  const base: VoteStatus = existing ?? { action: intent.label, attempt: intent.attempt, requestedAt: nowIso, outcome: 'Requesting' };
+  if (match) return { state: 'pending', entry: openRecord(base, match, votingThreshold) };
+  if (existing) {
+    const closed = view.closed[recordKey(existing)];
+    if (closed?.outcome) {
+      const entry = closedRecord(existing, closed);
+      return closed.outcome === 'accepted' ? { state: 'accepted', entry } : { state: closed.outcome, entry };
+    }
+    // Seen open before, not open now, no result yet: the app's lists lag. Never request again on a guess.
+    if (existing.outcome === 'Pending') return { state: 'pending', entry: existing };
   }
+  // Nothing exists for this intent (or a send whose fate is unknown and left no trace): record, then send it.
+  return { state: 'request', entry: base, request: newVoteRequest(uid, view.requester.partyId, intent) };
+}
+
+/**
+ * Records of this step whose vote the network has evidently decided in favour (the on-ledger state shows its
+ * effect): final, with the closed vote's tally where it was found.
+ */
+export function settleAccepted(votes: readonly VoteStatus[] | undefined, labelPrefix: string, closed: Record<string, ClosedVote | undefined>): VoteStatus[] {
+  return (votes ?? []).map((v) => {
+    if (!v.action.startsWith(labelPrefix) || isFinal(v)) return v;
+    const found = closed[recordKey(v)];
+    if (found?.outcome) return closedRecord(v, found);
+    return { ...v, outcome: 'Accepted' };
+  });
+}
+
+/** status.votes with `entry` in place of its record (or added). */
+export function withVote(votes: readonly VoteStatus[] | undefined, entry: VoteStatus): VoteStatus[] {
+  const list = [...(votes ?? [])];
+  const i = list.findIndex((v) => recordKey(v) === recordKey(entry));
+  if (i >= 0) list[i] = entry;
+  else list.push(entry);
+  return list;
 }
 
 /** "waiting for 2 more SV votes on …" */
 export function pendingMessage(entry: VoteStatus): string {
   const missing = Math.max(0, (entry.votesRequired ?? 0) - (entry.votesFor ?? 0));
-  return `waiting for ${missing} more SV vote${missing === 1 ? '' : 's'} on ${entry.action} (${entry.votesFor ?? 0} of ${entry.votesRequired ?? '?'} so far, tracking cid ${entry.trackingCid})`;
+  const closes = entry.expiresAt ? `, closes ${entry.expiresAt}` : '';
+  return `waiting for ${missing} more SV vote${missing === 1 ? '' : 's'} on ${entry.action} (${entry.votesFor ?? 0} of ${entry.votesRequired ?? '?'} so far${closes}, tracking cid ${entry.trackingCid ?? 'not yet known'})`;
+}
+
+/** A closed vote to look for, keyed by the status record it answers. */
+export interface KeyedLookup {
+  key: string;
+  lookup: VoteLookup;
+}
+
+/** The lookup for a status record whose action is `action`. */
+export function lookupFor(m: SvKmsMigration, v: VoteStatus, action: VoteAction): KeyedLookup {
+  return {
+    key: recordKey(v),
+    lookup: { action, requesterName: m.spec.oldSv.name, tag: intentTag(migrationUid(m), { label: v.action, attempt: v.attempt }), ...(v.trackingCid ? { trackingCid: v.trackingCid } : {}) },
+  };
+}
+
+/** Reads the SV's party, the open requests and the closed votes for `lookups` through the old SV's app. */
+export async function observeGovernance(m: SvKmsMigration, app: Access<GovernancePort>, lookups: readonly KeyedLookup[], signal: AbortSignal): Promise<GovernanceObservation> {
+  if (!app.ok) return { kind: 'noAccess', reason: app.reason, message: app.message };
+  const client = app.client;
+  return {
+    kind: 'read',
+    view: await observed(async () => {
+      const [identity, open] = await Promise.all([client.identity(signal), client.openVoteRequests(signal)]);
+      const closed: Record<string, ClosedVote | undefined> = {};
+      for (const { key, lookup } of lookups) closed[key] = await client.findClosedVote(lookup, signal);
+      return { requester: { partyId: identity.partyId, name: m.spec.oldSv.name }, open, closed };
+    }),
+  };
+}
+
+/** The effect of a vote step: send this request through the old SV's app. */
+export interface RequestVote {
+  kind: 'requestVote';
+  label: string;
+  attempt: number;
+  request: NewVoteRequest;
+}
+
+/** Sends a vote request; a duplicate answer means it exists and is adopted on the next look. */
+export async function requestVote(effect: RequestVote, { m, deps, signal, log }: ActContext, app: GovernancePort): Promise<void> {
+  const result = await app.requestVote(effect.request, signal);
+  if (result === 'exists') {
+    log.info({ vote: effect.label }, 'the SV app already has this vote request; adopting it');
+    return;
+  }
+  log.info({ vote: effect.label, attempt: effect.attempt }, 'requested a vote');
+  await deps.event(m, 'Normal', 'VoteRequested', `requested a vote on ${effect.label} (attempt ${effect.attempt}) through ${m.spec.oldSv.name}'s SV app`);
 }

@@ -1,0 +1,135 @@
+/**
+ * The shape shared by the steps that move the hand-over by governance vote (weight transfer, offboarding): a pure plan
+ * says whether the step is done on-ledger, waits for its gate, or has vote intents to pursue; the old SV's app is read
+ * only when the plan needs it; each intent is driven by {@link decideVote}; at most one request is sent per reconcile,
+ * after its record is checkpointed.
+ */
+import type { VoteStatus } from '../../api/types.ts';
+import type { VoteAction } from '../../splice/daml-json.ts';
+import { decision, doneWith, fromResult, stalledOn } from '../decision.ts';
+import type { ConditionType } from '../meta.ts';
+import type { DecideInput, Step, StepDecision } from '../step.ts';
+import { networkFailure } from './network-errors.ts';
+import {
+  closedRecord,
+  decideVote,
+  isFinal,
+  lookupFor,
+  migrationUid,
+  observeGovernance,
+  pendingMessage,
+  recordKey,
+  requestVote,
+  settleAccepted,
+  unresolved,
+  withVote,
+  type GovernanceObservation,
+  type KeyedLookup,
+  type RequestVote,
+  type VoteIntent,
+} from './votes.ts';
+
+/** What a vote step has to do, decided from spec, status and agreed DSO facts alone. */
+export type VotePlan =
+  /** Nothing to ask the network: the decision stands (waiting for the gate, for the Scans, …). */
+  | { kind: 'final'; decision: StepDecision<never> }
+  /** The on-ledger state shows the votes' effect: done, once the records are settled. */
+  | { kind: 'settled'; reason: string; message: string; recordAction(v: VoteStatus): VoteAction | undefined }
+  /** Intents to drive (in order), unless the requested timing is invalid. */
+  | { kind: 'vote'; intents: VoteIntent[]; recordAction(v: VoteStatus): VoteAction | undefined; invalidTiming?: string };
+
+export type VoteStepObservation = { kind: 'notNeeded' } | GovernanceObservation;
+
+export interface VoteStepOptions {
+  name: string;
+  condition: ConditionType;
+  /** Label prefix of this step's records in status.votes. */
+  labelPrefix: string;
+  /** The gate's field path, for messages (e.g. `spec.workflow.weightTransfer`). */
+  gateField: string;
+  /** Reason of the condition while votes are open. */
+  pendingReason: string;
+  plan(input: DecideInput): VotePlan;
+}
+
+/** The records to look up among closed votes: this step's records that are not final, with their actions. */
+function lookups(input: DecideInput, prefix: string, recordAction: (v: VoteStatus) => VoteAction | undefined): KeyedLookup[] {
+  return unresolved(input.status.votes, prefix).flatMap((v) => {
+    const action = recordAction(v);
+    return action ? [lookupFor(input.m, v, action)] : [];
+  });
+}
+
+/** The pure decision of a vote step. */
+export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observed: VoteStepObservation): StepDecision<RequestVote> {
+  const plan = opts.plan(input);
+  const { m, status, timing, facts, now } = input;
+  const { condition } = opts;
+  if (plan.kind === 'final') return plan.decision;
+  if (plan.kind === 'settled') {
+    const closed = observed.kind === 'read' && observed.view.ok ? observed.view.value.closed : {};
+    return doneWith(condition, plan.reason, plan.message, { votes: settleAccepted(status.votes, opts.labelPrefix, closed) });
+  }
+  if (plan.invalidTiming) return stalledOn(condition, 'VoteTimingInvalid', plan.invalidTiming);
+  if (observed.kind === 'notNeeded') return decision({ kind: 'wait', message: 'looking at the old SV\'s app', requeueAfterMs: 0 });
+  if (observed.kind === 'noAccess') return stalledOn(condition, observed.reason, observed.message);
+  if (!observed.view.ok) return fromResult(condition, networkFailure(observed.view.error, `${opts.name}: the old SV's app (${m.spec.oldSv.svAppUrl})`, timing.networkPollMs));
+  const view = observed.view.value;
+  const nowIso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Records of earlier attempts reach their final state too.
+  const current = new Set(plan.intents.map((i) => recordKey({ action: i.label, attempt: i.attempt })));
+  let votes = (status.votes ?? []).map((v) => {
+    const closed = view.closed[recordKey(v)];
+    return v.action.startsWith(opts.labelPrefix) && !isFinal(v) && !current.has(recordKey(v)) && closed?.outcome ? closedRecord(v, closed) : v;
+  });
+  const waiting: string[] = [];
+  let act: RequestVote | undefined;
+  for (const intent of plan.intents) {
+    const existing = votes.find((v) => v.action === intent.label && v.attempt === intent.attempt);
+    const progress = decideVote(migrationUid(m), intent, existing, view, facts.dso?.votingThreshold ?? 0, nowIso);
+    if (progress.state === 'request') {
+      if (act) {
+        waiting.push(`vote on ${intent.label} to be requested next`);
+        continue;
+      }
+      votes = withVote(votes, progress.entry);
+      act = { kind: 'requestVote', label: intent.label, attempt: intent.attempt, request: progress.request };
+      waiting.push(`requesting the vote on ${intent.label}`);
+      continue;
+    }
+    votes = withVote(votes, progress.entry);
+    if (progress.state === 'rejected' || progress.state === 'expired' || progress.state === 'actionFailed') {
+      const reason = progress.state === 'rejected' ? 'VoteRejected' : progress.state === 'expired' ? 'VoteExpired' : 'VoteActionFailed';
+      const what = progress.state === 'actionFailed' ? `accepted, but its action failed on-ledger (${progress.entry.outcomeDetail ?? 'no detail'})` : progress.state;
+      const message = `the vote on ${intent.label} (attempt ${intent.attempt}) was ${what}; the operator does not ask again on its own: agree with the other SV operators, then raise ${opts.gateField}.attempt to ${intent.attempt + 1} to request a new vote`;
+      return stalledOn(condition, reason, message, timing.stalledRecheckMs, { votes });
+    }
+    if (progress.state === 'pending') waiting.push(pendingMessage(progress.entry));
+    else waiting.push(`vote on ${intent.label} accepted; waiting for the Scans to show its effect`);
+  }
+  const message = waiting.join('; ') || 'waiting for the Scans to show the votes\' effect';
+  const result = decision<RequestVote>({ kind: 'wait', message, requeueAfterMs: timing.networkPollMs }, { type: condition, status: 'False', reason: opts.pendingReason, message }, { votes });
+  return act ? { ...result, act: { effect: act, checkpoint: true, describe: `requesting the vote on ${act.label} (attempt ${act.attempt})` } } : result;
+}
+
+/** A step for vote-driven phases. */
+export function voteStep(opts: VoteStepOptions): Step<VoteStepObservation, RequestVote> {
+  return {
+    name: opts.name,
+    condition: opts.condition,
+    async observe(ctx) {
+      const plan = opts.plan(ctx);
+      if (plan.kind === 'final' || (plan.kind === 'vote' && plan.invalidTiming)) return { kind: 'notNeeded' };
+      const wanted = lookups(ctx, opts.labelPrefix, plan.recordAction);
+      if (plan.kind === 'settled' && wanted.length === 0) return { kind: 'notNeeded' };
+      return observeGovernance(ctx.m, ctx.deps.splice.oldSvApp(ctx.m), wanted, ctx.signal);
+    },
+    decide: (input, observed) => decideVoteStep(opts, input, observed),
+    async act(effect, ctx) {
+      const app = ctx.deps.splice.oldSvApp(ctx.m);
+      // The Secret went away since observing: the next reconcile reports it.
+      if (!app.ok) return;
+      await requestVote(effect, ctx, app.client);
+    },
+  };
+}

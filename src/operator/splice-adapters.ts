@@ -1,0 +1,122 @@
+/**
+ * The workflow's Splice ports on the typed clients: HTTP outcomes become the workflow's terms here (a duplicate vote
+ * request is `exists`, a 409 on a transfer's tracking id is `exists`, a 404 on a transfer's status is "unknown"), so
+ * no step knows a status code or a wire field name.
+ */
+import { sameAction } from '../splice/daml-json.ts';
+import { ApiError } from '../splice/errors.ts';
+import { DuplicateVoteRequestError, type SvAppClient } from '../splice/sv-app.ts';
+import type { VoteResult } from '../splice/vote-requests.ts';
+import type { WalletClient } from '../splice/wallet.ts';
+import type { ClosedVote, GovernancePort, OnboardingProgress, TransferState, VoteLookup, VoteOutcome, WalletPort } from '../migration/ports.ts';
+import type { OnboardingStatus } from '../splice/sv-app.ts';
+
+/** Page size of vote-result lookups. */
+export const VOTE_RESULTS_PAGE = 100;
+
+/** The SV app operations the governance port uses. */
+export type GovernanceClient = Pick<SvAppClient, 'createVoteRequest' | 'listVoteRequests' | 'listVoteResults' | 'getIdentity'>;
+
+const KNOWN_OUTCOMES = new Set<string>(['accepted', 'rejected', 'expired', 'actionFailed']);
+
+/** A closed vote in the workflow's terms. */
+export function toClosedVote(r: VoteResult): ClosedVote {
+  return {
+    trackingCid: r.trackingCid,
+    outcome: KNOWN_OUTCOMES.has(r.outcome) ? (r.outcome as VoteOutcome) : undefined,
+    detail: r.detail,
+    closedAt: r.completedAt,
+    votesFor: r.votes.filter((v) => v.accept).length,
+    votesAgainst: r.votes.filter((v) => !v.accept).length,
+  };
+}
+
+/** Whether a closed vote answers the lookup: same action, and our tag in its reason (or the tracking cid we saw). */
+export function answers(r: VoteResult, lookup: VoteLookup): boolean {
+  return sameAction(r.action, lookup.action) && (r.reasonBody.includes(lookup.tag) || (lookup.trackingCid !== undefined && r.trackingCid === lookup.trackingCid));
+}
+
+/** The action's tag, as the results filter `actionName` matches it (a substring of the action's constructor names). */
+function actionName(lookup: VoteLookup): string | undefined {
+  const value = (lookup.action as { value?: { dsoAction?: { tag?: unknown } } }).value;
+  return typeof value?.dsoAction?.tag === 'string' ? value.dsoAction.tag : undefined;
+}
+
+export function governancePort(client: GovernanceClient): GovernancePort {
+  return {
+    identity: async (signal) => ({ partyId: (await client.getIdentity(signal)).svPartyId }),
+    openVoteRequests: (signal) => client.listVoteRequests(signal),
+    async findClosedVote(lookup, signal) {
+      // Filtered by action and requester on the server, so the intent's result is found however long the network's
+      // history of other votes is.
+      const name = actionName(lookup);
+      const results = await client.listVoteResults({ ...(name ? { actionName: name } : {}), requester: lookup.requesterName, limit: VOTE_RESULTS_PAGE }, signal);
+      const found = results.find((r) => answers(r, lookup));
+      return found ? toClosedVote(found) : undefined;
+    },
+    async requestVote(request, signal) {
+      try {
+        await client.createVoteRequest(
+          {
+            requester: request.requesterPartyId,
+            action: request.action,
+            url: request.reasonUrl,
+            description: request.description,
+            expirationMs: request.expirationMs,
+            ...(request.effectiveAt ? { effectiveTime: request.effectiveAt } : {}),
+          },
+          signal,
+        );
+        return 'created';
+      } catch (err) {
+        if (err instanceof DuplicateVoteRequestError) return 'exists';
+        throw err;
+      }
+    },
+  };
+}
+
+/** The wallet operations the wallet port uses. */
+export type WalletOps = Pick<WalletClient, 'getBalance' | 'createTransferOffer' | 'getTransferOfferStatus' | 'listTransferOffers' | 'acceptTransferOffer'>;
+
+export function walletPort(client: WalletOps): WalletPort {
+  return {
+    unlockedBalance: async (signal) => (await client.getBalance(signal)).unlocked,
+    async transferState(trackingId, signal): Promise<TransferState | undefined> {
+      try {
+        const st = await client.getTransferOfferStatus(trackingId, signal);
+        if (st.status === 'failed') return st.failure_kind === 'expired' ? 'expired' : 'failed';
+        return st.status;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return undefined;
+        throw err;
+      }
+    },
+    async sendTransfer(order, signal) {
+      try {
+        await client.createTransferOffer(
+          { receiver_party_id: order.receiverPartyId, amount: order.amount, description: order.description, expires_at: order.expiresAt, tracking_id: order.trackingId },
+          signal,
+        );
+        return 'created';
+      } catch (err) {
+        // The wallet refuses a second transfer with the same tracking id: the first one exists.
+        if (err instanceof ApiError && err.status === 409) return 'exists';
+        throw err;
+      }
+    },
+    incomingOffer: async (trackingId, signal) => (await client.listTransferOffers(signal)).find((o) => o.trackingId === trackingId)?.contractId,
+    acceptOffer: async (contractId, signal) => {
+      await client.acceptTransferOffer(contractId, signal);
+    },
+  };
+}
+
+/** The sponsor's onboarding report in the workflow's terms. */
+export function onboardingProgress(st: OnboardingStatus): OnboardingProgress {
+  const detail = st as unknown as { confirmed_by?: string[]; required_num_confirmations?: number };
+  return {
+    state: st.state,
+    ...(st.state === 'requested' && detail.required_num_confirmations !== undefined ? { confirmations: { have: detail.confirmed_by?.length ?? 0, need: detail.required_num_confirmations } } : {}),
+  };
+}
