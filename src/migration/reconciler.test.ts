@@ -1,0 +1,333 @@
+/**
+ * The reconciler over in-memory ports: a whole hand-over, and the ways a reconcile can be cut short (a crash between
+ * checkpoint and effect, a conflict on the checkpoint, a pause, a deletion). Every effect is counted.
+ */
+import { describe, expect, it } from '@jest/globals';
+import type { SvKmsMigration } from '../api/types.ts';
+import { updateSvRewardWeightAction, offboardSvAction } from '../splice/daml-json.ts';
+import { closedVote, FakeWallet, FakeWorld, keySecret, migration, NS, openVote, PARTY, reconcileContext, T0 } from '../../test/support/migration-fixtures.ts';
+import type { Outcome } from '../controller/controller.ts';
+import { expectedKmsConfig, KMS_ENV_VAR, renderParticipantValues } from '../render/participant.ts';
+import { CONDITION, ORPHANED_ANNOTATION, participantValuesConfigMapName } from './meta.ts';
+import { CONFLICT_RETRY_MS, MigrationReconciler, PHASES, TransientStepError } from './reconciler.ts';
+import { SV_APP_DEPLOYMENT } from './steps/deployment.ts';
+import { intentTag } from './steps/votes.ts';
+import { weightLabel } from './steps/weight.ts';
+import { offboardLabel } from './steps/offboarding.ts';
+import { transferTrackingId } from './steps/assets.ts';
+import { load } from 'js-yaml';
+import { WORKFLOW_PHASES } from '../api/phases.ts';
+
+const DAY = 86_400_000;
+
+/** A test bench: the world, the migration as stored, and a reconcile that reads it back. */
+class Bench {
+  readonly world = new FakeWorld();
+  readonly reconciler = new MigrationReconciler(this.world.deps());
+  m: SvKmsMigration;
+  now = T0;
+
+  constructor(m: SvKmsMigration) {
+    this.m = m;
+  }
+
+  async reconcile(signal?: AbortSignal): Promise<Outcome> {
+    const before = this.world.stored;
+    const outcome = await this.reconciler.reconcile(this.m, reconcileContext(this.now, signal));
+    if (this.world.stored !== before && this.world.stored) this.m = { ...this.m, metadata: this.world.stored.metadata, status: this.world.stored.status };
+    return outcome;
+  }
+
+  /** Reconciles until nothing changes (at most `max` passes), returning the last outcome. */
+  async settle(max = 10): Promise<Outcome> {
+    let last: Outcome = {};
+    for (let i = 0; i < max; i++) {
+      const writes = this.world.writes.length;
+      last = await this.reconcile();
+      if (this.world.writes.length === writes) return last;
+    }
+    return last;
+  }
+
+  edit(patch: (m: SvKmsMigration) => void): void {
+    const next = structuredClone(this.m);
+    patch(next);
+    next.metadata.generation = (next.metadata.generation ?? 1) + 1;
+    this.m = next;
+  }
+
+  condition(type: string) {
+    return this.m.status?.conditions?.find((c) => c.type === type);
+  }
+
+  /** The participant and sv-app Deployments as the charts would run them with the rendered values. */
+  deploy(): void {
+    const values = load(renderParticipantValues(this.m, undefined).yaml) as { additionalEnvVars: { name: string; value?: string }[] };
+    // What the chart makes of the kms values: Canton config under the participant's crypto path.
+    const kms = hoconLines({ provider: 'kms', kms: expectedKmsConfig(this.m) }, 'canton.participants.participant.crypto');
+    const env = [{ name: KMS_ENV_VAR, value: kms }, ...values.additionalEnvVars.filter((e) => e.value !== undefined)];
+    const deployment = (name: string, container: string, e: unknown[]) => ({
+      metadata: { name, namespace: NS, generation: 1 },
+      spec: { selector: {}, template: { spec: { containers: [{ name: container, env: e as never }] } } },
+      status: { observedGeneration: 1, conditions: [{ type: 'Available', status: 'True' }] },
+    });
+    this.world.deployments.set(`${NS}/participant-1`, deployment('participant-1', 'participant', env));
+    const secret = this.m.spec.newSv.governanceKey.secretName;
+    this.world.deployments.set(
+      `${NS}/${SV_APP_DEPLOYMENT}`,
+      deployment(SV_APP_DEPLOYMENT, SV_APP_DEPLOYMENT, [
+        { name: 'SPLICE_APP_SV_COMETBFT_GOVERNANCE_PUBLIC_KEY', valueFrom: { secretKeyRef: { name: secret, key: 'public' } } },
+        { name: 'SPLICE_APP_SV_COMETBFT_GOVERNANCE_PRIVATE_KEY', valueFrom: { secretKeyRef: { name: secret, key: 'private' } } },
+      ]),
+    );
+  }
+
+  tag(label: string, attempt = 1): string {
+    return intentTag(this.m.metadata.uid!, { label, attempt });
+  }
+}
+
+describe('reconciler', () => {
+  it('adds its finalizer before anything else', async () => {
+    const m = migration();
+    m.metadata.finalizers = [];
+    const bench = new Bench(m);
+    await bench.reconcile();
+    expect(bench.world.writes).toEqual(['SvKmsMigration addFinalizer']);
+  });
+
+  it('runs a whole hand-over, each effect exactly once, and leaves status that tells the truth', async () => {
+    const bench = new Bench(migration((m) => (m.spec.newSv.walletUrl = 'https://wallet.new.example.com')));
+    bench.m.spec.newSv.auth = bench.m.spec.oldSv.auth;
+    const { world } = bench;
+    world.newWallet = new FakeWallet();
+
+    // Preparing: keys, values, onboarding entry; then waiting for the Deployments.
+    await bench.settle();
+    expect(bench.m.status?.phase).toBe('AwaitingDeployment');
+    expect(world.writes.filter((w) => w.startsWith('Secret create'))).toHaveLength(2);
+    expect(world.writes.filter((w) => w.startsWith('ConfigMap apply'))).toHaveLength(2);
+    expect(bench.m.status?.onboarding?.approvedSvIdentity).toMatchObject({ name: 'Acme-2', rewardWeightBps: 0 });
+    expect(bench.condition(CONDITION.NewSvDeployed)?.reason).toBe('ParticipantNotDeployed');
+    expect(world.preflightCalls).toBe(1);
+
+    bench.deploy();
+    await bench.settle();
+    expect(bench.m.status?.phase).toBe('AwaitingOnboarding');
+    expect(bench.condition(CONDITION.KmsKeysObserved)?.status).toBe('True');
+
+    world.setDso({ newWeight: 0 });
+    await bench.settle();
+    expect(bench.m.status?.phase).toBe('TransferringWeight');
+    expect(bench.condition(CONDITION.WeightTransferred)?.reason).toBe('AwaitingApproval');
+    expect(world.governance.requests).toHaveLength(0);
+
+    // The weight gate opens: two votes, one per reconcile, each once.
+    bench.edit((m) => (m.spec.workflow.weightTransfer.approved = true));
+    await bench.settle();
+    expect(world.governance.requests.map((r) => r.action)).toEqual([updateSvRewardWeightAction(PARTY.new, 10_000), updateSvRewardWeightAction(PARTY.old, 0)]);
+    const newLabel = weightLabel('Acme-2', 10_000);
+    const oldLabel = weightLabel('Acme-1', 0);
+    world.governance.open = [openVote(updateSvRewardWeightAction(PARTY.new, 10_000), { trackingCid: 'w1', accepts: 2 }), openVote(updateSvRewardWeightAction(PARTY.old, 0), { trackingCid: 'w2', accepts: 2 })];
+    await bench.settle();
+    expect(bench.m.status?.votes?.map((v) => [v.action, v.outcome, v.votesFor])).toEqual([
+      [newLabel, 'Pending', 2],
+      [oldLabel, 'Pending', 2],
+    ]);
+    expect(bench.m.status?.message).toMatch(/^TransferringWeight: waiting for 1 more SV vote/);
+
+    // Days pass; the votes close accepted and take effect.
+    bench.now = new Date(T0.getTime() + 8 * DAY);
+    world.governance.open = [];
+    world.governance.closed.set(bench.tag(newLabel), closedVote('accepted', { trackingCid: 'w1', votesFor: 4, votesAgainst: 0 }));
+    world.governance.closed.set(bench.tag(oldLabel), closedVote('accepted', { trackingCid: 'w2', votesFor: 3, votesAgainst: 1 }));
+    world.setDso({ newWeight: 10_000, oldWeight: 0 });
+    await bench.settle();
+    expect(bench.m.status?.votes?.map((v) => [v.outcome, v.votesFor, v.votesAgainst])).toEqual([
+      ['Accepted', 4, 0],
+      ['Accepted', 3, 1],
+    ]);
+    expect(bench.m.status?.phase).toBe('TransferringAssets');
+
+    // Assets: one transfer, accepted on the new SV's wallet; completed when the balance reaches the reserve.
+    bench.edit((m) => (m.spec.workflow.assetTransfer.approved = true));
+    await bench.settle();
+    const tid = transferTrackingId(bench.m.metadata.uid!, 1);
+    expect(world.oldWallet.sent.map((s) => [s.trackingId, s.amount])).toEqual([[tid, '990']]);
+    world.newWallet.incoming.set(tid, 'offer-1');
+    await bench.settle();
+    expect(world.newWallet.accepted).toEqual(['offer-1']);
+    world.oldWallet.states.set(tid, 'completed');
+    world.oldWallet.unlocked = '10.0';
+    await bench.settle();
+    expect(bench.m.status?.assets?.transfers).toEqual([expect.objectContaining({ trackingId: tid, status: 'Completed' })]);
+    expect(bench.m.status?.phase).toBe('Offboarding');
+
+    // Offboarding: one vote; the network offboards the old SV.
+    bench.edit((m) => (m.spec.workflow.offboarding.approved = true));
+    await bench.settle();
+    expect(world.governance.requests.at(-1)?.action).toEqual(offboardSvAction(PARTY.old));
+    world.governance.closed.set(bench.tag(offboardLabel('Acme-1')), closedVote('accepted', { votesFor: 4 }));
+    world.setDso({ newWeight: 10_000, oldWeight: null, oldOffboarded: true });
+    await bench.settle();
+    expect(bench.m.status?.phase).toBe('Retiring');
+
+    // Retirement: the old SV's workloads scaled to zero, recorded first.
+    world.workloads.push({ kind: 'Deployment', metadata: { name: 'sv-app', namespace: 'sv' }, spec: { replicas: 1, selector: {}, template: {} }, status: { replicas: 0 } });
+    bench.edit((m) => (m.spec.workflow.retirement.approved = true));
+    await bench.settle();
+    expect(bench.m.status?.phase).toBe('Completed');
+    expect(bench.m.status?.retirement?.scaled).toEqual(['Deployment/sv-app=1']);
+
+    // The truth, at the end: each effect once, every record final, every condition at the current generation.
+    expect(world.governance.requests).toHaveLength(3);
+    expect(world.oldWallet.sent).toHaveLength(1);
+    expect(world.writes.filter((w) => w.includes('scale'))).toEqual(['Deployment scale sv-app']);
+    expect(bench.m.status?.votes?.every((v) => v.outcome === 'Accepted' && v.votesFor !== undefined)).toBe(true);
+    const generation = bench.m.metadata.generation;
+    expect(bench.m.status?.observedGeneration).toBe(generation);
+    for (const c of bench.m.status?.conditions ?? []) expect([c.type, c.observedGeneration]).toEqual([c.type, generation]);
+    expect(bench.condition(CONDITION.Ready)?.status).toBe('True');
+    expect(bench.m.status?.message).toBe('Completed.');
+    // A later spec commit keeps every True condition current.
+    bench.edit((m) => (m.metadata.labels = { touched: 'yes' }));
+    await bench.settle();
+    for (const c of bench.m.status?.conditions ?? []) expect(c.observedGeneration).toBe(bench.m.metadata.generation);
+  });
+
+  it('a crash between the checkpoint and the vote request sends the request once, on the next reconcile', async () => {
+    const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
+    prepareOnboarded(bench);
+    const crash = new AbortController();
+    bench.world.crashAfterNextWrite = crash;
+    await bench.reconcile(crash.signal);
+    expect(bench.world.governance.requests).toHaveLength(0);
+    expect(bench.m.status?.votes).toEqual([expect.objectContaining({ outcome: 'Requesting' })]);
+    // The record says it may have happened; nothing on the network: the next reconcile sends it, once.
+    await bench.reconcile();
+    await bench.reconcile();
+    await bench.reconcile();
+    const forNewSv = bench.world.governance.requests.filter((r) => JSON.stringify(r.action) === JSON.stringify(updateSvRewardWeightAction(PARTY.new, 10_000)));
+    expect(forNewSv).toHaveLength(1);
+    expect(bench.m.status?.votes?.map((v) => v.outcome)).toEqual(['Pending', 'Pending']);
+  });
+
+  it('a conflict on the checkpoint sends nothing and retries soon', async () => {
+    const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
+    prepareOnboarded(bench);
+    bench.world.governance.requests.length = 0;
+    bench.m = { ...bench.m, status: { ...bench.m.status, votes: [] } };
+    bench.world.conflictNext = true;
+    const outcome = await bench.reconcile();
+    expect(outcome).toEqual({ requeueAfterMs: CONFLICT_RETRY_MS });
+    expect(bench.world.governance.requests).toHaveLength(0);
+  });
+
+  it('a paused migration makes no side effect, and says so', async () => {
+    const bench = new Bench(migration((m) => (m.spec.paused = true)));
+    await bench.reconcile();
+    expect(bench.world.writes).toEqual(['SvKmsMigration status']);
+    expect(bench.condition(CONDITION.Reconciling)).toMatchObject({ status: 'False', reason: 'Paused' });
+    expect(bench.m.status?.message).toMatch(/Paused/);
+  });
+
+  it('status.phase and status.message agree in a checkpoint written mid-reconcile', async () => {
+    const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
+    prepareOnboarded(bench);
+    const crash = new AbortController();
+    bench.m = { ...bench.m, status: { ...bench.m.status, votes: [] } };
+    bench.world.crashAfterNextWrite = crash;
+    await bench.reconcile(crash.signal);
+    expect(bench.m.status?.phase).toBe('TransferringWeight');
+    expect(bench.m.status?.message).toMatch(/^TransferringWeight: requesting the vote on UpdateSvRewardWeight\(Acme-2:=10000\)/);
+  });
+
+  it('a transient failure is written to status, then thrown for the work queue to back off', async () => {
+    const bench = new Bench(migration());
+    bench.world.preflight = { ok: false, verified: [], notVerified: [], failure: { reason: 'KmsThrottled', message: 'slow down', transient: true } };
+    await expect(bench.reconcile()).rejects.toBeInstanceOf(TransientStepError);
+    bench.m = bench.world.stored!;
+    expect(bench.condition(CONDITION.KmsPreflightPassed)).toMatchObject({ status: 'Unknown', reason: 'KmsThrottled' });
+    expect(bench.condition(CONDITION.Reconciling)).toMatchObject({ status: 'True', reason: 'KmsThrottled' });
+  });
+
+  it('a stalled migration is rechecked on its timer and warns once', async () => {
+    const bench = new Bench(migration((m) => (m.spec.newSv.governanceKey.generate = false)));
+    const outcome = await bench.reconcile();
+    expect(outcome).toEqual({ requeueAfterMs: 5 * 60_000 });
+    expect(bench.condition(CONDITION.Stalled)).toMatchObject({ status: 'True', reason: 'KeySecretNotProvided' });
+    expect(bench.world.events.filter((e) => e.type === 'Warning' && e.reason === 'KeySecretNotProvided')).toHaveLength(2);
+    const events = bench.world.events.length;
+    await bench.reconcile();
+    expect(bench.world.events.length).toBe(events);
+  });
+
+  it('a failed effect is reported on its step\'s condition', async () => {
+    const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
+    prepareOnboarded(bench);
+    bench.m = { ...bench.m, status: { ...bench.m.status, votes: [] } };
+    const { AuthError } = await import('../splice/errors.ts');
+    bench.world.governance.open = [];
+    const requestVote = bench.world.governance.requestVote.bind(bench.world.governance);
+    bench.world.governance.requestVote = async () => {
+      throw new AuthError('sv', 'createVoteRequest', 'forbidden', 403);
+    };
+    await bench.reconcile();
+    expect(bench.condition(CONDITION.WeightTransferred)).toMatchObject({ status: 'False', reason: 'SvAppAuthFailed' });
+    expect(bench.condition(CONDITION.Stalled)).toMatchObject({ status: 'True', reason: 'SvAppAuthFailed' });
+    bench.world.governance.requestVote = requestVote;
+  });
+
+  it('deleting the migration keeps everything it made and marks it', async () => {
+    const bench = new Bench(migration());
+    await bench.settle();
+    bench.m = { ...bench.m, metadata: { ...bench.m.metadata, deletionTimestamp: '2026-11-03T00:00:00Z' } };
+    await bench.reconcile();
+    expect(bench.world.writes.filter((w) => w.includes('annotate')).sort()).toEqual(['ConfigMap annotate acme-participant-values', 'ConfigMap annotate acme-sv-node-values', 'Secret annotate splice-app-sv-cometbft-governance-key', 'Secret annotate splice-app-sv-key']);
+    expect(bench.world.writes.at(-1)).toBe('SvKmsMigration removeFinalizer');
+    expect(bench.world.events.at(-1)?.reason).toBe('MigrationDeleted');
+    expect(ORPHANED_ANNOTATION).toBe('svkms.dev/migration-deleted');
+  });
+
+  it('the phase table follows the one list of phases', () => {
+    expect(PHASES.map((p) => p.phase)).toEqual([...WORKFLOW_PHASES]);
+  });
+
+  it('a values ConfigMap made by someone else is never overwritten', async () => {
+    const m = migration();
+    const bench = new Bench(m);
+    bench.world.configMaps.set(`${NS}/${participantValuesConfigMapName(m)}`, { metadata: { name: participantValuesConfigMapName(m), namespace: NS }, data: { 'values.yaml': 'mine: true' } });
+    await bench.settle();
+    expect(bench.condition(CONDITION.Stalled)).toMatchObject({ status: 'True', reason: 'ConfigMapOwnedElsewhere' });
+    expect(bench.world.configMaps.get(`${NS}/${participantValuesConfigMapName(m)}`)?.data).toEqual({ 'values.yaml': 'mine: true' });
+    expect(bench.world.writes.filter((w) => w.startsWith('ConfigMap'))).toEqual([]);
+  });
+
+  it('the rendered KMS env var is what the Deployment check compares', () => {
+    expect(KMS_ENV_VAR).toMatch(/^ADDITIONAL_CONFIG_/);
+  });
+});
+
+/** HOCON `path = value` lines for a JSON object (strings quoted). */
+function hoconLines(value: Record<string, unknown>, prefix: string): string {
+  return Object.entries(value)
+    .map(([k, v]) => (v !== null && typeof v === 'object' ? hoconLines(v as Record<string, unknown>, `${prefix}.${k}`) : `${prefix}.${k} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`))
+    .join('\n');
+}
+
+/** The migration prepared, deployed and onboarded, at TransferringWeight with the weight recorded. */
+function prepareOnboarded(bench: Bench): void {
+  const { world, m } = bench;
+  world.secrets.set(`${NS}/${m.spec.newSv.governanceKey.secretName}`, keySecret('governance', m.spec.newSv.governanceKey.secretName));
+  world.secrets.set(`${NS}/${m.spec.newSv.identityKey.secretName}`, keySecret('identity', m.spec.newSv.identityKey.secretName));
+  bench.deploy();
+  world.setDso({ newWeight: 0 });
+  bench.m = {
+    ...m,
+    status: {
+      phase: 'TransferringWeight',
+      oldSv: { partyId: PARTY.old, originalRewardWeight: 10_000 },
+      conditions: [{ type: CONDITION.KmsKeysObserved, status: 'True', reason: 'KeysFound', message: '', lastTransitionTime: '2026-11-01T00:00:00Z' }],
+    },
+  };
+}

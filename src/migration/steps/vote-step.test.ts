@@ -1,0 +1,299 @@
+/**
+ * Decision tables of the vote-driven steps (weight transfer, offboarding), in the style of cert-manager's keymanager
+ * tests: each row names a situation, gives spec, status, DSO facts and what the old SV's app shows, and says what
+ * the step decides — the condition, the status records, and the one request it sends, if any.
+ */
+import { describe, expect, it } from '@jest/globals';
+import type { SvKmsMigration, SvKmsMigrationStatus, VoteStatus } from '../../api/types.ts';
+import { offboardSvAction, updateSvRewardWeightAction } from '../../splice/daml-json.ts';
+import { AuthError, TransientError } from '../../splice/errors.ts';
+import { closedVote, facts, input, migration, openVote, OLD_WEIGHT, PARTY, T0 } from '../../../test/support/migration-fixtures.ts';
+import type { ClosedVote } from '../ports.ts';
+import type { DsoFacts } from '../step.ts';
+import { offboardLabel, planOffboarding } from './offboarding.ts';
+import { decideVoteStep, type VoteStepObservation, type VoteStepOptions } from './vote-step.ts';
+import { intentTag, recordKey } from './votes.ts';
+import { effectiveTimeProblem, planWeight, weightLabel } from './weight.ts';
+
+const WEIGHT: VoteStepOptions = { name: 'weightTransfer', condition: 'WeightTransferred', labelPrefix: 'UpdateSvRewardWeight(', gateField: 'spec.workflow.weightTransfer', pendingReason: 'VotesPending', plan: planWeight };
+const OFFBOARD: VoteStepOptions = { name: 'offboarding', condition: 'OldSvOffboarded', labelPrefix: 'OffboardSv(', gateField: 'spec.workflow.offboarding', pendingReason: 'VotePending', plan: planOffboarding };
+
+const NEW_LABEL = weightLabel('Acme-2', OLD_WEIGHT);
+const OLD_LABEL = weightLabel('Acme-1', 0);
+const NEW_ACTION = updateSvRewardWeightAction(PARTY.new, OLD_WEIGHT);
+const OLD_ACTION = updateSvRewardWeightAction(PARTY.old, 0);
+const OFF_LABEL = offboardLabel('Acme-1');
+const OFF_ACTION = offboardSvAction(PARTY.old);
+
+const approved = (patch?: (m: SvKmsMigration) => void) =>
+  migration((m) => {
+    m.spec.workflow.weightTransfer.approved = true;
+    m.spec.workflow.offboarding.approved = true;
+    m.spec.workflow.weightTransfer.reasonUrl = 'https://github.com/global-synchronizer-foundation/configs/pull/1';
+    patch?.(m);
+  });
+
+function record(action: string, outcome: VoteStatus['outcome'], extra: Partial<VoteStatus> = {}): VoteStatus {
+  return { action, attempt: 1, requestedAt: '2026-11-01T10:00:00Z', outcome, ...extra };
+}
+
+/** What the old SV's app shows. */
+function app(open: ReturnType<typeof openVote>[] = [], closed: Record<string, ClosedVote> = {}): VoteStepObservation {
+  return { kind: 'read', view: { ok: true, value: { requester: { partyId: PARTY.old, name: 'Acme-1' }, open, closed } } };
+}
+
+interface Row {
+  opts?: VoteStepOptions;
+  m?: SvKmsMigration;
+  status?: SvKmsMigrationStatus;
+  dso?: DsoFacts;
+  observed?: VoteStepObservation;
+  now?: Date;
+  expect: {
+    outcome: string;
+    reason?: string;
+    conditionStatus?: string;
+    message?: RegExp;
+    /** The request sent (its label), or none. */
+    requests?: string | null;
+    votes?: Partial<VoteStatus>[];
+  };
+}
+
+const rows: Record<string, Row> = {
+  'waits when the Scans do not show the new SV': { dso: facts({ newWeight: null }), expect: { outcome: 'wait', reason: 'SvsNotVisible', requests: null } },
+  'waits for the gate and says what it will ask, without asking': {
+    m: migration(),
+    dso: facts(),
+    expect: { outcome: 'wait', reason: 'AwaitingApproval', message: /set spec.workflow.weightTransfer.approved to true.*10000 bps from Acme-1 to Acme-2/, requests: null },
+  },
+  'asks for the new SV\'s weight first, checkpointed as Requesting, with the reason URL and its tag': {
+    dso: facts(),
+    observed: app(),
+    expect: { outcome: 'wait', reason: 'VotesPending', requests: NEW_LABEL, votes: [{ action: NEW_LABEL, outcome: 'Requesting', requestedAt: '2026-11-02T10:00:00Z' }], message: /requesting the vote.*; vote on UpdateSvRewardWeight\(Acme-1:=0\) to be requested next/ },
+  },
+  'adopts an open request with the same action instead of asking again, with its tally and deadline': {
+    status: { votes: [record(NEW_LABEL, 'Requesting')] },
+    dso: facts(),
+    observed: app([openVote(NEW_ACTION, { accepts: 2, rejects: 1, trackingCid: 'cid-7', effectiveAt: '2026-11-10T10:00:00Z' }), openVote(OLD_ACTION, { trackingCid: 'cid-8' })]),
+    expect: {
+      outcome: 'wait',
+      reason: 'VotesPending',
+      requests: null,
+      votes: [
+        { action: NEW_LABEL, outcome: 'Pending', trackingCid: 'cid-7', votesFor: 2, votesAgainst: 1, votesRequired: 3, expiresAt: '2026-11-09T10:00:00Z', effectiveAt: '2026-11-10T10:00:00Z' },
+        { action: OLD_LABEL, outcome: 'Pending', trackingCid: 'cid-8', votesFor: 1 },
+      ],
+      message: /waiting for 1 more SV vote on UpdateSvRewardWeight\(Acme-2:=10000\) \(2 of 3 so far, closes 2026-11-09T10:00:00Z/,
+    },
+  },
+  'adopts another SV\'s open request for the same action': {
+    status: { votes: [record(NEW_LABEL, 'Requesting')] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app([openVote(NEW_ACTION, { requester: 'Other-1', trackingCid: 'cid-9' })]),
+    expect: { outcome: 'wait', requests: null, votes: [{ action: NEW_LABEL, outcome: 'Pending', trackingCid: 'cid-9' }] },
+  },
+  'sends again a request recorded as Requesting that left no trace (crash between checkpoint and effect)': {
+    status: { votes: [record(NEW_LABEL, 'Requesting')] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app(),
+    expect: { outcome: 'wait', requests: NEW_LABEL, votes: [{ action: NEW_LABEL, outcome: 'Requesting', requestedAt: '2026-11-01T10:00:00Z' }] },
+  },
+  'never asks again for a Pending vote that vanished without a result yet (lists lag)': {
+    status: { votes: [record(NEW_LABEL, 'Pending', { trackingCid: 'cid-7' })] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app(),
+    expect: { outcome: 'wait', requests: null, votes: [{ action: NEW_LABEL, outcome: 'Pending' }] },
+  },
+  'a vote accepted on the ledger but not yet effective keeps waiting, with the final tally': {
+    status: { votes: [record(NEW_LABEL, 'Pending', { trackingCid: 'cid-7' })] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app([], { [`${NEW_LABEL}#1`]: closedVote('accepted', { votesFor: 4, votesAgainst: 1 }) }),
+    expect: { outcome: 'wait', requests: null, votes: [{ action: NEW_LABEL, outcome: 'Accepted', votesFor: 4, votesAgainst: 1, closedAt: '2026-11-05T10:00:00Z' }], message: /accepted; waiting for the Scans/ },
+  },
+  'a rejected vote stalls as VoteRejected and is never asked again': {
+    status: { votes: [record(NEW_LABEL, 'Pending', { trackingCid: 'cid-7' })] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app([], { [`${NEW_LABEL}#1`]: closedVote('rejected', { votesFor: 1, votesAgainst: 4 }) }),
+    expect: { outcome: 'stalled', reason: 'VoteRejected', requests: null, message: /raise spec.workflow.weightTransfer.attempt to 2/, votes: [{ outcome: 'Rejected', votesFor: 1, votesAgainst: 4 }] },
+  },
+  'an expired vote stalls as VoteExpired': {
+    status: { votes: [record(NEW_LABEL, 'Pending')] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app([], { [`${NEW_LABEL}#1`]: closedVote('expired', { votesFor: 2 }) }),
+    expect: { outcome: 'stalled', reason: 'VoteExpired', requests: null, votes: [{ outcome: 'Expired' }] },
+  },
+  'a vote accepted whose action failed stalls as VoteActionFailed with the ledger\'s description': {
+    status: { votes: [record(NEW_LABEL, 'Pending')] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app([], { [`${NEW_LABEL}#1`]: closedVote('actionFailed', { detail: 'SV party not found' }) }),
+    expect: { outcome: 'stalled', reason: 'VoteActionFailed', message: /action failed on-ledger \(SV party not found\)/, votes: [{ outcome: 'ActionFailed', outcomeDetail: 'SV party not found' }] },
+  },
+  'a record already final stays final and is not looked up again': {
+    status: { votes: [record(NEW_LABEL, 'Rejected', { votesFor: 1 })] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app([openVote(NEW_ACTION)]),
+    expect: { outcome: 'stalled', reason: 'VoteRejected', requests: null, votes: [{ outcome: 'Rejected', votesFor: 1 }] },
+  },
+  'a raised attempt asks again, leaving the rejected attempt as it was': {
+    m: approved((m) => (m.spec.workflow.weightTransfer.attempt = 2)),
+    status: { votes: [record(NEW_LABEL, 'Rejected')] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app(),
+    expect: { outcome: 'wait', requests: NEW_LABEL, votes: [{ attempt: 1, outcome: 'Rejected' }, { attempt: 2, outcome: 'Requesting' }] },
+  },
+  'an earlier attempt still Pending reaches its final state when its result appears': {
+    m: approved((m) => (m.spec.workflow.weightTransfer.attempt = 2)),
+    status: { votes: [record(NEW_LABEL, 'Pending'), record(NEW_LABEL, 'Pending', { attempt: 2, trackingCid: 'cid-2' })] },
+    dso: facts({ oldWeight: 0 }),
+    observed: app([openVote(NEW_ACTION, { trackingCid: 'cid-2' })], { [`${NEW_LABEL}#1`]: closedVote('expired') }),
+    expect: { outcome: 'wait', requests: null, votes: [{ attempt: 1, outcome: 'Expired' }, { attempt: 2, outcome: 'Pending' }] },
+  },
+  'a gate closed again after opening sends nothing new but keeps the records': {
+    m: migration(),
+    status: { votes: [record(NEW_LABEL, 'Pending')] },
+    dso: facts({ oldWeight: 0 }),
+    expect: { outcome: 'wait', reason: 'AwaitingApproval', requests: null, votes: [{ action: NEW_LABEL, outcome: 'Pending' }] },
+  },
+  'done when the Scans show both weights, settling open records as Accepted with the tally found': {
+    status: { votes: [record(NEW_LABEL, 'Pending'), record(OLD_LABEL, 'Requesting')] },
+    dso: facts({ newWeight: OLD_WEIGHT, oldWeight: 0 }),
+    observed: app([], { [`${NEW_LABEL}#1`]: closedVote('accepted', { votesFor: 5 }) }),
+    expect: { outcome: 'done', reason: 'WeightMoved', conditionStatus: 'True', requests: null, votes: [{ outcome: 'Accepted', votesFor: 5 }, { outcome: 'Accepted' }] },
+  },
+  'done without the app when the Scans show both weights and no record is open': {
+    m: migration(),
+    status: { oldSv: { originalRewardWeight: OLD_WEIGHT } },
+    dso: facts({ newWeight: OLD_WEIGHT, oldWeight: null }),
+    expect: { outcome: 'done', reason: 'WeightMoved', requests: null },
+  },
+  'moves the weight first recorded, not a weight changed since': {
+    status: { oldSv: { originalRewardWeight: 7_000 } },
+    dso: facts(),
+    observed: app(),
+    expect: { outcome: 'wait', requests: weightLabel('Acme-2', 7_000) },
+  },
+  'refuses an effective time before the vote would close, before any request': {
+    m: approved((m) => (m.spec.workflow.weightTransfer.effectiveAt = '2026-11-03T10:00:00Z')),
+    dso: facts(),
+    expect: { outcome: 'stalled', reason: 'VoteTimingInvalid', requests: null, message: /set it to 2026-11-09T10:00:00.000Z or later/ },
+  },
+  'sends a valid effective time with the request': {
+    m: approved((m) => (m.spec.workflow.weightTransfer.effectiveAt = '2026-11-10T10:00:00Z')),
+    dso: facts(),
+    observed: app(),
+    expect: { outcome: 'wait', requests: NEW_LABEL },
+  },
+  'stalls when the app\'s client Secret is missing': {
+    dso: facts(),
+    observed: { kind: 'noAccess', reason: 'ClientSecretNotFound', message: 'spec.oldSv.auth.clientSecretRef: Secret sv-kms/x does not exist' },
+    expect: { outcome: 'stalled', reason: 'ClientSecretNotFound', requests: null },
+  },
+  'stalls when a key of the client Secret is missing': {
+    dso: facts(),
+    observed: { kind: 'noAccess', reason: 'ClientSecretKeyMissing', message: 'spec.oldSv.auth.clientSecretRef: no data key "clientSecret"' },
+    expect: { outcome: 'stalled', reason: 'ClientSecretKeyMissing', requests: null },
+  },
+  'stalls when the app refuses the token': {
+    dso: facts(),
+    observed: { kind: 'read', view: { ok: false, error: new AuthError('sv', 'getDsoInfo', 'unauthorized', 401) } },
+    expect: { outcome: 'stalled', reason: 'SvAppAuthFailed', requests: null, message: /Check the OAuth2 client/ },
+  },
+  'stalls when the token endpoint refuses the client': {
+    dso: facts(),
+    observed: { kind: 'read', view: { ok: false, error: new AuthError('oauth', 'token', 'invalid_client', 401) } },
+    expect: { outcome: 'stalled', reason: 'TokenAuthFailed', requests: null },
+  },
+  'retries with backoff when the app is unreachable': {
+    dso: facts(),
+    observed: { kind: 'read', view: { ok: false, error: new TransientError('sv', 'listDsoRulesVoteRequests', 'ECONNREFUSED') } },
+    expect: { outcome: 'retry', reason: 'NetworkUnavailable', conditionStatus: 'Unknown', requests: null },
+  },
+  // Offboarding
+  'offboarding waits for its gate': { opts: OFFBOARD, m: migration(), dso: facts({ newWeight: OLD_WEIGHT, oldWeight: 0 }), expect: { outcome: 'wait', reason: 'AwaitingApproval', requests: null } },
+  'offboarding asks once for the old SV to leave': {
+    opts: OFFBOARD,
+    dso: facts({ newWeight: OLD_WEIGHT, oldWeight: 0 }),
+    observed: app(),
+    expect: { outcome: 'wait', reason: 'VotePending', requests: OFF_LABEL, votes: [{ action: OFF_LABEL, outcome: 'Requesting' }] },
+  },
+  'offboarding adopts its open request': {
+    opts: OFFBOARD,
+    status: { votes: [record(OFF_LABEL, 'Requesting')] },
+    dso: facts({ newWeight: OLD_WEIGHT, oldWeight: 0 }),
+    observed: app([openVote(OFF_ACTION, { trackingCid: 'cid-off' })]),
+    expect: { outcome: 'wait', reason: 'VotePending', requests: null, votes: [{ outcome: 'Pending', trackingCid: 'cid-off' }] },
+  },
+  'offboarding done when the Scans show the old SV offboarded': {
+    opts: OFFBOARD,
+    status: { votes: [record(OFF_LABEL, 'Pending')] },
+    dso: facts({ newWeight: OLD_WEIGHT, oldWeight: null, oldOffboarded: true }),
+    observed: app([], {}),
+    expect: { outcome: 'done', reason: 'Offboarded', requests: null, votes: [{ outcome: 'Accepted' }] },
+  },
+  'offboarding waits when the old SV\'s party was never seen': {
+    opts: OFFBOARD,
+    dso: facts({ newWeight: OLD_WEIGHT, oldWeight: null }),
+    expect: { outcome: 'wait', reason: 'OldSvNotVisible', requests: null },
+  },
+  'offboarding stalls when the vote is rejected': {
+    opts: OFFBOARD,
+    status: { votes: [record(OFF_LABEL, 'Pending')] },
+    dso: facts({ newWeight: OLD_WEIGHT, oldWeight: 0 }),
+    observed: app([], { [`${OFF_LABEL}#1`]: closedVote('rejected') }),
+    expect: { outcome: 'stalled', reason: 'VoteRejected', message: /raise spec.workflow.offboarding.attempt to 2/ },
+  },
+};
+
+describe('vote steps: decisions', () => {
+  it.each(Object.entries(rows))('%s', (_name, row) => {
+    const m = row.m ?? approved();
+    const d = decideVoteStep(row.opts ?? WEIGHT, input(m, { status: { oldSv: { originalRewardWeight: OLD_WEIGHT }, ...row.status }, ...(row.dso ? { dso: row.dso } : {}), now: row.now ?? T0 }), row.observed ?? { kind: 'notNeeded' });
+    expect(d.outcome.kind).toBe(row.expect.outcome);
+    const condition = d.conditions?.find((c) => c.type === (row.opts ?? WEIGHT).condition);
+    if (row.expect.reason) expect(condition?.reason).toBe(row.expect.reason);
+    if (row.expect.conditionStatus) expect(condition?.status).toBe(row.expect.conditionStatus);
+    if (row.expect.message) expect('message' in d.outcome ? d.outcome.message : condition?.message).toMatch(row.expect.message);
+    if (row.expect.requests !== undefined) {
+      expect(d.act?.effect.label ?? null).toBe(row.expect.requests);
+      if (d.act) expect(d.act.checkpoint).toBe(true);
+    }
+    if (row.expect.votes) {
+      const votes = d.status?.votes ?? row.status?.votes ?? [];
+      expect(votes).toHaveLength(row.expect.votes.length);
+      row.expect.votes.forEach((v, i) => expect(votes[i]).toMatchObject(v));
+    }
+  });
+
+  it('a request carries the reason URL, the tag of its intent and the effective time', () => {
+    const m = approved((x) => (x.spec.workflow.weightTransfer.effectiveAt = '2026-11-10T10:00:00Z'));
+    const d = decideVoteStep(WEIGHT, input(m, { dso: facts() }), app());
+    const request = d.act!.effect.request;
+    expect(request).toMatchObject({ requesterPartyId: PARTY.old, action: NEW_ACTION, reasonUrl: 'https://github.com/global-synchronizer-foundation/configs/pull/1', expirationMs: 7 * 24 * 3_600_000 });
+    expect(request.effectiveAt?.toISOString()).toBe('2026-11-10T10:00:00.000Z');
+    expect(request.description).toContain(`[${intentTag('0f0e0d0c-uid', { label: NEW_LABEL, attempt: 1 })}]`);
+  });
+
+  it('the tag differs by migration, intent and attempt', () => {
+    const tags = new Set([intentTag('a', { label: 'x', attempt: 1 }), intentTag('b', { label: 'x', attempt: 1 }), intentTag('a', { label: 'y', attempt: 1 }), intentTag('a', { label: 'x', attempt: 2 })]);
+    expect(tags.size).toBe(4);
+  });
+
+  it('record keys are label and attempt', () => {
+    expect(recordKey({ action: NEW_LABEL, attempt: 3 })).toBe(`${NEW_LABEL}#3`);
+  });
+});
+
+describe('effective time of a vote', () => {
+  const week = 7 * 24 * 3_600_000;
+  it.each([
+    ['no effective time', undefined, undefined],
+    ['exactly when the vote closes', new Date(T0.getTime() + week), undefined],
+    ['a day after the vote closes', new Date(T0.getTime() + week + 86_400_000), undefined],
+    ['a second before the vote closes', new Date(T0.getTime() + week - 1000), /before the vote would close/],
+  ])('%s', (_n, at, problem) => {
+    const got = effectiveTimeProblem(T0, week, at, 'f');
+    if (problem) expect(got).toMatch(problem);
+    else expect(got).toBeUndefined();
+  });
+});
