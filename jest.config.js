@@ -15,6 +15,10 @@ const common = {
 };
 
 export default {
+  // `npm run coverage`: the workflow's decisions must stay covered by its unit tables.
+  collectCoverageFrom: ['src/migration/**/*.ts', '!src/migration/**/*.test.ts'],
+  coverageThreshold: { './src/migration/': { lines: 90, branches: 90 } },
+  coverageReporters: ['text', 'text-summary'],
   reporters: ['default', '<rootDir>/test/env/summary-reporter.js'],
   projects: [
     {

@@ -31,11 +31,6 @@ export class StatusDraft {
     this.now = now;
   }
 
-  /** The reconcile's time, as the API stores timestamps. */
-  nowIso(): string {
-    return this.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  }
-
   get phase(): Phase {
     return this.status.phase ?? 'Preparing';
   }
@@ -49,10 +44,6 @@ export class StatusDraft {
     const { conditions } = setCondition(this.status.conditions as Condition[] | undefined, { type, status, reason, message, observedGeneration: this.generation }, this.now);
     this.status.conditions = conditions;
     if (!before || before.status !== status || before.reason !== reason) this.transitions.push({ type, status, reason, message });
-  }
-
-  conditionStatus(type: ConditionType): ConditionStatus | undefined {
-    return this.status.conditions?.find((c) => c.type === type)?.status as ConditionStatus | undefined;
   }
 
   /** Condition changes made in this reconcile (for Events). */

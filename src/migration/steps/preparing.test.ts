@@ -224,3 +224,34 @@ describe('KmsKeysObserved', () => {
   ];
   it.each(rows)('%s', (_n, observed, e) => check(decideKmsKeys(input(migration()), observed), e));
 });
+
+describe('ValuesRendered: what makes values stale', () => {
+  const m = migration();
+  const base = (): ValuesObservation => ({ participantBase: { ok: true, values: undefined }, svNodeBase: { ok: true, values: undefined }, current: {} });
+  const written = Object.fromEntries((decideValues(input(m), base()).act!.effect.configMaps as V1ConfigMap[]).map((c) => [c.metadata!.name!, c]));
+
+  it('a label the operator sets was removed: written again', () => {
+    const cm = structuredClone(written['acme-sv-node-values']!);
+    delete cm.metadata!.labels!['app.kubernetes.io/component'];
+    const d = decideValues(input(m), { ...base(), current: { ...written, 'acme-sv-node-values': cm } });
+    expect(d.act?.effect.configMaps.map((c) => c.metadata?.name)).toEqual(['acme-sv-node-values']);
+  });
+
+  it('the text changed: written again', () => {
+    const cm = structuredClone(written['acme-participant-values']!);
+    cm.data = { 'values.yaml': 'edited: true' };
+    const d = decideValues(input(m), { ...base(), current: { ...written, 'acme-participant-values': cm } });
+    expect(d.act?.effect.configMaps.map((c) => c.metadata?.name)).toEqual(['acme-participant-values']);
+  });
+
+  it('base values the operator overrides are reported', () => {
+    const d = decideValues(input(m), { ...base(), svNodeBase: { ok: true, values: { cometBFT: { externalGovernanceKey: false } } } });
+    expect(d.conditions?.[0]).toMatchObject({ reason: 'RenderedWithOverrides', message: expect.stringContaining('sv-node: cometBFT.externalGovernanceKey') });
+    expect(d.status?.outputs?.conflicts).toEqual(['sv-node: cometBFT.externalGovernanceKey']);
+  });
+
+  it('the sv-node ConfigMap owned elsewhere names its own field', () => {
+    const d = decideValues(input(m), { ...base(), current: { 'acme-sv-node-values': { metadata: { name: 'acme-sv-node-values' } } } });
+    expect(d.conditions?.[0]?.message).toMatch(/spec.output.svNodeValues.configMapName/);
+  });
+});

@@ -12,7 +12,7 @@ import type { ClosedVote } from '../ports.ts';
 import type { DsoFacts } from '../step.ts';
 import { offboardLabel, planOffboarding } from './offboarding.ts';
 import { decideVoteStep, type VoteStepObservation, type VoteStepOptions } from './vote-step.ts';
-import { intentTag, recordKey } from './votes.ts';
+import { intentTag, pendingMessage, recordKey, settleAccepted, withVote } from './votes.ts';
 import { effectiveTimeProblem, planWeight, weightLabel } from './weight.ts';
 
 const WEIGHT: VoteStepOptions = { name: 'weightTransfer', condition: 'WeightTransferred', labelPrefix: 'UpdateSvRewardWeight(', gateField: 'spec.workflow.weightTransfer', pendingReason: 'VotesPending', plan: planWeight };
@@ -295,5 +295,29 @@ describe('effective time of a vote', () => {
     const got = effectiveTimeProblem(T0, week, at, 'f');
     if (problem) expect(got).toMatch(problem);
     else expect(got).toBeUndefined();
+  });
+});
+
+describe('vote records', () => {
+  it('say what they wait for, even before the tally is known', () => {
+    expect(pendingMessage({ action: 'X', attempt: 1, outcome: 'Pending' })).toBe('waiting for 0 more SV votes on X (0 of ? so far, tracking cid not yet known)');
+    expect(pendingMessage({ action: 'X', attempt: 1, outcome: 'Pending', votesFor: 1, votesRequired: 3, trackingCid: 'c', expiresAt: 'T' })).toBe('waiting for 2 more SV votes on X (1 of 3 so far, closes T, tracking cid c)');
+  });
+
+  it('settle as Accepted when the effect is on-ledger, with the tally when the result was found', () => {
+    const votes = [record(NEW_LABEL, 'Pending'), record(OLD_LABEL, 'Requesting'), record(OFF_LABEL, 'Pending'), record(NEW_LABEL, 'Rejected', { attempt: 0 })];
+    const settled = settleAccepted(votes, 'UpdateSvRewardWeight(', { [`${NEW_LABEL}#1`]: closedVote('accepted', { votesFor: 5 }), [`${OLD_LABEL}#1`]: closedVote(undefined) });
+    expect(settled.map((v) => [v.action, v.outcome, v.votesFor])).toEqual([
+      [NEW_LABEL, 'Accepted', 5],
+      [OLD_LABEL, 'Accepted', undefined],
+      [OFF_LABEL, 'Pending', undefined],
+      [NEW_LABEL, 'Rejected', undefined],
+    ]);
+  });
+
+  it('are replaced in place or added', () => {
+    const a = record(NEW_LABEL, 'Requesting');
+    expect(withVote([a], { ...a, outcome: 'Pending' })).toEqual([{ ...a, outcome: 'Pending' }]);
+    expect(withVote(undefined, a)).toEqual([a]);
   });
 });

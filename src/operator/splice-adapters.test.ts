@@ -1,0 +1,118 @@
+/**
+ * The Splice ports over the typed clients: HTTP outcomes become the workflow's terms, and a closed vote is found by
+ * the server-side filters however long the network's history is.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { offboardSvAction, updateSvRewardWeightAction } from '../splice/daml-json.ts';
+import { ApiError, TransientError } from '../splice/errors.ts';
+import { DuplicateVoteRequestError, type VoteResultsQuery } from '../splice/sv-app.ts';
+import type { VoteResult } from '../splice/vote-requests.ts';
+import { governancePort, onboardingProgress, walletPort, type GovernanceClient, type WalletOps } from './splice-adapters.ts';
+
+const ACTION = updateSvRewardWeightAction('Acme-2::1', 10_000);
+
+function result(over: Partial<VoteResult>): VoteResult {
+  return { trackingCid: 'cid-1', requesterName: 'Acme-1', action: ACTION, outcome: 'accepted', completedAt: '2026-11-09T10:00:00Z', reasonBody: 'move [svkms:abc]', votes: [], detail: 'VRO_Accepted', ...over };
+}
+
+function governance(results: VoteResult[], onQuery?: (q: VoteResultsQuery) => void): GovernanceClient {
+  return {
+    createVoteRequest: async () => undefined,
+    listVoteRequests: async () => [],
+    getIdentity: async () => ({ svUser: 'u', svPartyId: 'Acme-1::1', dsoPartyId: 'DSO::1' }),
+    listVoteResults: async (q) => {
+      onQuery?.(q);
+      return results.filter((r) => q.requester === undefined || r.requesterName === q.requester).slice(0, q.limit);
+    },
+  };
+}
+
+describe('governance port', () => {
+  it('asks the server for results of this action and requester only', async () => {
+    const queries: VoteResultsQuery[] = [];
+    await governancePort(governance([], (q) => queries.push(q))).findClosedVote({ action: ACTION, requesterName: 'Acme-1', tag: 'svkms:abc' }, new AbortController().signal);
+    expect(queries).toEqual([{ actionName: 'SRARC_UpdateSvRewardWeight', requester: 'Acme-1', limit: 100 }]);
+  });
+
+  it.each([
+    ['found by its tag, with the final tally', [result({ votes: [{ svName: 'a', accept: true }, { svName: 'b', accept: true }, { svName: 'c', accept: false }] })], { outcome: 'accepted', votesFor: 2, votesAgainst: 1, closedAt: '2026-11-09T10:00:00Z' }],
+    ['found by the tracking cid seen open', [result({ reasonBody: 'no tag', trackingCid: 'cid-seen' })], { outcome: 'accepted', trackingCid: 'cid-seen' }],
+    ['an action that failed, with the ledger\'s description', [result({ outcome: 'actionFailed', detail: 'party unknown' })], { outcome: 'actionFailed', detail: 'party unknown' }],
+    ['an outcome this operator does not know is reported, never acted on', [result({ outcome: 'VRO_Something', detail: 'VRO_Something {}' })], { outcome: undefined, detail: 'VRO_Something {}' }],
+    ['another request for the same action without the tag is not ours', [result({ reasonBody: 'someone else', trackingCid: 'other' })], undefined],
+    ['a result for another action is not ours', [result({ action: offboardSvAction('Acme-1::1') })], undefined],
+  ])('%s', async (_n, results, expected) => {
+    const found = await governancePort(governance(results)).findClosedVote({ action: ACTION, requesterName: 'Acme-1', tag: 'svkms:abc', trackingCid: 'cid-seen' }, new AbortController().signal);
+    if (expected === undefined) expect(found).toBeUndefined();
+    else expect(found).toMatchObject(expected);
+  });
+
+  it('a duplicate request is "exists"; other failures pass through', async () => {
+    const client = governance([]);
+    client.createVoteRequest = async () => {
+      throw new DuplicateVoteRequestError(new ApiError('sv', 'createVoteRequest', 400, 'This vote request has already been created cid-1.'));
+    };
+    const request = { requesterPartyId: 'Acme-1::1', action: ACTION, reasonUrl: '', description: 'd', expirationMs: 1000 };
+    await expect(governancePort(client).requestVote(request, new AbortController().signal)).resolves.toBe('exists');
+    client.createVoteRequest = async () => {
+      throw new TransientError('sv', 'createVoteRequest', 'timeout');
+    };
+    await expect(governancePort(client).requestVote(request, new AbortController().signal)).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it('passes the reason URL and the effective time to the app', async () => {
+    const client = governance([]);
+    const seen: unknown[] = [];
+    client.createVoteRequest = async (input) => void seen.push(input);
+    const effectiveAt = new Date('2026-11-10T10:00:00Z');
+    await governancePort(client).requestVote({ requesterPartyId: 'Acme-1::1', action: ACTION, reasonUrl: 'https://pr', description: 'd', expirationMs: 5, effectiveAt }, new AbortController().signal);
+    expect(seen).toEqual([{ requester: 'Acme-1::1', action: ACTION, url: 'https://pr', description: 'd', expirationMs: 5, effectiveTime: effectiveAt }]);
+  });
+});
+
+describe('wallet port', () => {
+  const ops = (over: Partial<WalletOps>): WalletOps => ({
+    getBalance: async () => ({ round: 1, unlocked: '12.5', locked: '0', holdingFees: '0' }),
+    createTransferOffer: async () => 'cid',
+    getTransferOfferStatus: async () => ({ status: 'created', contract_id: 'c', transaction_id: 't' }),
+    listTransferOffers: async () => [],
+    acceptTransferOffer: async () => 'cid',
+    ...over,
+  });
+  const signal = new AbortController().signal;
+
+  it.each([
+    ['created', { status: 'created', contract_id: 'c', transaction_id: 't' }, 'created'],
+    ['completed', { status: 'completed', contract_id: 'c', transaction_id: 't' }, 'completed'],
+    ['expired', { status: 'failed', failure_kind: 'expired' }, 'expired'],
+    ['rejected', { status: 'failed', failure_kind: 'rejected' }, 'failed'],
+  ] as const)('transfer state %s', async (_n, body, state) => {
+    await expect(walletPort(ops({ getTransferOfferStatus: async () => body })).transferState('t', signal)).resolves.toBe(state);
+  });
+
+  it('an unknown tracking id is undefined; other errors pass through', async () => {
+    await expect(walletPort(ops({ getTransferOfferStatus: async () => Promise.reject(new ApiError('wallet', 's', 404, 'not found')) })).transferState('t', signal)).resolves.toBeUndefined();
+    await expect(walletPort(ops({ getTransferOfferStatus: async () => Promise.reject(new ApiError('wallet', 's', 500, 'boom')) })).transferState('t', signal)).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('a second transfer with the same tracking id is "exists"', async () => {
+    await expect(walletPort(ops({ createTransferOffer: async () => Promise.reject(new ApiError('wallet', 'c', 409, 'duplicate')) })).sendTransfer({ receiverPartyId: 'p', amount: '1', description: 'd', expiresAt: new Date(0), trackingId: 't' }, signal)).resolves.toBe('exists');
+  });
+
+  it('sends the wire names and finds incoming offers by tracking id', async () => {
+    const sent: unknown[] = [];
+    const port = walletPort(ops({ createTransferOffer: async (i) => (sent.push(i), 'cid'), listTransferOffers: async () => [{ contractId: 'c9', sender: 's', receiver: 'r', amount: '1', trackingId: 't9', description: '' }] }));
+    await port.sendTransfer({ receiverPartyId: 'p', amount: '1.5', description: 'd', expiresAt: new Date(1000), trackingId: 't' }, signal);
+    expect(sent).toEqual([{ receiver_party_id: 'p', amount: '1.5', description: 'd', expires_at: new Date(1000), tracking_id: 't' }]);
+    await expect(port.incomingOffer('t9', signal)).resolves.toBe('c9');
+    await expect(port.incomingOffer('t0', signal)).resolves.toBeUndefined();
+    await expect(port.unlockedBalance(signal)).resolves.toBe('12.5');
+  });
+});
+
+describe('onboarding progress', () => {
+  it('reads the confirmations of a requested onboarding', () => {
+    expect(onboardingProgress({ state: 'requested', confirmed_by: ['a', 'b'], required_num_confirmations: 3 } as never)).toEqual({ state: 'requested', confirmations: { have: 2, need: 3 } });
+    expect(onboardingProgress({ state: 'completed' } as never)).toEqual({ state: 'completed' });
+  });
+});
