@@ -148,6 +148,19 @@ describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
     execFileSync(testBinaries().kubectl, ['--kubeconfig', process.env.SVKMS_TEST_KUBECONFIG!, '-n', namespace, 'wait', '--for=condition=Ready', `svkmsmigration/${name}`, '--timeout=30s'], { stdio: 'pipe' });
     const done = (await getMigration(client, namespace, name))!;
     expect(done.status?.phase).toBe('Completed');
+    // Status tells the truth after gates committed at later generations: every True condition is current (so kubectl
+    // wait returns at once), every vote shows its final outcome and tally, every transfer its final state.
+    const trueConditions = (done.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type);
+    expect(trueConditions).toEqual(expect.arrayContaining(['NewSvOnboarded', 'WeightTransferred', 'AssetsTransferred', 'OldSvOffboarded', 'OldSvRetired', 'KmsKeysObserved', 'NewSvDeployed']));
+    for (const type of trueConditions) {
+      execFileSync(testBinaries().kubectl, ['--kubeconfig', process.env.SVKMS_TEST_KUBECONFIG!, '-n', namespace, 'wait', `--for=condition=${type}`, `svkmsmigration/${name}`, '--timeout=5s'], { stdio: 'pipe' });
+    }
+    expect(done.status?.votes?.map((v) => [v.outcome, (v.votesFor ?? 0) >= 1, v.closedAt !== undefined])).toEqual([
+      ['Accepted', true, true],
+      ['Accepted', true, true],
+      ['Accepted', true, true],
+    ]);
+    expect(done.status?.assets?.transfers?.map((t) => t.status)).toEqual(['Completed']);
     expect(condition(done, 'Reconciling')?.status).toBe('False');
     expect(condition(done, 'Stalled')?.status).toBe('False');
 
