@@ -273,8 +273,13 @@ export class SimNetwork {
     const now = this.#now();
     for (const r of [...this.voteRequests]) {
       if (r.targetEffectiveAt !== null && r.targetEffectiveAt <= now) this.settle(r);
-      if (this.voteRequests.includes(r) && r.voteBefore <= now && r.targetEffectiveAt === null) this.#close(r, 'VRO_Expired');
+      // Past voteBefore a request without ⅔ accepting expires; one with ⅔ waits for its effective time.
+      if (this.voteRequests.includes(r) && r.voteBefore <= now && (r.targetEffectiveAt === null || this.#accepts(r) < this.threshold())) this.#close(r, 'VRO_Expired');
     }
+  }
+
+  #accepts(r: SimVoteRequest): number {
+    return [...r.votes.values()].filter((v) => v.accept && this.svs.has(v.sv)).length;
   }
 
   #close(r: SimVoteRequest, outcome: SimVoteResult['outcome'], effectiveAt: number | null = null, failure?: string): void {
