@@ -11,9 +11,9 @@ import { ApiError, MalformedResponseError } from './errors.ts';
 import type { AnyVersion } from './generated/index.ts';
 import { JsonHttp } from './http.ts';
 import { operationPath } from './operations.ts';
-import { toVoteRequest, toVoteResult } from './vote-requests.ts';
+import { toVoteRequest } from './vote-requests.ts';
 import type { VoteRequest } from './vote-requests.ts';
-import { voteResultsRequestBody } from './vote-results.ts';
+import { toVoteResultsPage, voteResultsRequestBody } from './vote-results.ts';
 import type { VoteResultsPage, VoteResultsQuery } from './vote-results.ts';
 
 /** One onboarded SV as listed in `DsoRules.svs`. */
@@ -158,8 +158,7 @@ export class ScanClient {
       validate: this.#validate.voteResults,
       signal,
     });
-    const results = body.dso_rules_vote_results.map(toVoteResult);
-    return body.next_page_token === undefined ? { results } : { results, nextPageToken: body.next_page_token };
+    return toVoteResultsPage(body);
   }
 
   /**

@@ -14,9 +14,9 @@ import { JsonHttp } from './http.ts';
 import { operationPath } from './operations.ts';
 import { dsoStateOrMalformed } from './scan.ts';
 import type { DsoState, SpliceVersion } from './scan.ts';
-import { toVoteRequest, toVoteResult } from './vote-requests.ts';
+import { toVoteRequest } from './vote-requests.ts';
 import type { VoteRequest, VoteResult } from './vote-requests.ts';
-import { voteResultsRequestBody } from './vote-results.ts';
+import { toVoteResultsPage, voteResultsRequestBody } from './vote-results.ts';
 import type { VoteResultsPage, VoteResultsQuery } from './vote-results.ts';
 
 export { DuplicateVoteRequestError } from './errors.ts';
@@ -111,8 +111,7 @@ export class SvAppClient {
       validate: this.#validate.voteResults,
       signal,
     });
-    const results = body.dso_rules_vote_results.map(toVoteResult);
-    return body.next_page_token === undefined ? { results } : { results, nextPageToken: body.next_page_token };
+    return toVoteResultsPage(body);
   }
 
   /** The first page of {@link listVoteResultsPage}, as a list (the signature the workflow used before paging). */

@@ -7,7 +7,9 @@
  * - ≥0.6.10: same order, paged: the answer's `next_page_token` is the request's next `pageToken`.
  * `actionName` is a substring (SQL LIKE) match on the action's tag, `requester` the requesting SV's name.
  */
+import type { VoteResultsPayloads } from './daml-payloads.ts';
 import type { EveryVersion } from './generated/index.ts';
+import { toVoteResult } from './vote-requests.ts';
 import type { VoteResult } from './vote-requests.ts';
 
 /** Filter of a vote results query. */
@@ -41,6 +43,12 @@ export function voteResultsRequestBody(query: VoteResultsQuery): EveryVersion<'s
   if (query.accepted !== undefined) body.accepted = query.accepted;
   if (query.pageToken !== undefined) body.pageToken = query.pageToken;
   return body;
+}
+
+/** A validated answer as a {@link VoteResultsPage}. */
+export function toVoteResultsPage(body: VoteResultsPayloads): VoteResultsPage {
+  const results = body.dso_rules_vote_results.map(toVoteResult);
+  return body.next_page_token === undefined ? { results } : { results, nextPageToken: body.next_page_token };
 }
 
 /**
