@@ -238,7 +238,11 @@ const oldSvSpec = obj(
     namespace: namespace('Namespace where the old SV runs in this cluster. Needed for retirement (scaling it to zero).'),
     svAppUrl: url('Base URL of the old SV\'s SV app (e.g. `https://sv.sv.acme.example.com`), used to request governance votes.'),
     walletUrl: url('Base URL of the old SV\'s validator app (wallet API), used for the asset transfer.'),
-    auth: auth('the old SV\'s SV app and wallet'),
+    auth: auth('the old SV\'s SV app (and its wallet, unless walletAuth is set)'),
+    walletAuth: auth(
+      'the old SV\'s wallet: a user of the validator\'s `validatorWalletUsers` (on an SV node only they have a wallet install; ' +
+        'the SV example values\' `OPERATOR_WALLET_USER_ID`). Absent: `auth` is used, which works only when its user is such a wallet user',
+    ),
     workloadSelector: map(
       'Labels selecting the old SV\'s Deployments and StatefulSets to scale to zero at retirement. Empty: all of them in namespace.',
       str('Label value.', { maxLength: 63 }),
@@ -460,6 +464,11 @@ export const statusSchema: JsonSchema = obj('Observed state of the migration.', 
     notVerified: list('What it could not verify (and why), e.g. that CreateKey is allowed: AWS has no dry-run.', str('An unverified check.')),
   }),
   kmsKeys: obj('Keys Canton created in the KMS.', { count: int('Number of keys observed.', { minimum: 0 }) }),
+  spliceAccess: obj('What the operator verified of its access to the old SV\'s apps (checked once per spec generation, in Preparing).', {
+    generation: int('Spec generation the check ran for.', { minimum: 0 }),
+    checkedAt: str('When it ran.', { format: 'date-time' }),
+    verified: bool('Both apps answered and accept the clients; false when the check could not finish (it is repeated).'),
+  }),
   oldSv: svStatus('old'),
   newSv: svStatus('new'),
   votes: list(

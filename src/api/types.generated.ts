@@ -56,6 +56,44 @@ export interface OldSvSpec {
   walletUrl: string;
   auth: OAuthClientSpec;
   /**
+   * OAuth2 client-credentials settings the operator uses to call the old SV's wallet: a user of the validator's `validatorWalletUsers` (on an SV node only they have a wallet install; the SV example values' `OPERATOR_WALLET_USER_ID`). Absent: `auth` is used, which works only when its user is such a wallet user. The token's primary party must be the SV party.
+   */
+  walletAuth?: {
+    /**
+     * Token endpoint of the identity provider (client-credentials grant).
+     */
+    tokenUrl: string;
+    /**
+     * Audience (`aud`) the SV app expects in its tokens, e.g. `https://sv.example.com`.
+     */
+    audience: string;
+    /**
+     * Audience the validator app (wallet API) expects, when it differs from `audience`.
+     */
+    walletAudience?: string;
+    /**
+     * Optional OAuth2 scope to request.
+     */
+    scope?: string;
+    /**
+     * Secret in the migration's own namespace holding the OAuth2 client id and secret.
+     */
+    clientSecretRef: {
+      /**
+       * Name of the Secret.
+       */
+      name: string;
+      /**
+       * Key of the client id in the Secret.
+       */
+      clientIdKey: string;
+      /**
+       * Key of the client secret in the Secret.
+       */
+      clientSecretKey: string;
+    };
+  };
+  /**
    * Labels selecting the old SV's Deployments and StatefulSets to scale to zero at retirement. Empty: all of them in namespace.
    */
   workloadSelector?: {
@@ -66,7 +104,7 @@ export interface OldSvSpec {
   };
 }
 /**
- * OAuth2 client-credentials settings the operator uses to call the old SV's SV app and wallet. The token's primary party must be the SV party.
+ * OAuth2 client-credentials settings the operator uses to call the old SV's SV app (and its wallet, unless walletAuth is set). The token's primary party must be the SV party.
  */
 export interface OAuthClientSpec {
   /**
@@ -672,6 +710,23 @@ export interface SvKmsMigrationStatus {
      * Number of keys observed.
      */
     count?: number;
+  };
+  /**
+   * What the operator verified of its access to the old SV's apps (checked once per spec generation, in Preparing).
+   */
+  spliceAccess?: {
+    /**
+     * Spec generation the check ran for.
+     */
+    generation?: number;
+    /**
+     * When it ran.
+     */
+    checkedAt?: string;
+    /**
+     * Both apps answered and accept the clients; false when the check could not finish (it is repeated).
+     */
+    verified?: boolean;
   };
   oldSv?: SvStatus;
   /**

@@ -39,6 +39,7 @@ export const CONDITION = {
   Stalled: 'Stalled',
   SpecValid: 'SpecValid',
   KmsPreflightPassed: 'KmsPreflightPassed',
+  SpliceAccessVerified: 'SpliceAccessVerified',
   GovernanceKeyReady: 'GovernanceKeyReady',
   IdentityKeyReady: 'IdentityKeyReady',
   ValuesRendered: 'ValuesRendered',

@@ -85,6 +85,8 @@ export interface NewVoteRequest {
 export interface GovernancePort {
   /** The SV's own party. */
   identity(signal: AbortSignal): Promise<{ partyId: string }>;
+  /** Resolves when the app lets this client act for the SV; throws NotAuthorized (403) or an auth error otherwise. */
+  verifyAuthorized(signal: AbortSignal): Promise<void>;
   openVoteRequests(signal: AbortSignal): Promise<VoteRequest[]>;
   /** The closed vote matching `lookup`, however deep in the network's history; undefined when there is none (yet). */
   findClosedVote(lookup: VoteLookup, signal: AbortSignal): Promise<ClosedVote | undefined>;
@@ -108,6 +110,8 @@ export interface TransferOrder {
 
 /** An SV's wallet (validator app, as a wallet user of the SV party). */
 export interface WalletPort {
+  /** Whether the client's user is onboarded and has a wallet install on this validator. */
+  userStatus(signal: AbortSignal): Promise<{ onboarded: boolean; walletInstalled: boolean; partyId: string }>;
   /** Unlocked Amulet, as a decimal string. */
   unlockedBalance(signal: AbortSignal): Promise<string>;
   /** undefined: the wallet knows no transfer with this id. */

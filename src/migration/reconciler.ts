@@ -17,6 +17,7 @@ import { bindStep, type ActContext, type BoundStep, type Facts, type ObserveCont
 import { effectFailure } from './steps/network-errors.ts';
 import { specStep } from './steps/spec.ts';
 import { preflightStep } from './steps/preflight.ts';
+import { accessStep } from './steps/access.ts';
 import { keySecretStep } from './steps/keys.ts';
 import { valuesStep } from './steps/values.ts';
 import { onboardingInfoStep } from './steps/onboarding-info.ts';
@@ -33,6 +34,7 @@ import { retirementStep } from './steps/retirement.ts';
 const ALWAYS: BoundStep[] = [
   bindStep(specStep),
   bindStep(preflightStep),
+  bindStep(accessStep),
   bindStep(keySecretStep('governance')),
   bindStep(keySecretStep('identity')),
   bindStep(valuesStep),

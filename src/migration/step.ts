@@ -19,6 +19,8 @@ export interface DsoFacts {
   oldSv: { partyId: string; weight: number } | null;
   oldSvOffboarded: boolean;
   votingThreshold: number;
+  /** The DSO rules keep reward weight with on-ledger SV right owners (announced upstream), not on the SV entries. */
+  svRightOwners: boolean;
 }
 
 /** Facts established by earlier steps of the same reconcile. */

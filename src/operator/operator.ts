@@ -40,6 +40,11 @@ export interface OperatorConfig {
   resyncMs?: number;
   /** Re-check intervals of outside state (tests shorten them). */
   timing?: Partial<Timing>;
+  /**
+   * Backoff of a failed reconcile, per migration: doubling from `baseDelayMs` up to `maxDelayMs` (defaults 200 ms and
+   * 5 min; a failure is a passing one — the network, a throttled KMS — and the work queue is the only retry).
+   */
+  retryBackoff?: { baseDelayMs?: number; maxDelayMs?: number };
   /** Called on every Kubernetes API request (tests count writes). */
   onRequest?: (r: RequestRecord) => void;
 }
@@ -133,6 +138,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     workers: cfg.workers ?? 4,
     resyncMs: cfg.resyncMs,
     logger,
+    ...(cfg.retryBackoff ? { queueOptions: cfg.retryBackoff } : {}),
     hooks: {
       onReconcile: (result, seconds) => {
         metrics.reconcileTotal.inc({ controller: 'svkmsmigration', result });

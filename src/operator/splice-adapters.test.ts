@@ -6,23 +6,45 @@ import { describe, expect, it } from '@jest/globals';
 import { offboardSvAction, updateSvRewardWeightAction } from '../splice/daml-json.ts';
 import { ApiError, TransientError } from '../splice/errors.ts';
 import { DuplicateVoteRequestError, type VoteResultsQuery } from '../splice/sv-app.ts';
-import type { VoteResult } from '../splice/vote-requests.ts';
+import type { CastVote, VoteResult } from '../splice/vote-requests.ts';
 import { governancePort, onboardingProgress, walletPort, type GovernanceClient, type WalletOps } from './splice-adapters.ts';
 
 const ACTION = updateSvRewardWeightAction('Acme-2::1', 10_000);
 
 function result(over: Partial<VoteResult>): VoteResult {
-  return { trackingCid: 'cid-1', requesterName: 'Acme-1', action: ACTION, outcome: 'accepted', completedAt: '2026-11-09T10:00:00Z', reasonBody: 'move [svkms:abc]', votes: [], detail: 'VRO_Accepted', ...over };
+  return {
+    trackingCid: 'cid-1',
+    requesterName: 'Acme-1',
+    action: ACTION,
+    decodedAction: undefined,
+    outcome: 'accepted',
+    completedAt: '2026-11-09T10:00:00Z',
+    voteBefore: '2026-11-09T10:00:00Z',
+    targetEffectiveAt: null,
+    reasonUrl: '',
+    reasonBody: 'move [svkms:abc]',
+    votes: [],
+    ...over,
+  };
+}
+
+function cast(svName: string, accept: boolean): CastVote {
+  return { svName, svParty: `${svName}::1`, accept, reasonUrl: '', reasonBody: '', castAt: null };
 }
 
 function governance(results: VoteResult[], onQuery?: (q: VoteResultsQuery) => void): GovernanceClient {
   return {
     createVoteRequest: async () => undefined,
+    isAuthorized: async () => undefined,
     listVoteRequests: async () => [],
     getIdentity: async () => ({ svUser: 'u', svPartyId: 'Acme-1::1', dsoPartyId: 'DSO::1' }),
-    listVoteResults: async (q) => {
+    // Pages of `limit` over the matching results, as Splice ≥ 0.6.10 serves them.
+    listVoteResultsPage: async (q) => {
       onQuery?.(q);
-      return results.filter((r) => q.requester === undefined || r.requesterName === q.requester).slice(0, q.limit);
+      const matching = results.filter((r) => q.requester === undefined || r.requesterName === q.requester);
+      const start = q.pageToken ?? 0;
+      const page = matching.slice(start, start + q.limit);
+      return start + q.limit < matching.length ? { results: page, nextPageToken: start + q.limit } : { results: page };
     },
   };
 }
@@ -34,11 +56,19 @@ describe('governance port', () => {
     expect(queries).toEqual([{ actionName: 'SRARC_UpdateSvRewardWeight', requester: 'Acme-1', limit: 100 }]);
   });
 
+  it('follows the pages to a result beyond the first 100', async () => {
+    const others = Array.from({ length: 250 }, (_, i) => result({ reasonBody: `other ${i}`, trackingCid: `o-${i}` }));
+    const queries: VoteResultsQuery[] = [];
+    const found = await governancePort(governance([...others, result({ outcome: 'rejected' })], (q) => queries.push(q))).findClosedVote({ action: ACTION, requesterName: 'Acme-1', tag: 'svkms:abc' }, new AbortController().signal);
+    expect(found).toMatchObject({ outcome: 'rejected' });
+    expect(queries.map((q) => q.pageToken)).toEqual([undefined, 100, 200]);
+  });
+
   it.each([
-    ['found by its tag, with the final tally', [result({ votes: [{ svName: 'a', accept: true }, { svName: 'b', accept: true }, { svName: 'c', accept: false }] })], { outcome: 'accepted', votesFor: 2, votesAgainst: 1, closedAt: '2026-11-09T10:00:00Z' }],
+    ['found by its tag, with the final tally', [result({ votes: [cast('a', true), cast('b', true), cast('c', false)] })], { outcome: 'accepted', votesFor: 2, votesAgainst: 1, closedAt: '2026-11-09T10:00:00Z' }],
     ['found by the tracking cid seen open', [result({ reasonBody: 'no tag', trackingCid: 'cid-seen' })], { outcome: 'accepted', trackingCid: 'cid-seen' }],
-    ['an action that failed, with the ledger\'s description', [result({ outcome: 'actionFailed', detail: 'party unknown' })], { outcome: 'actionFailed', detail: 'party unknown' }],
-    ['an outcome this operator does not know is reported, never acted on', [result({ outcome: 'VRO_Something', detail: 'VRO_Something {}' })], { outcome: undefined, detail: 'VRO_Something {}' }],
+    ['an action that failed, with the ledger\'s description', [result({ outcome: 'actionFailed', actionFailedDescription: 'party unknown' })], { outcome: 'actionFailed', detail: 'party unknown' }],
+    ['an outcome this operator does not know is reported, never acted on', [result({ outcome: 'VRO_Something' })], { outcome: undefined, detail: 'VRO_Something' }],
     ['another request for the same action without the tag is not ours', [result({ reasonBody: 'someone else', trackingCid: 'other' })], undefined],
     ['a result for another action is not ours', [result({ action: offboardSvAction('Acme-1::1') })], undefined],
   ])('%s', async (_n, results, expected) => {
@@ -72,6 +102,7 @@ describe('governance port', () => {
 
 describe('wallet port', () => {
   const ops = (over: Partial<WalletOps>): WalletOps => ({
+    getUserStatus: async () => ({ party_id: 'p', user_onboarded: true, user_wallet_installed: true, has_featured_app_right: false }),
     getBalance: async () => ({ round: 1, unlocked: '12.5', locked: '0', holdingFees: '0' }),
     createTransferOffer: async () => 'cid',
     getTransferOfferStatus: async () => ({ status: 'created', contract_id: 'c', transaction_id: 't' }),
@@ -107,6 +138,7 @@ describe('wallet port', () => {
     await expect(port.incomingOffer('t9', signal)).resolves.toBe('c9');
     await expect(port.incomingOffer('t0', signal)).resolves.toBeUndefined();
     await expect(port.unlockedBalance(signal)).resolves.toBe('12.5');
+    await expect(port.userStatus(signal)).resolves.toEqual({ onboarded: true, walletInstalled: true, partyId: 'p' });
   });
 });
 

@@ -7,6 +7,7 @@ import { sameAction } from '../splice/daml-json.ts';
 import { ApiError } from '../splice/errors.ts';
 import { DuplicateVoteRequestError, type SvAppClient } from '../splice/sv-app.ts';
 import type { VoteResult } from '../splice/vote-requests.ts';
+import { findVoteResult } from '../splice/vote-results.ts';
 import type { WalletClient } from '../splice/wallet.ts';
 import type { ClosedVote, GovernancePort, OnboardingProgress, TransferState, VoteLookup, VoteOutcome, WalletPort } from '../migration/ports.ts';
 import type { OnboardingStatus } from '../splice/sv-app.ts';
@@ -15,7 +16,7 @@ import type { OnboardingStatus } from '../splice/sv-app.ts';
 export const VOTE_RESULTS_PAGE = 100;
 
 /** The SV app operations the governance port uses. */
-export type GovernanceClient = Pick<SvAppClient, 'createVoteRequest' | 'listVoteRequests' | 'listVoteResults' | 'getIdentity'>;
+export type GovernanceClient = Pick<SvAppClient, 'createVoteRequest' | 'listVoteRequests' | 'listVoteResultsPage' | 'getIdentity' | 'isAuthorized'>;
 
 const KNOWN_OUTCOMES = new Set<string>(['accepted', 'rejected', 'expired', 'actionFailed']);
 
@@ -24,7 +25,7 @@ export function toClosedVote(r: VoteResult): ClosedVote {
   return {
     trackingCid: r.trackingCid,
     outcome: KNOWN_OUTCOMES.has(r.outcome) ? (r.outcome as VoteOutcome) : undefined,
-    detail: r.detail,
+    detail: r.actionFailedDescription ?? String(r.outcome),
     closedAt: r.completedAt,
     votesFor: r.votes.filter((v) => v.accept).length,
     votesAgainst: r.votes.filter((v) => !v.accept).length,
@@ -45,13 +46,17 @@ function actionName(lookup: VoteLookup): string | undefined {
 export function governancePort(client: GovernanceClient): GovernancePort {
   return {
     identity: async (signal) => ({ partyId: (await client.getIdentity(signal)).svPartyId }),
+    verifyAuthorized: (signal) => client.isAuthorized(signal),
     openVoteRequests: (signal) => client.listVoteRequests(signal),
     async findClosedVote(lookup, signal) {
-      // Filtered by action and requester on the server, so the intent's result is found however long the network's
-      // history of other votes is.
+      // Filtered by action and requester on the server, and followed through the pages where the version pages, so
+      // the intent's result is found however long the network's history of other votes is.
       const name = actionName(lookup);
-      const results = await client.listVoteResults({ ...(name ? { actionName: name } : {}), requester: lookup.requesterName, limit: VOTE_RESULTS_PAGE }, signal);
-      const found = results.find((r) => answers(r, lookup));
+      const { found } = await findVoteResult(
+        (query) => client.listVoteResultsPage(query, signal),
+        { ...(name ? { actionName: name } : {}), requester: lookup.requesterName, limit: VOTE_RESULTS_PAGE },
+        (r) => answers(r, lookup),
+      );
       return found ? toClosedVote(found) : undefined;
     },
     async requestVote(request, signal) {
@@ -77,10 +82,14 @@ export function governancePort(client: GovernanceClient): GovernancePort {
 }
 
 /** The wallet operations the wallet port uses. */
-export type WalletOps = Pick<WalletClient, 'getBalance' | 'createTransferOffer' | 'getTransferOfferStatus' | 'listTransferOffers' | 'acceptTransferOffer'>;
+export type WalletOps = Pick<WalletClient, 'getUserStatus' | 'getBalance' | 'createTransferOffer' | 'getTransferOfferStatus' | 'listTransferOffers' | 'acceptTransferOffer'>;
 
 export function walletPort(client: WalletOps): WalletPort {
   return {
+    async userStatus(signal) {
+      const st = await client.getUserStatus(signal);
+      return { onboarded: st.user_onboarded, walletInstalled: st.user_wallet_installed, partyId: st.party_id };
+    },
     unlockedBalance: async (signal) => (await client.getBalance(signal)).unlocked,
     async transferState(trackingId, signal): Promise<TransferState | undefined> {
       try {

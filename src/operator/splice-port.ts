@@ -62,7 +62,7 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
     dsoViews: (m, signal) => readDsoViews(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), signal),
     onboardingStatus: async (m, signal) => onboardingProgress(await new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal)),
     oldSvApp: (m) => authed<GovernancePort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common }))),
-    oldWallet: (m) => authed<WalletPort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common }))),
+    oldWallet: (m) => authed<WalletPort>(m, m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth, m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common }))),
     newWallet: (m) => {
       const { walletUrl, auth } = m.spec.newSv;
       if (!walletUrl || !auth) return undefined;

@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { Ajv } from 'ajv';
-import { ApiError, AuthError, MalformedResponseError, TransientError } from './errors.ts';
-import { backoffDelayMs, DEFAULT_RETRY, JsonHttp, parseRetryAfterMs, serverMessage } from './http.ts';
+import { ApiError, AuthError, MalformedResponseError, RateLimited, TransferExists, TransientError } from './errors.ts';
+import { JsonHttp, parseRetryAfterMs, serverMessage } from './http.ts';
 import type { CallEvent } from './http.ts';
 
 const validate = new Ajv().compile<{ n: number }>({ type: 'object', required: ['n'], properties: { n: { type: 'integer' } } });
@@ -24,31 +24,12 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 
 function client(steps: (Response | Error)[], extra: Partial<ConstructorParameters<typeof JsonHttp>[0]> = {}) {
   const f = scripted(steps);
-  const sleeps: number[] = [];
   const events: CallEvent[] = [];
-  const http = new JsonHttp({
-    api: 'scan',
-    baseUrl: 'http://x/',
-    fetch: f.fn,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    random: () => 0.5,
-    onCall: (e) => events.push(e),
-    ...extra,
-  });
-  return { http, calls: f.calls, sleeps, events };
+  const http = new JsonHttp({ api: 'scan', baseUrl: 'http://x/', fetch: f.fn, now: () => 1_000_000, onCall: (e) => events.push(e), ...extra });
+  return { http, calls: f.calls, events };
 }
 
 const get = { operation: 'getX', method: 'GET' as const, path: '/api/x', validate };
-
-describe('backoffDelayMs', () => {
-  it('doubles per attempt with equal jitter and is capped', () => {
-    const p = { ...DEFAULT_RETRY, baseDelayMs: 100, maxDelayMs: 1000 };
-    expect([1, 2, 3, 4, 5, 6].map((a) => backoffDelayMs(a, p, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
-    expect([1, 2, 3, 4, 5].map((a) => backoffDelayMs(a, p, () => 1))).toEqual([100, 200, 400, 800, 1000]);
-  });
-});
 
 describe('parseRetryAfterMs', () => {
   it('reads delta seconds and HTTP dates', () => {
@@ -62,8 +43,16 @@ describe('parseRetryAfterMs', () => {
 describe('serverMessage', () => {
   it('prefers the ErrorResponse error field', () => {
     expect(serverMessage('{"error":"nope"}')).toBe('nope');
-    expect(serverMessage('<html> bad\n gateway </html>')).toBe('<html> bad gateway </html>');
     expect(serverMessage('')).toBe('(empty body)');
+    expect(serverMessage('plain\n\ttext\u0007 here')).toBe('plain text here');
+    expect(serverMessage('{"error": 42}')).toBe('{"error": 42}');
+  });
+
+  it('turns an HTML error page into a short printable line', () => {
+    expect(serverMessage('<html><head><title>502 Bad Gateway</title></head><body><h1>502</h1></body></html>')).toBe('502 Bad Gateway');
+    expect(serverMessage('<!DOCTYPE html><body><p>upstream\n connect error</p><script>x()</script></body>')).toBe('upstream connect error');
+    expect(serverMessage(`<html><body>${'x'.repeat(5000)}</body></html>`).length).toBeLessThanOrEqual(201);
+    expect(serverMessage(JSON.stringify({ error: 'e'.repeat(1000) })).length).toBeLessThanOrEqual(201);
   });
 });
 
@@ -75,26 +64,47 @@ describe('JsonHttp', () => {
     expect(events.map((e) => [e.api, e.operation, e.outcome])).toEqual([['scan', 'getX', 'ok']]);
   });
 
-  it('retries 5xx and network errors with backoff, then succeeds', async () => {
-    const { http, sleeps, events } = client([json(502, { error: 'bad gateway' }), new TypeError('fetch failed'), json(200, { n: 2 })]);
-    await expect(http.request(get)).resolves.toEqual({ n: 2 });
-    expect(sleeps).toEqual([150, 300]);
-    expect(events.map((e) => e.outcome)).toEqual(['transient', 'transient', 'ok']);
+  it('makes one attempt on a 5xx, a network error, or a POST 503: TransientError, no retry', async () => {
+    for (const step of [json(502, { error: 'bad gateway' }), new TypeError('fetch failed')]) {
+      const { http, calls, events } = client([step, json(200, { n: 2 })]);
+      const err = await http.request(get).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransientError);
+      expect(calls).toHaveLength(1);
+      expect(events.map((e) => e.outcome)).toEqual(['transient']);
+    }
+    const { http, calls } = client([json(503, { error: 'x' }), json(200, {})]);
+    await expect(http.request({ operation: 'create', method: 'POST', path: '/p', body: { a: 1 } })).rejects.toMatchObject({ name: 'TransientError', status: 503 });
+    expect(calls).toHaveLength(1);
   });
 
-  it('gives up after maxAttempts with a TransientError', async () => {
-    const { http, sleeps } = client([json(500, { error: 'a' }), json(500, { error: 'b' }), json(500, { error: 'c' })], { retry: { maxAttempts: 3 } });
+  it('an HTML 502 from a proxy stays a 502 with a short printable message', async () => {
+    const { http } = client([new Response('<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>', { status: 502, headers: { 'content-type': 'text/html' } })]);
     const err = await http.request(get).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
-    expect((err as TransientError).message).toMatch(/gave up after 3 attempts: .*HTTP 500: c/);
-    expect((err as TransientError).status).toBe(500);
-    expect(sleeps).toHaveLength(2);
+    expect(err).toMatchObject({ status: 502, message: 'scan getX: HTTP 502: 502 Bad Gateway' });
   });
 
-  it('honours Retry-After on 429 and 503 (capped)', async () => {
-    const { http, sleeps } = client([json(429, { error: 'slow down' }, { 'retry-after': '7' }), json(503, { error: 'x' }, { 'retry-after': '99999' }), json(200, { n: 3 })]);
-    await expect(http.request(get)).resolves.toEqual({ n: 3 });
-    expect(sleeps).toEqual([7000, DEFAULT_RETRY.maxRetryAfterMs]);
+  it('429 is RateLimited with the Retry-After delay (seconds or HTTP date), without retrying', async () => {
+    const a = client([json(429, { error: 'slow down' }, { 'retry-after': '7' }), json(200, { n: 3 })]);
+    const err = await a.http.request(get).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimited);
+    expect(err).toBeInstanceOf(TransientError);
+    expect(err).toMatchObject({ retryAfterMs: 7000, status: 429, transient: true });
+    expect(a.calls).toHaveLength(1);
+    expect(a.events.map((e) => e.outcome)).toEqual(['rate_limited']);
+    const b = client([json(429, { error: 'x' }, { 'retry-after': new Date(1_000_000 + 12_000).toUTCString() })]);
+    await expect(b.http.request(get)).rejects.toMatchObject({ name: 'RateLimited', retryAfterMs: 12_000 });
+    const c = client([json(429, '')]);
+    await expect(c.http.request(get)).rejects.toMatchObject({ name: 'RateLimited', retryAfterMs: undefined });
+  });
+
+  it('maps 4xx answers to domain errors through the client-wide and per-request mappers', async () => {
+    const wide = (e: ApiError) => (e.status === 404 ? new Error(`mapped ${e.serverMessage}`) : e);
+    const { http } = client([json(404, { error: 'gone' }), json(409, { error: 'dup' })], { mapApiError: wide });
+    await expect(http.request(get)).rejects.toThrow('mapped gone');
+    const err = await http.request({ ...get, mapApiError: (e) => new TransferExists(e, 't-1') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransferExists);
+    expect(err).toMatchObject({ status: 409, trackingId: 't-1', serverMessage: 'dup' });
   });
 
   it('does not retry 4xx: 400 → ApiError with the server message', async () => {
@@ -124,7 +134,7 @@ describe('JsonHttp', () => {
     expect(b.events.map((e) => e.outcome)).toEqual(['malformed']);
   });
 
-  it('treats a timeout as transient and retries it', async () => {
+  it('treats a timeout as transient, after one attempt', async () => {
     const hang = (async (_url: string | URL | Request, init?: RequestInit) =>
       new Promise<Response>((_resolve, reject) => {
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
@@ -132,8 +142,8 @@ describe('JsonHttp', () => {
     let n = 0;
     const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => (n++ === 0 ? hang(url, init) : json(200, { n: 4 }))) as typeof fetch;
     const { http } = client([], { fetch: fetchFn, timeoutMs: 5 });
-    await expect(http.request(get)).resolves.toEqual({ n: 4 });
-    expect(n).toBe(2);
+    await expect(http.request(get)).rejects.toThrow(/timed out after 5ms/);
+    expect(n).toBe(1);
   });
 
   it('stops at once when the caller aborts', async () => {

@@ -3,7 +3,7 @@
  * The client secret is sent only in the token request body; it never appears in an error or log message.
  */
 import { AuthError, TransientError } from './errors.ts';
-import { abortableSleep, backoffDelayMs, DEFAULT_RETRY, serverMessage } from './http.ts';
+import { serverMessage } from './http.ts';
 import { safeString } from '../util/safe-text.ts';
 
 /** Where and as whom to get a token. */
@@ -27,6 +27,21 @@ export interface TokenSourceOptions {
 }
 
 const API = 'oauth';
+/** Token requests are idempotent (nothing happens on the ledger), so this source retries a few times itself. */
+const DEFAULT_MAX_ATTEMPTS = 4;
+const BASE_DELAY_MS = 200;
+const MAX_DELAY_MS = 5000;
+
+/**
+ * Delay before retry number `attempt` (1 = first retry): exponential, capped, with "equal jitter" (half fixed, half
+ * random) so many operators do not retry in lockstep.
+ */
+export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
+  const exp = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const OP = 'clientCredentials';
 
 /** Fetches and caches access tokens with the client-credentials grant. */
@@ -57,7 +72,7 @@ export class ClientCredentialsTokenSource {
   }
 
   async #fetchToken(): Promise<string> {
-    const maxAttempts = this.#opts.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
+    const maxAttempts = this.#opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     let last: TransientError | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
@@ -65,7 +80,7 @@ export class ClientCredentialsTokenSource {
       } catch (err) {
         if (!(err instanceof TransientError)) throw err;
         last = err;
-        if (attempt < maxAttempts) await (this.#opts.sleep ?? abortableSleep)(backoffDelayMs(attempt, DEFAULT_RETRY));
+        if (attempt < maxAttempts) await (this.#opts.sleep ?? sleepMs)(backoffDelayMs(attempt));
       }
     }
     throw last ?? new TransientError(API, OP, 'no attempt made');

@@ -1,14 +1,20 @@
 /**
- * Scan client (no authentication): DSO state (SVs, weights, offboarded SVs) and the read-only vote request list.
+ * Scan client (no authentication): version, DSO state (SVs, weights, offboarded SVs, the SV right owners model), open
+ * vote requests and vote results as Scan publishes them, and transfer preapprovals by receiver party.
  */
+import { apiVersionOf, envelopeAnd } from './api-schemas.ts';
+import type { SpliceClientOptions } from './api-schemas.ts';
 import { parseWeightBps } from './daml-json.ts';
-import { MalformedResponseError } from './errors.ts';
+import { validateDsoInfoPayloads, validateVoteRequestsPayloads, validateVoteResultsPayloads } from './daml-payloads.ts';
+import type { DsoInfoPayloads, VoteRequestsPayloads, VoteResultsPayloads } from './daml-payloads.ts';
+import { ApiError, MalformedResponseError } from './errors.ts';
+import type { AnyVersion } from './generated/index.ts';
 import { JsonHttp } from './http.ts';
-import type { JsonHttpOptions } from './http.ts';
-import { validateDsoInfo, validateVoteRequests } from './schemas.ts';
-import type { DsoInfoBody } from './schemas.ts';
+import { operationPath } from './operations.ts';
 import { toVoteRequest } from './vote-requests.ts';
 import type { VoteRequest } from './vote-requests.ts';
+import { toVoteResultsPage, voteResultsRequestBody } from './vote-results.ts';
+import type { VoteResultsPage, VoteResultsQuery } from './vote-results.ts';
 
 /** One onboarded SV as listed in `DsoRules.svs`. */
 export interface SvInfo {
@@ -32,6 +38,21 @@ export interface DsoState {
   votingThreshold: number;
   svs: Map<string, SvInfo>;
   offboardedSvs: Map<string, OffboardedSvInfo>;
+  /**
+   * True when the DsoRules carry on-ledger SV right owners (`svRightOwners` set, D15): weight then lives with the
+   * right owners, not on the SV entry, and moving it is a different action. Optional for hand-built states in tests;
+   * the clients always set it.
+   */
+  onLedgerSvRightOwners?: boolean;
+}
+
+/** `GetDsoInfoResponse` as the clients read it: the generated envelope with the typed DsoRules payload. */
+export type DsoInfoBody = AnyVersion<'scan', 'GetDsoInfoResponse'> & DsoInfoPayloads;
+
+/** The Splice version an app reports (`GET /version`). */
+export interface SpliceVersion {
+  version: string;
+  commitTs: string;
 }
 
 /** Converts a validated `GetDsoInfoResponse` into a {@link DsoState}; rejects unparseable weights. */
@@ -54,6 +75,7 @@ export function toDsoState(body: DsoInfoBody): DsoState {
     votingThreshold: body.voting_threshold,
     svs,
     offboardedSvs,
+    onLedgerSvRightOwners: payload.svRightOwners !== undefined && payload.svRightOwners !== null,
   };
 }
 
@@ -72,28 +94,93 @@ export function findSvByName(state: DsoState, name: string): ({ partyId: string 
   return undefined;
 }
 
+/** A receiver's `Splice.AmuletRules:TransferPreapproval`, as Scan lists it. */
+export interface TransferPreapproval {
+  contractId: string;
+  receiver: string | undefined;
+  expiresAt: string | undefined;
+}
+
 /** Client for one Scan's public API. */
 export class ScanClient {
   readonly #http: JsonHttp;
+  readonly #v;
+  readonly #validate;
 
-  constructor(opts: Omit<JsonHttpOptions, 'api' | 'token'>) {
+  constructor(opts: Omit<SpliceClientOptions, 'token'>) {
     this.#http = new JsonHttp({ ...opts, api: 'scan' });
+    this.#v = apiVersionOf(opts);
+    this.#validate = {
+      version: envelopeAnd<AnyVersion<'scan', 'Version'>>(this.#v, 'scan.getVersion'),
+      dso: envelopeAnd<AnyVersion<'scan', 'GetDsoInfoResponse'>, DsoInfoPayloads>(this.#v, 'scan.getDsoInfo', validateDsoInfoPayloads),
+      voteRequests: envelopeAnd<AnyVersion<'scan', 'ListDsoRulesVoteRequestsResponse'>, VoteRequestsPayloads>(this.#v, 'scan.listDsoRulesVoteRequests', validateVoteRequestsPayloads),
+      voteResults: envelopeAnd<AnyVersion<'scan', 'ListDsoRulesVoteResultsResponse'>, VoteResultsPayloads>(this.#v, 'scan.listVoteRequestResults', validateVoteResultsPayloads),
+      preapproval: envelopeAnd<AnyVersion<'scan', 'LookupTransferPreapprovalByPartyResponse'>>(this.#v, 'scan.lookupTransferPreapprovalByParty'),
+    };
   }
 
-  /** The Scan base URL this client talks to. */
+  /** The base URL this client talks to. */
   get url(): string {
     return this.#http.baseUrl;
   }
 
+  /** `GET /api/scan/version`: the network's Splice version. */
+  async getVersion(signal?: AbortSignal): Promise<SpliceVersion> {
+    const b = await this.#http.request({ operation: 'getVersion', method: 'GET', path: operationPath('scan.getVersion'), validate: this.#validate.version, signal });
+    return { version: b.version, commitTs: b.commit_ts };
+  }
+
   /** `GET /api/scan/v0/dso`, as a {@link DsoState}. */
   async getDsoState(signal?: AbortSignal): Promise<DsoState> {
-    const body = await this.#http.request({ operation: 'getDsoInfo', method: 'GET', path: '/api/scan/v0/dso', validate: validateDsoInfo, signal });
+    const body = await this.#http.request({ operation: 'getDsoInfo', method: 'GET', path: operationPath('scan.getDsoInfo'), validate: this.#validate.dso, signal });
     return dsoStateOrMalformed('scan', body);
   }
 
-  /** `GET /api/scan/v0/admin/sv/voterequests`: all open vote requests. */
+  /** `GET /api/scan/v0/admin/sv/voterequests`: all open vote requests, with their votes. */
   async listVoteRequests(signal?: AbortSignal): Promise<VoteRequest[]> {
-    const body = await this.#http.request({ operation: 'listDsoRulesVoteRequests', method: 'GET', path: '/api/scan/v0/admin/sv/voterequests', validate: validateVoteRequests, signal });
+    const body = await this.#http.request({
+      operation: 'listDsoRulesVoteRequests',
+      method: 'GET',
+      path: operationPath('scan.listDsoRulesVoteRequests'),
+      validate: this.#validate.voteRequests,
+      signal,
+    });
     return body.dso_rules_vote_requests.map(toVoteRequest);
+  }
+
+  /** `POST /api/scan/v0/admin/sv/voteresults`: one page of closed requests (semantics by version: vote-results.ts). */
+  async listVoteResultsPage(query: VoteResultsQuery, signal?: AbortSignal): Promise<VoteResultsPage> {
+    const body = await this.#http.request({
+      operation: 'listVoteRequestResults',
+      method: 'POST',
+      path: operationPath('scan.listVoteRequestResults'),
+      body: voteResultsRequestBody(query),
+      validate: this.#validate.voteResults,
+      signal,
+    });
+    return toVoteResultsPage(body);
+  }
+
+  /**
+   * `GET /api/scan/v0/transfer-preapprovals/by-party/{party}`: the receiver's transfer preapproval, or undefined when it
+   * has none (404) — then a preapproval send to it cannot work.
+   */
+  async lookupTransferPreapproval(receiverParty: string, signal?: AbortSignal): Promise<TransferPreapproval | undefined> {
+    try {
+      const b = await this.#http.request({
+        operation: 'lookupTransferPreapprovalByParty',
+        method: 'GET',
+        path: operationPath('scan.lookupTransferPreapprovalByParty', { party: receiverParty }),
+        validate: this.#validate.preapproval,
+        signal,
+      });
+      const c = b.transfer_preapproval.contract;
+      const receiver = typeof c.payload.receiver === 'string' ? c.payload.receiver : undefined;
+      const expiresAt = typeof c.payload.expiresAt === 'string' ? c.payload.expiresAt : undefined;
+      return { contractId: c.contract_id, receiver, expiresAt };
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 }

@@ -1,18 +1,18 @@
 /**
- * Wallet client (validator app, JWT of the wallet user): balance, transfer offers (create → receiver accepts →
- * sender's automation completes), and the wallet user's party.
+ * Wallet client (validator app, JWT of a wallet user): user status, balance, transfer offers (legacy: create → receiver
+ * accepts → sender's automation completes), token-standard transfers, and transfer-preapproval sends.
+ * Every endpoint but `user-status` answers 404 "No wallet found for user" unless the token's user has a wallet install
+ * (D1): that is {@link WalletUserNotOnboarded} on every call. Duplicate tracking/deduplication ids are
+ * {@link TransferExists}; no call is ever retried here, so a POST acts at most once per call.
  */
+import { apiVersionOf, envelopeAnd } from './api-schemas.ts';
+import type { SpliceClientOptions } from './api-schemas.ts';
+import { validateBalanceDecimals, validateTransferOffersPayloads } from './daml-payloads.ts';
+import type { TransferOffersPayloads } from './daml-payloads.ts';
+import { ApiError, isNoWalletAnswer, TransferExists, TransferUnknown, WalletUserNotOnboarded } from './errors.ts';
+import type { AnyVersion, EveryVersion } from './generated/index.ts';
 import { JsonHttp } from './http.ts';
-import type { JsonHttpOptions } from './http.ts';
-import {
-  validateAcceptTransferOffer,
-  validateBalance,
-  validateCreateTransferOffer,
-  validateTransferOffers,
-  validateTransferOfferStatus,
-  validateUserStatus,
-} from './schemas.ts';
-import type { BalanceBody, TransferOfferStatusBody, UserStatusBody } from './schemas.ts';
+import { operationPath } from './operations.ts';
 
 /** Wallet balance; quantities stay decimal strings (Daml `Decimal`, 10 fractional digits) to avoid float rounding. */
 export interface Balance {
@@ -22,6 +22,9 @@ export interface Balance {
   holdingFees: string;
 }
 
+/** `GET /v0/wallet/user-status`: whether the token's user is onboarded and has a wallet install. */
+export type UserStatus = AnyVersion<'wallet-internal', 'UserStatusResponse'>;
+
 /** Input of {@link WalletClient.createTransferOffer}; field names as in `CreateTransferOfferRequest`. */
 export interface CreateTransferOfferInput {
   receiver_party_id: string;
@@ -30,8 +33,20 @@ export interface CreateTransferOfferInput {
   description: string;
   /** Expiry, sent as unix microseconds. */
   expires_at: Date;
-  /** Deterministic per intent: a retry with the same id is rejected (409/429) rather than paying twice. */
+  /** Deterministic per intent: a retry with the same id is refused ({@link TransferExists}) rather than paying twice. */
   tracking_id: string;
+}
+
+/** Input of {@link WalletClient.createTokenStandardTransfer}; the same fields as a transfer offer. */
+export type CreateTokenStandardTransferInput = CreateTransferOfferInput;
+
+/** Input of {@link WalletClient.sendViaPreapproval}. */
+export interface PreapprovalSendInput {
+  receiver_party_id: string;
+  amount: string;
+  /** Only one successful send per id within 24 h. */
+  deduplication_id: string;
+  description?: string;
 }
 
 /** A listed open transfer offer. */
@@ -45,48 +60,88 @@ export interface TransferOffer {
 }
 
 /** Status of a transfer offer by tracking id. */
-export type TransferOfferStatus = TransferOfferStatusBody;
+export type TransferOfferStatus =
+  | { status: 'created' | 'accepted' | 'completed'; contract_id: string; transaction_id: string }
+  | { status: 'failed'; failure_kind: 'expired' | 'rejected' | 'withdrawn'; withdrawn_reason?: string };
+
+/** What a token-standard transfer create did (`TransferInstructionResultOutput`). */
+export type TransferInstructionResult =
+  | { kind: 'pending'; transferInstructionCid: string }
+  | { kind: 'completed'; receiverHoldingCids: string[] }
+  | { kind: 'failed' };
+
+/** An open token-standard transfer instruction where the user is sender or receiver (payload as Daml JSON). */
+export interface TokenStandardTransfer {
+  contractId: string;
+  templateId: string;
+  payload: Record<string, unknown>;
+}
 
 /** Client for one validator app's wallet API. */
 export class WalletClient {
   readonly #http: JsonHttp;
+  readonly #validate;
 
-  constructor(opts: Omit<JsonHttpOptions, 'api'>) {
-    this.#http = new JsonHttp({ ...opts, api: 'wallet' });
+  constructor(opts: SpliceClientOptions) {
+    this.#http = new JsonHttp({ ...opts, api: 'wallet', mapApiError: (err) => (isNoWalletAnswer(err) ? new WalletUserNotOnboarded(err) : (opts.mapApiError?.(err) ?? err)) });
+    const v = apiVersionOf(opts);
+    this.#validate = {
+      userStatus: envelopeAnd<UserStatus>(v, 'wallet.userStatus'),
+      balance: envelopeAnd<AnyVersion<'wallet-internal', 'GetBalanceResponse'>>(v, 'wallet.getBalance', validateBalanceDecimals),
+      createOffer: envelopeAnd<AnyVersion<'wallet-external', 'CreateTransferOfferResponse'>>(v, 'wallet.createTransferOffer'),
+      offerStatus: envelopeAnd<AnyVersion<'wallet-external', 'GetTransferOfferStatusResponse'>>(v, 'wallet.getTransferOfferStatus'),
+      // List items are opaque contracts in the spec: the element type comes from the payload schema.
+      offers: envelopeAnd<unknown, TransferOffersPayloads>(v, 'wallet.listTransferOffers', validateTransferOffersPayloads),
+      acceptOffer: envelopeAnd<AnyVersion<'wallet-internal', 'AcceptTransferOfferResponse'>>(v, 'wallet.acceptTransferOffer'),
+      tokenTransfer: envelopeAnd<AnyVersion<'wallet-internal', 'TransferInstructionResultResponse'>>(v, 'wallet.createTokenStandardTransfer'),
+      tokenTransfers: envelopeAnd<AnyVersion<'wallet-internal', 'ListTokenStandardTransfersResponse'>>(v, 'wallet.listTokenStandardTransfers'),
+      preapproval: envelopeAnd<AnyVersion<'wallet-internal', 'CreateTransferPreapprovalResponse'>>(v, 'wallet.createTransferPreapproval'),
+    };
   }
 
   /** `GET /api/validator/v0/wallet/balance`. */
   async getBalance(signal?: AbortSignal): Promise<Balance> {
-    const b: BalanceBody = await this.#http.request({ operation: 'getBalance', method: 'GET', path: '/api/validator/v0/wallet/balance', validate: validateBalance, signal });
+    const b = await this.#http.request({ operation: 'getBalance', method: 'GET', path: operationPath('wallet.getBalance'), validate: this.#validate.balance, signal });
     return { round: b.round, unlocked: b.effective_unlocked_qty, locked: b.effective_locked_qty, holdingFees: b.total_holding_fees };
   }
 
-  /** `GET /api/validator/v0/wallet/user-status`: the wallet user's party and onboarding state. */
-  async getUserStatus(signal?: AbortSignal): Promise<UserStatusBody> {
-    return this.#http.request({ operation: 'userStatus', method: 'GET', path: '/api/validator/v0/wallet/user-status', validate: validateUserStatus, signal });
+  /** `GET /api/validator/v0/wallet/user-status`: the user's party, and whether it is onboarded and has a wallet. */
+  async getUserStatus(signal?: AbortSignal): Promise<UserStatus> {
+    return this.#http.request({ operation: 'userStatus', method: 'GET', path: operationPath('wallet.userStatus'), validate: this.#validate.userStatus, signal });
   }
 
-  /** `POST /api/validator/v0/wallet/transfer-offers`; resolves the offer's contract id. Duplicate tracking id → ApiError 409. */
+  /** `POST /api/validator/v0/wallet/transfer-offers`; resolves the offer's contract id. Duplicate tracking id → {@link TransferExists}. */
   async createTransferOffer(input: CreateTransferOfferInput, signal?: AbortSignal): Promise<string> {
-    const body = { ...input, expires_at: input.expires_at.getTime() * 1000 };
-    const res = await this.#http.request({ operation: 'createTransferOffer', method: 'POST', path: '/api/validator/v0/wallet/transfer-offers', body, validate: validateCreateTransferOffer, signal });
+    const body: EveryVersion<'wallet-external', 'CreateTransferOfferRequest'> = { ...input, expires_at: input.expires_at.getTime() * 1000 };
+    const res = await this.#http.request({
+      operation: 'createTransferOffer',
+      method: 'POST',
+      path: operationPath('wallet.createTransferOffer'),
+      body,
+      validate: this.#validate.createOffer,
+      mapApiError: conflictIsDuplicate(input.tracking_id),
+      signal,
+    });
     return res.offer_contract_id;
   }
 
-  /** `POST /api/validator/v0/wallet/transfer-offers/{tracking_id}/status`; an unknown tracking id is ApiError 404. */
+  /** `POST /api/validator/v0/wallet/transfer-offers/{tracking_id}/status`; an unknown tracking id is {@link TransferUnknown}. */
   async getTransferOfferStatus(trackingId: string, signal?: AbortSignal): Promise<TransferOfferStatus> {
-    return this.#http.request({
+    const b = await this.#http.request({
       operation: 'getTransferOfferStatus',
       method: 'POST',
-      path: `/api/validator/v0/wallet/transfer-offers/${encodeURIComponent(trackingId)}/status`,
-      validate: validateTransferOfferStatus,
+      path: operationPath('wallet.getTransferOfferStatus', { tracking_id: trackingId }),
+      validate: this.#validate.offerStatus,
+      mapApiError: (err) => (err.status === 404 ? new TransferUnknown(err, trackingId) : err),
       signal,
     });
+    if (b.status === 'failed') return { status: 'failed', failure_kind: b.failure_kind, ...(b.withdrawn_reason === undefined ? {} : { withdrawn_reason: b.withdrawn_reason }) };
+    return { status: b.status, contract_id: b.contract_id, transaction_id: b.transaction_id };
   }
 
   /** `GET /api/validator/v0/wallet/transfer-offers`: open offers where the user is sender or receiver. */
   async listTransferOffers(signal?: AbortSignal): Promise<TransferOffer[]> {
-    const body = await this.#http.request({ operation: 'listTransferOffers', method: 'GET', path: '/api/validator/v0/wallet/transfer-offers', validate: validateTransferOffers, signal });
+    const body = await this.#http.request({ operation: 'listTransferOffers', method: 'GET', path: operationPath('wallet.listTransferOffers'), validate: this.#validate.offers, signal });
     return body.offers.map((o) => ({
       contractId: o.contract_id,
       sender: o.payload.sender,
@@ -102,10 +157,74 @@ export class WalletClient {
     const res = await this.#http.request({
       operation: 'acceptTransferOffer',
       method: 'POST',
-      path: `/api/validator/v0/wallet/transfer-offers/${encodeURIComponent(contractId)}/accept`,
-      validate: validateAcceptTransferOffer,
+      path: operationPath('wallet.acceptTransferOffer', { contract_id: contractId }),
+      validate: this.#validate.acceptOffer,
       signal,
     });
     return res.accepted_offer_contract_id;
   }
+
+  /**
+   * `POST /api/validator/v0/wallet/token-standard/transfers` (present in 0.4.15 and 0.6.12): a transfer the receiver
+   * accepts (or that completes at once when the receiver has a preapproval). A reused tracking id is
+   * {@link TransferExists}; 429 (same id still in flight) is `RateLimited`.
+   */
+  async createTokenStandardTransfer(input: CreateTokenStandardTransferInput, signal?: AbortSignal): Promise<TransferInstructionResult> {
+    const body: EveryVersion<'wallet-internal', 'CreateTokenStandardTransferRequest'> = { ...input, expires_at: input.expires_at.getTime() * 1000 };
+    const res = await this.#http.request({
+      operation: 'createTokenStandardTransfer',
+      method: 'POST',
+      path: operationPath('wallet.createTokenStandardTransfer'),
+      body,
+      validate: this.#validate.tokenTransfer,
+      mapApiError: conflictIsDuplicate(input.tracking_id),
+      signal,
+    });
+    const out: Record<string, unknown> = res.output;
+    if (typeof out.transfer_instruction_cid === 'string') return { kind: 'pending', transferInstructionCid: out.transfer_instruction_cid };
+    if (Array.isArray(out.receiver_holding_cids)) return { kind: 'completed', receiverHoldingCids: out.receiver_holding_cids.filter((c): c is string => typeof c === 'string') };
+    return { kind: 'failed' };
+  }
+
+  /** `GET /api/validator/v0/wallet/token-standard/transfers`: open transfer instructions of the user (sender or receiver). */
+  async listTokenStandardTransfers(signal?: AbortSignal): Promise<TokenStandardTransfer[]> {
+    const body = await this.#http.request({ operation: 'listTokenStandardTransfers', method: 'GET', path: operationPath('wallet.listTokenStandardTransfers'), validate: this.#validate.tokenTransfers, signal });
+    return body.transfers.map((c) => ({ contractId: c.contract_id, templateId: c.template_id, payload: c.payload }));
+  }
+
+  /**
+   * `POST /api/validator/v0/wallet/transfer-preapproval/send`: pays a receiver that has a transfer preapproval (look it
+   * up with `ScanClient.lookupTransferPreapproval`). One success per deduplication id in 24 h; a repeat is
+   * {@link TransferExists}.
+   */
+  async sendViaPreapproval(input: PreapprovalSendInput, signal?: AbortSignal): Promise<void> {
+    const body: EveryVersion<'wallet-internal', 'TransferPreapprovalSendRequest'> = { ...input };
+    await this.#http.request({
+      operation: 'transferPreapprovalSend',
+      method: 'POST',
+      path: operationPath('wallet.transferPreapprovalSend'),
+      body,
+      mapApiError: conflictIsDuplicate(input.deduplication_id),
+      signal,
+    });
+  }
+
+  /**
+   * `POST /api/validator/v0/wallet/transfer-preapproval` on the *receiver's* wallet: lets senders pay it directly.
+   * Resolves the preapproval's contract id; `alreadyExisted` when the wallet answered 409 (it exists).
+   */
+  async createTransferPreapproval(signal?: AbortSignal): Promise<{ contractId: string | undefined; alreadyExisted: boolean }> {
+    try {
+      const b = await this.#http.request({ operation: 'createTransferPreapproval', method: 'POST', path: operationPath('wallet.createTransferPreapproval'), validate: this.#validate.preapproval, signal });
+      return { contractId: b.transfer_preapproval_contract_id, alreadyExisted: false };
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) return { contractId: undefined, alreadyExisted: true };
+      throw err;
+    }
+  }
+}
+
+/** 409 on a create with `id`: the earlier create with this id counts. */
+function conflictIsDuplicate(id: string): (err: ApiError) => Error {
+  return (err) => (err.status === 409 ? new TransferExists(err, id) : err);
 }

@@ -62,7 +62,9 @@ async function network(opts?: Parameters<typeof startTestNetwork>[0]): Promise<S
 }
 
 async function operator(namespaces: string[]): Promise<TestOperator> {
-  const op = await startTestOperator(kc, { namespaces, timing });
+  // Every fault is a failed reconcile backed off by the work queue (one attempt per Splice call): the backoff is capped
+  // at a second here, as the re-check intervals are shortened, so that many faults fit the test's time.
+  const op = await startTestOperator(kc, { namespaces, timing, retryBackoff: { maxDelayMs: 1_000 } });
   cleanups.push(() => op.stop());
   return op;
 }

@@ -64,7 +64,7 @@ describe('SV app and Scan clients', () => {
     const listed = await acme.sv.listVoteRequests();
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ requesterName: 'Acme-1', decodedAction: action, reasonUrl: 'https://example.com/kms', trackingCid: listed[0]!.contractId });
-    expect(listed[0]!.votes).toEqual([{ svName: 'Acme-1', svParty: acme.info.party, accept: true }]);
+    expect(listed[0]!.votes).toEqual([{ svName: 'Acme-1', svParty: acme.info.party, accept: true, reasonUrl: 'https://example.com/kms', reasonBody: 'move weight to KMS SV', castAt: expect.any(String) }]);
     expect(findRequestForAction(listed, action, 'Acme-1')?.contractId).toBe(listed[0]!.contractId);
     expect(await acme.scan.listVoteRequests()).toHaveLength(1);
 

@@ -1,10 +1,12 @@
 /**
  * Wallet client (balances, three-step transfer offer), JWT handling (wrong secret, wrong audience, wrong user) and
- * fault handling (5xx and timeouts retried, malformed JSON reported) against the Splice network simulator.
+ * fault handling (one attempt per call: 5xx, timeouts and 429 surface as typed errors; malformed JSON reported)
+ * against the Splice network simulator.
  */
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
-import { ApiError, AuthError, MalformedResponseError, TransientError } from '../../src/splice/errors.ts';
+import { ApiError, AuthError, MalformedResponseError, TransferExists, TransferUnknown, TransientError } from '../../src/splice/errors.ts';
 import type { CallEvent } from '../../src/splice/http.ts';
+import { offboardSvAction } from '../../src/splice/daml-json.ts';
 import { SvAppClient } from '../../src/splice/sv-app.ts';
 import { startSpliceSim } from '../env/splice-sim/index.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
@@ -51,8 +53,8 @@ describe('wallet', () => {
     const dup = await oldSv.wallet
       .createTransferOffer({ receiver_party_id: newSv.info.party, amount: '900.25', description: 'x', expires_at: new Date(Date.now() + 3600_000), tracking_id: trackingId })
       .catch((e: unknown) => e);
-    expect(dup).toBeInstanceOf(ApiError);
-    expect((dup as ApiError).status).toBe(409);
+    expect(dup).toBeInstanceOf(TransferExists);
+    expect(dup).toMatchObject({ status: 409, trackingId });
 
     await newSv.wallet.acceptTransferOffer(offerCid);
     expect(await oldSv.wallet.getTransferOfferStatus(trackingId)).toMatchObject({ status: 'completed' });
@@ -63,9 +65,12 @@ describe('wallet', () => {
     expect(sim.counts()['cand-1']!.acceptTransferOffer).toEqual({ attempts: 1, succeeded: 1 });
   });
 
-  it('an unknown tracking id is a 404 ApiError; an offer larger than the balance fails as withdrawn', async () => {
+  it('an unknown tracking id is TransferUnknown (404); an offer larger than the balance fails as withdrawn', async () => {
     const oldSv = clientsFor(sim, 'sv-1');
-    await expect(oldSv.wallet.getTransferOfferStatus('nope')).rejects.toMatchObject({ name: 'ApiError', status: 404 });
+    const unknown = await oldSv.wallet.getTransferOfferStatus('nope').catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(TransferUnknown);
+    expect(unknown).toBeInstanceOf(ApiError);
+    expect(unknown).toMatchObject({ status: 404, trackingId: 'nope' });
     const cid = await oldSv.wallet.createTransferOffer({ receiver_party_id: sim.node('cand-1').party, amount: '5000', description: 'too much', expires_at: new Date(Date.now() + 60_000), tracking_id: 't2' });
     sim.acceptOffer('cand-1', cid);
     expect(await oldSv.wallet.getTransferOfferStatus('t2')).toEqual({ status: 'failed', failure_kind: 'withdrawn', withdrawn_reason: 'insufficient funds' });
@@ -111,25 +116,36 @@ describe('authentication', () => {
 });
 
 describe('faults', () => {
-  it('5xx answers are retried and then succeed; each attempt is reported to onCall', async () => {
+  it('a 5xx answer is one attempt and a TransientError (no hidden retry); the next call succeeds', async () => {
     const events: CallEvent[] = [];
     const { scan } = clientsFor(sim, 'sv-1', { http: { onCall: (e) => events.push(e) } });
-    sim.injectFault({ nodeId: 'sv-1', app: 'scan', kind: 'status', status: 503, times: 2 });
-    const state = await scan.getDsoState();
-    expect(state.svs.size).toBe(3);
-    expect(events.map((e) => e.outcome)).toEqual(['transient', 'transient', 'ok']);
+    sim.injectFault({ nodeId: 'sv-1', app: 'scan', kind: 'status', status: 503, times: 1 });
+    await expect(scan.getDsoState()).rejects.toBeInstanceOf(TransientError);
+    expect((await scan.getDsoState()).svs.size).toBe(3);
+    expect(events.map((e) => e.outcome)).toEqual(['transient', 'ok']);
     expect(events.every((e) => e.api === 'scan' && e.operation === 'getDsoInfo')).toBe(true);
   });
 
-  it('persistent 5xx ends in a TransientError', async () => {
-    const { sv } = clientsFor(sim, 'sv-1', { http: { retry: { maxAttempts: 3 } } });
-    sim.injectFault({ nodeId: 'sv-1', app: 'sv', operationId: 'listDsoRulesVoteRequests', kind: 'status', status: 500, times: 'always' });
-    await expect(sv.listVoteRequests()).rejects.toBeInstanceOf(TransientError);
+  it('a failing POST is sent once: a 503 on createVoteRequest is not repeated', async () => {
+    const { sv, info } = clientsFor(sim, 'sv-1');
+    const before = sim.counts()['sv-1']?.createVoteRequest?.attempts ?? 0;
+    sim.injectFault({ nodeId: 'sv-1', app: 'sv', operationId: 'createVoteRequest', kind: 'status', status: 503, times: 'always' });
+    const input = { requester: info.party, action: offboardSvAction(sim.node('sv-3').party), url: 'u', description: 'd', expirationMs: 86_400_000 };
+    await expect(sv.createVoteRequest(input)).rejects.toBeInstanceOf(TransientError);
+    expect(sim.counts()['sv-1']!.createVoteRequest!.attempts - before).toBe(1);
+    sim.clearFaults();
   });
 
-  it('a hanging server times out and is retried', async () => {
+  it('429 is RateLimited carrying the Retry-After delay', async () => {
+    const { wallet } = clientsFor(sim, 'sv-1');
+    sim.injectFault({ nodeId: 'sv-1', app: 'wallet', operationId: 'getBalance', kind: 'status', status: 429, retryAfterSeconds: 30 });
+    await expect(wallet.getBalance()).rejects.toMatchObject({ name: 'RateLimited', retryAfterMs: 30_000 });
+  });
+
+  it('a hanging server times out once: a TransientError, then the next call succeeds', async () => {
     const { scan } = clientsFor(sim, 'sv-2', { http: { timeoutMs: 200 } });
     sim.injectFault({ nodeId: 'sv-2', kind: 'hang', times: 1 });
+    await expect(scan.getDsoState()).rejects.toThrow(/timed out/);
     expect((await scan.getDsoState()).svs.size).toBe(3);
   });
 

@@ -45,7 +45,7 @@ export function input(m: SvKmsMigration, opts: { status?: SvKmsMigrationStatus; 
 }
 
 /** Agreed DSO facts: both SVs onboarded with the given weights (null: not an SV). */
-export function facts(opts: { newWeight?: number | null; oldWeight?: number | null; oldOffboarded?: boolean; threshold?: number } = {}): DsoFacts {
+export function facts(opts: { newWeight?: number | null; oldWeight?: number | null; oldOffboarded?: boolean; threshold?: number; svRightOwners?: boolean } = {}): DsoFacts {
   const newWeight = opts.newWeight === undefined ? 0 : opts.newWeight;
   const oldWeight = opts.oldWeight === undefined ? OLD_WEIGHT : opts.oldWeight;
   return {
@@ -53,6 +53,7 @@ export function facts(opts: { newWeight?: number | null; oldWeight?: number | nu
     oldSv: oldWeight === null ? null : { partyId: PARTY.old, weight: oldWeight },
     oldSvOffboarded: opts.oldOffboarded ?? false,
     votingThreshold: opts.threshold ?? 3,
+    svRightOwners: opts.svRightOwners ?? false,
   };
 }
 
@@ -74,8 +75,8 @@ export function keySecret(kind: KeyKind, name: string, namespace = NS): V1Secret
 /** An open vote request as the SV app lists it. */
 export function openVote(action: unknown, opts: { requester?: string; accepts?: number; rejects?: number; trackingCid?: string; voteBefore?: string; effectiveAt?: string } = {}): VoteRequest {
   const votes = [
-    ...Array.from({ length: opts.accepts ?? 1 }, (_, i) => ({ svName: `SV-${i}`, svParty: `SV-${i}::1220`, accept: true })),
-    ...Array.from({ length: opts.rejects ?? 0 }, (_, i) => ({ svName: `SV-r${i}`, svParty: `SV-r${i}::1220`, accept: false })),
+    ...Array.from({ length: opts.accepts ?? 1 }, (_, i) => ({ svName: `SV-${i}`, svParty: `SV-${i}::1220`, accept: true, reasonUrl: '', reasonBody: '', castAt: null })),
+    ...Array.from({ length: opts.rejects ?? 0 }, (_, i) => ({ svName: `SV-r${i}`, svParty: `SV-r${i}::1220`, accept: false, reasonUrl: '', reasonBody: '', castAt: null })),
   ];
   return {
     contractId: opts.trackingCid ?? 'cid-vote-1',
@@ -116,6 +117,12 @@ export class FakeGovernance implements GovernancePort {
     this.fail();
     return { partyId: PARTY.old };
   }
+  /** Thrown by verifyAuthorized (the client's user may not act for the SV). */
+  refuse: Error | undefined;
+  async verifyAuthorized(): Promise<void> {
+    this.fail();
+    if (this.refuse) throw this.refuse;
+  }
   async openVoteRequests(): Promise<VoteRequest[]> {
     this.fail();
     return this.open;
@@ -149,6 +156,11 @@ export class FakeWallet implements WalletPort {
     const err = this.failNext;
     this.failNext = undefined;
     if (err) throw err;
+  }
+  user = { onboarded: true, walletInstalled: true, partyId: PARTY.old };
+  async userStatus(): Promise<{ onboarded: boolean; walletInstalled: boolean; partyId: string }> {
+    this.fail();
+    return this.user;
   }
   async unlockedBalance(): Promise<string> {
     this.fail();

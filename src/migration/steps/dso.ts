@@ -26,6 +26,7 @@ export function dsoFacts(m: SvKmsMigration, state: DsoState): DsoFacts {
     oldSv: sv(m.spec.oldSv.name),
     oldSvOffboarded: [...state.offboardedSvs.values()].some((o) => o.name === m.spec.oldSv.name),
     votingThreshold: state.votingThreshold,
+    svRightOwners: state.onLedgerSvRightOwners === true,
   };
 }
 

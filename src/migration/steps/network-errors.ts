@@ -3,12 +3,20 @@
  * Secret changes); a passing failure (timeouts, 5xx, malformed answers) is retried with backoff; anything else is
  * reported and retried on the poll interval.
  */
-import { AuthError, MalformedResponseError, SpliceError } from '../../splice/errors.ts';
+import { AuthError, MalformedResponseError, NotAuthorized, RateLimited, SpliceError, WalletUserNotOnboarded } from '../../splice/errors.ts';
 import type { StepResult } from '../status-draft.ts';
 
 const API_NAME: Record<string, string> = { sv: 'SvApp', wallet: 'Wallet', scan: 'Scan', oauth: 'Token' };
 
 export function networkFailure(err: unknown, what: string, pollMs: number): StepResult {
+  if (err instanceof NotAuthorized) {
+    return {
+      kind: 'stalled',
+      reason: 'SvAppNotAuthorized',
+      message: `${what}: the OAuth2 client's user may not act for this SV (${err.message}); use the SV app's ledger API user, or a user whose primary party is the SV party`,
+      requeueAfterMs: pollMs * 4,
+    };
+  }
   if (err instanceof AuthError) {
     const api = API_NAME[err.api] ?? 'Splice';
     return {
@@ -18,6 +26,18 @@ export function networkFailure(err: unknown, what: string, pollMs: number): Step
       requeueAfterMs: pollMs * 4,
     };
   }
+  if (err instanceof WalletUserNotOnboarded) {
+    return {
+      kind: 'stalled',
+      reason: 'WalletUserNotOnboarded',
+      message:
+        `${what}: the wallet has no wallet for the OAuth2 client's user${err.user ? ` ${err.user}` : ''}. On an SV node only the validator's wallet users have one: ` +
+        'give the operator the client of a user listed in the validator app\'s validatorWalletUsers (the SV example values\' OPERATOR_WALLET_USER_ID), or add this user there',
+      requeueAfterMs: pollMs * 4,
+    };
+  }
+  // The app limits this client (Splice ≥ 0.7.4 limits per IP): come back when it says, not sooner.
+  if (err instanceof RateLimited) return { kind: 'wait', message: `${what}: rate limited by the server; trying again in ${Math.ceil((err.retryAfterMs ?? pollMs) / 1000)}s`, requeueAfterMs: err.retryAfterMs ?? pollMs };
   if (err instanceof MalformedResponseError) return { kind: 'retry', reason: 'MalformedResponse', message: `${what}: ${err.message}` };
   if (err instanceof SpliceError && err.transient) return { kind: 'retry', reason: 'NetworkUnavailable', message: `${what}: ${err.message}` };
   if (err instanceof SpliceError) return { kind: 'wait', message: `${what}: ${err.message}`, requeueAfterMs: pollMs };

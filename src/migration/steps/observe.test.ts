@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import pino from 'pino';
-import { AuthError, MalformedResponseError, SpliceError, TransientError } from '../../splice/errors.ts';
+import { ApiError, AuthError, MalformedResponseError, NotAuthorized, RateLimited, SpliceError, TransientError, WalletUserNotOnboarded } from '../../splice/errors.ts';
 import { KmsError } from '../../kms/types.ts';
 import { FakeWorld, input, migration, NS } from '../../../test/support/migration-fixtures.ts';
 import type { ObserveContext } from '../step.ts';
@@ -136,6 +136,10 @@ describe('Splice failures as step results', () => {
     ['wallet refuses the token', new AuthError('wallet', 'op', 'forbidden', 403), { kind: 'stalled', reason: 'WalletAuthFailed' }],
     ['token endpoint refuses the client', new AuthError('oauth', 'token', 'invalid_client', 401), { kind: 'stalled', reason: 'TokenAuthFailed' }],
     ['an API this code does not name', new AuthError('other', 'op', 'no', 401), { kind: 'stalled', reason: 'SpliceAuthFailed' }],
+    ['the token\'s user may not act for the SV', new NotAuthorized('sv', 'isAuthorized', 'forbidden'), { kind: 'stalled', reason: 'SvAppNotAuthorized' }],
+    ['the wallet has no wallet for the user', new WalletUserNotOnboarded(new ApiError('wallet', 'getBalance', 404, 'No wallet found for user "sv-admin"')), { kind: 'stalled', reason: 'WalletUserNotOnboarded', message: expect.stringMatching(/sv-admin.*validatorWalletUsers/) }],
+    ['rate limited: back when the server says', new RateLimited('scan', 'op', 'slow down', 7000), { kind: 'wait', requeueAfterMs: 7000 }],
+    ['rate limited without a delay: a poll interval', new RateLimited('scan', 'op', 'slow down', undefined), { kind: 'wait', requeueAfterMs: 1000 }],
     ['garbage in a response', new MalformedResponseError('scan', 'op', ['/x: bad']), { kind: 'retry', reason: 'MalformedResponse' }],
     ['a timeout', new TransientError('scan', 'op', 'timeout'), { kind: 'retry', reason: 'NetworkUnavailable' }],
     ['a refusal that is not transient', new SpliceError('wallet', 'op', 'No wallet found for user', false), { kind: 'wait', requeueAfterMs: 1000 }],

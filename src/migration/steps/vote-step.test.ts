@@ -173,6 +173,10 @@ const rows: Record<string, Row> = {
     observed: app(),
     expect: { outcome: 'wait', requests: weightLabel('Acme-2', 7_000) },
   },
+  'stops with UnsupportedDsoModel when the DSO keeps weight with on-ledger SV right owners, instead of waiting for ever': {
+    dso: facts({ svRightOwners: true }),
+    expect: { outcome: 'stalled', reason: 'UnsupportedDsoModel', requests: null, message: /SRARC_UpdateSvRightOwnerInfo/ },
+  },
   'refuses an effective time before the vote would close, before any request': {
     m: approved((m) => (m.spec.workflow.weightTransfer.effectiveAt = '2026-11-03T10:00:00Z')),
     dso: facts(),

@@ -6,7 +6,7 @@
 import type { VoteStatus } from '../../api/types.ts';
 import { updateSvRewardWeightAction, type VoteAction } from '../../splice/daml-json.ts';
 import { durationMs } from '../../util/duration.ts';
-import { waitingOn } from '../decision.ts';
+import { stalledOn, waitingOn } from '../decision.ts';
 import { CONDITION } from '../meta.ts';
 import type { DecideInput } from '../step.ts';
 import { voteStep, type VotePlan } from './vote-step.ts';
@@ -45,6 +45,17 @@ export function planWeight(input: DecideInput): VotePlan {
   const target = status.oldSv?.originalRewardWeight;
   if (!dso?.newSv || (!dso.oldSv && target === undefined)) {
     return { kind: 'final', decision: waitingOn(CONDITION.WeightTransferred, 'SvsNotVisible', 'the Scans do not show both SVs; waiting', timing.networkPollMs) };
+  }
+  if (dso.svRightOwners) {
+    return {
+      kind: 'final',
+      decision: stalledOn(
+        CONDITION.WeightTransferred,
+        'UnsupportedDsoModel',
+        'the DSO rules keep reward weight with on-ledger SV right owners (svRightOwners), where moving it is a different governance action than this operator requests; ' +
+          'move the weight by hand with the other SV operators (SRARC_UpdateSvRightOwnerInfo), or upgrade the operator to a version that supports this model',
+      ),
+    };
   }
   const weight = target ?? dso.oldSv!.weight;
   const oldWeight = dso.oldSv?.weight ?? 0;

@@ -1,6 +1,6 @@
 /**
  * Builds the real Splice clients (src/splice) pointed at a simulator node, authenticated through the simulator's
- * token endpoint. Tests pass small timeouts and no-wait sleeps so fault tests are quick.
+ * token endpoint. Tests pass small timeouts so fault tests are quick.
  */
 import { ClientCredentialsTokenSource } from '../../../src/splice/oauth.ts';
 import type { JsonHttpOptions } from '../../../src/splice/http.ts';
@@ -9,9 +9,10 @@ import { SvAppClient } from '../../../src/splice/sv-app.ts';
 import { WalletClient } from '../../../src/splice/wallet.ts';
 import type { SpliceSim } from './index.ts';
 
-/** Overrides for the HTTP layer and the credentials. */
+/** Overrides for the HTTP layer and the credentials (e.g. one of `SpliceSimOptions.users`). */
 export interface SimClientOptions {
   http?: Partial<Omit<JsonHttpOptions, 'api' | 'baseUrl' | 'token'>>;
+  clientId?: string;
   clientSecret?: string;
   audience?: string;
 }
@@ -19,9 +20,13 @@ export interface SimClientOptions {
 /** Scan, SV app and wallet clients for `nodeId`. */
 export function clientsFor(sim: SpliceSim, nodeId: string, opts: SimClientOptions = {}) {
   const n = sim.node(nodeId);
-  const http = { timeoutMs: 2000, sleep: async () => {}, ...opts.http };
+  // The clients validate against the simulated version's generated schemas.
+  const http = { timeoutMs: 2000, apiVersion: sim.version, ...opts.http };
   const tokens = (audience: string) =>
-    new ClientCredentialsTokenSource({ tokenUrl: sim.tokenUrl, audience: opts.audience ?? audience, clientId: n.clientId, clientSecret: opts.clientSecret ?? n.clientSecret }, { sleep: async () => {} });
+    new ClientCredentialsTokenSource(
+      { tokenUrl: sim.tokenUrl, audience: opts.audience ?? audience, clientId: opts.clientId ?? n.clientId, clientSecret: opts.clientSecret ?? n.clientSecret },
+      { sleep: async () => {} },
+    );
   const svTokens = tokens(sim.audiences.sv);
   const walletTokens = tokens(sim.audiences.wallet);
   return {

@@ -2,8 +2,10 @@
  * The Splice network simulator: N SVs (plus candidate nodes) of one network behind one HTTP port, each with a Scan,
  * an SV app and a wallet under `/<node-id>/api/{scan,sv,validator}/...`, a client-credentials token endpoint and JWKS,
  * and a control API (`/control/<method>`, and the same methods on the returned object) for tests and the demo.
- * Every request and response is validated against the upstream OpenAPI specs; violations are recorded in
- * `violations` and printed (tests assert it stays empty).
+ * It serves the behaviour of one Splice version (`version`: 0.4.15 or 0.6.12; vote results ordering and paging differ)
+ * and validates every request and response against THAT version's upstream OpenAPI specs; violations are recorded
+ * in `violations` and printed (tests assert it stays empty). The network clock is `now()` (tests move it with
+ * `advanceTime` or pass their own clock), so vote expiry and effective times can pass days in a test.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -13,10 +15,23 @@ import { SimIdp } from './jwt.ts';
 import type { SimClient } from './jwt.ts';
 import { partyFor, SimNetwork, SimRejection, formatAmount } from './network.ts';
 import type { SimNode, SimVoteRequest } from './network.ts';
-import { SpliceSpecs } from './openapi.ts';
+import { SpliceSpecs, upstreamDirFor } from './openapi.ts';
 import type { MatchedOperation, SimApp } from './openapi.ts';
-import { dsoInfo, transferOfferContract, transferOfferStatus, voteRequestContract, voteResult } from './render.ts';
+import {
+  dsoInfo,
+  preapprovalLookup,
+  transferInstructionContract,
+  transferInstructionResult,
+  transferOfferContract,
+  transferOfferStatus,
+  voteRequestContract,
+  voteResult,
+} from './render.ts';
 import type { ScanLie } from './render.ts';
+import { queryVoteResults } from './vote-results.ts';
+import type { SimVersion, VoteResultsRequest } from './vote-results.ts';
+
+export type { SimVersion } from './vote-results.ts';
 
 export type { ScanLie } from './render.ts';
 
@@ -32,6 +47,33 @@ export interface SpliceSimOptions {
   autoVote?: { accept: boolean; delayMs: number };
   /** Extra OAuth2 clients (e.g. one whose user has no party). */
   clients?: SimClient[];
+  /** Which Splice version to behave as and validate against (default 0.4.15). */
+  version?: SimVersion;
+  /**
+   * Extra ledger API users of a node (primary party = the node's SV party): e.g. the SV app's own user, which has no
+   * wallet install (`wallet: false`: every wallet endpoint but user-status answers 404 "No wallet found for user").
+   * Each node's default user (`SimNodeInfo.user`) is a wallet user.
+   */
+  users?: { nodeId: string; clientId: string; clientSecret: string; user: string; wallet: boolean }[];
+  /** Closed votes of other SVs to seed the history with (built in bulk at start; 10,000 takes milliseconds). */
+  seedVoteResults?: { count: number; requesters?: string[] };
+  /**
+   * MainNet-like governance (configs-repo process, research §4): the simulated SVs vote down at once a weight change
+   * whose reason URL is empty.
+   */
+  mainNetRules?: boolean;
+  /** The network clock (default `Date.now`); `advanceTime` adds to it. */
+  now?: () => number;
+}
+
+/** Input of {@link SpliceSim.createVoteRequestAs}: a vote request made from outside the operator. */
+export interface HandVoteRequest {
+  action: unknown;
+  url: string;
+  description: string;
+  expirationMs: number;
+  /** Epoch milliseconds on the network clock; omitted = effective at threshold. */
+  effectiveAtMs?: number;
 }
 
 /** A fault injected into matching requests. `times` defaults to 1; `'always'` keeps it. */
@@ -64,6 +106,8 @@ export type SimCounts = Record<string, Record<string, { attempts: number; succee
 
 /** A running simulator. */
 export interface SpliceSim {
+  /** The Splice version simulated. */
+  version: SimVersion;
   baseUrl: string;
   tokenUrl: string;
   jwksUrl: string;
@@ -85,6 +129,18 @@ export interface SpliceSim {
   clearFaults(): void;
   lieScan(nodeId: string, lie: ScanLie | null): void;
   advanceTime(ms: number): void;
+  /** The network clock (epoch ms). */
+  now(): number;
+  /** Creates a vote request as `nodeId`'s SV (another SV, or the old SV acting outside the operator); its tracking id. */
+  createVoteRequestAs(nodeId: string, request: HandVoteRequest): string;
+  /** Makes every accepted action fail with `description` (`VRO_AcceptedButActionFailed`); null restores success. */
+  failActions(description: string | null): void;
+  /** Sets the DsoRules' on-ledger SV right owners (D15); null removes them. */
+  setSvRightOwners(value: unknown): void;
+  /** The receiver (`nodeId`'s party) accepts a pending token-standard transfer. */
+  acceptTransferInstruction(nodeId: string, cid: string): void;
+  /** Gives `nodeId`'s party a transfer preapproval (as its wallet would). */
+  createPreapproval(nodeId: string): void;
   counts(): SimCounts;
   state(): SimStateSnapshot;
   stop(): Promise<void>;
@@ -98,20 +154,49 @@ export interface SimStateSnapshot {
   voteResults: { trackingCid: string; action: unknown; outcome: string }[];
   balances: Record<string, string>;
   offers: { cid: string; trackingId: string; sender: string; receiver: string; amount: string; status: string }[];
+  transferInstructions: { cid: string; trackingId: string; sender: string; receiver: string; amount: string; status: string }[];
+  preapprovals: string[];
   onboardings: { name: string; state: string; confirmedBy: string[] }[];
 }
 
-const CONTROL_METHODS = ['approveCandidate', 'requestOnboarding', 'castVote', 'voteAll', 'acceptOffer', 'injectFault', 'clearFaults', 'lieScan', 'advanceTime', 'counts', 'state'] as const;
+const CONTROL_METHODS = [
+  'approveCandidate',
+  'requestOnboarding',
+  'castVote',
+  'voteAll',
+  'acceptOffer',
+  'injectFault',
+  'clearFaults',
+  'lieScan',
+  'advanceTime',
+  'now',
+  'createVoteRequestAs',
+  'failActions',
+  'setSvRightOwners',
+  'acceptTransferInstruction',
+  'createPreapproval',
+  'counts',
+  'state',
+] as const;
 
-let specsPromise: Promise<SpliceSpecs> | undefined;
+/** What the SV app and Scan report as their version (`GET /version`). */
+const VERSION_INFO: Record<SimVersion, { version: string; commit_ts: string }> = {
+  '0.4.15': { version: '0.4.15', commit_ts: '2025-09-05T12:00:00Z' },
+  '0.6.12': { version: '0.6.12', commit_ts: '2026-07-13T12:00:00Z' },
+};
+
+const specsByVersion = new Map<SimVersion, Promise<SpliceSpecs>>();
 
 /** Starts the simulator on 127.0.0.1 with a random port. */
 export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceSim> {
-  specsPromise ??= SpliceSpecs.load();
+  const version: SimVersion = options.version ?? '0.4.15';
+  let specsPromise = specsByVersion.get(version);
+  if (!specsPromise) specsByVersion.set(version, (specsPromise = SpliceSpecs.load(upstreamDirFor(version))));
   const specs = await specsPromise;
   const audiences = { sv: options.audiences?.sv ?? 'https://sv.sim.example.com/api', wallet: options.audiences?.wallet ?? 'https://wallet.sim.example.com/api' };
   let clockOffset = 0;
-  const now = () => Date.now() + clockOffset;
+  const baseClock = options.now ?? Date.now;
+  const now = () => baseClock() + clockOffset;
 
   const mkNode = (id: string, name: string): SimNode => ({ id, name, party: partyFor(name), participantId: `PAR::${name}::1220${id}`, user: `${id}-operator@clients`, approvedIdentities: [] });
   const svNodes = options.svs.map((s, i) => mkNode(`sv-${i + 1}`, s.name));
@@ -125,20 +210,31 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     ],
     now,
   );
+  if (options.seedVoteResults) {
+    const requesters = options.seedVoteResults.requesters ?? ['Other-1', 'Other-2', 'Other-3', 'Other-4', 'Other-5', 'Other-6'];
+    net.seedVoteResults(options.seedVoteResults.count, requesters);
+  }
 
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const idp = await SimIdp.create(baseUrl);
   const userParty = new Map<string, string>();
+  const walletUsers = new Set<string>();
   const nodeInfos: SimNodeInfo[] = nodes.map((n) => {
     const clientSecret = randomBytes(16).toString('hex');
     idp.addClient({ clientId: `${n.id}-operator`, clientSecret, user: n.user });
     userParty.set(n.user, n.party);
+    walletUsers.add(n.user);
     const url = `${baseUrl}/${n.id}`;
     return { id: n.id, name: n.name, party: n.party, user: n.user, clientId: `${n.id}-operator`, clientSecret, scanUrl: url, svAppUrl: url, walletUrl: url };
   });
   for (const c of options.clients ?? []) idp.addClient(c);
+  for (const u of options.users ?? []) {
+    idp.addClient({ clientId: u.clientId, clientSecret: u.clientSecret, user: u.user });
+    userParty.set(u.user, net.node(u.nodeId).party);
+    if (u.wallet) walletUsers.add(u.user);
+  }
 
   const violations: string[] = [];
   const violation = (msg: string) => {
@@ -152,6 +248,16 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
   const hanging = new Set<ServerResponse>();
 
   net.onVoteRequestCreated = (r: SimVoteRequest) => {
+    if (options.mainNetRules && r.action.value.dsoAction.tag === 'SRARC_UpdateSvRewardWeight' && r.reason.url.trim() === '') {
+      // "a weight vote without a matching PR should be voted down by default": every other SV rejects at once.
+      queueMicrotask(() => {
+        for (const n of svNodes) {
+          if (n.party === r.requesterParty || !net.svs.has(n.party) || !net.voteRequests.includes(r)) continue;
+          net.castVote(n.party, r.originalCid, false, { url: '', body: 'no configs-repo PR linked in the reason URL' });
+        }
+      });
+      return;
+    }
     const av = options.autoVote;
     if (!av) return;
     for (const n of svNodes) {
@@ -167,12 +273,35 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
   type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
 
   const handlers: Record<string, (node: SimNode, m: MatchedOperation, body: unknown, party: string | undefined) => Reply> = {
+    'scan:getVersion': () => ({ status: 200, body: VERSION_INFO[version] }),
+    'sv:getVersion': () => ({ status: 200, body: VERSION_INFO[version] }),
+    'scan:lookupTransferPreapprovalByParty': (_n, m) => {
+      const p = net.preapprovals.get(m.params.party!);
+      return p ? { status: 200, body: preapprovalLookup(p) } : { status: 404, body: { error: `No TransferPreapproval found for party: ${m.params.party}` } };
+    },
+    'wallet:createTokenStandardTransfer': (_n, _m, body, party) => ({
+      status: 200,
+      body: transferInstructionResult(net.createTokenStandardTransfer(party!, body as Parameters<SimNetwork['createTokenStandardTransfer']>[1])),
+    }),
+    'wallet:listTokenStandardTransfers': (_n, _m, _b, party) => ({
+      status: 200,
+      body: { transfers: net.transferInstructions.filter((t) => t.status === 'pending' && (t.sender === party || t.receiver === party)).map(transferInstructionContract) },
+    }),
+    'wallet:createTransferPreapproval': (_n, _m, _b, party) => {
+      const existing = net.preapprovals.get(party!);
+      if (existing) return { status: 409, body: { transfer_preapproval_contract_id: existing.cid } };
+      return { status: 200, body: { transfer_preapproval_contract_id: net.createPreapproval(party!).cid } };
+    },
+    'wallet:transferPreapprovalSend': (_n, _m, body, party) => {
+      net.preapprovalSend(party!, body as Parameters<SimNetwork['preapprovalSend']>[1]);
+      return { status: 200 };
+    },
     'scan:getDsoInfo': (node) => ({ status: 200, body: dsoInfo(net, node, lies.get(node.id)) }),
     'sv:getDsoInfo': (node) => ({ status: 200, body: dsoInfo(net, node) }),
     'scan:listDsoRulesVoteRequests': () => ({ status: 200, body: { dso_rules_vote_requests: net.voteRequests.map(voteRequestContract) } }),
     'sv:listDsoRulesVoteRequests': () => ({ status: 200, body: { dso_rules_vote_requests: net.voteRequests.map(voteRequestContract) } }),
-    'scan:listVoteRequestResults': (_n, _m, body) => ({ status: 200, body: { dso_rules_vote_results: filterResults(body) } }),
-    'sv:listVoteRequestResults': (_n, _m, body) => ({ status: 200, body: { dso_rules_vote_results: filterResults(body) } }),
+    'scan:listVoteRequestResults': (_n, _m, body) => ({ status: 200, body: voteResultsAnswer(body) }),
+    'sv:listVoteRequestResults': (_n, _m, body) => ({ status: 200, body: voteResultsAnswer(body) }),
     'sv:lookupDsoRulesVoteRequest': (_n, m) => {
       const r = net.voteRequests.find((x) => x.cid === m.params.vote_request_contract_id);
       return r ? { status: 200, body: { dso_rules_vote_request: voteRequestContract(r) } } : { status: 404, body: { error: 'VoteRequest contract not found.' } };
@@ -217,14 +346,10 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     'wallet:acceptTransferOffer': (_n, m, _b, party) => ({ status: 200, body: { accepted_offer_contract_id: net.acceptTransferOffer(party!, m.params.contract_id!).acceptedCid! } }),
   };
 
-  function filterResults(body: unknown) {
-    const q = body as { actionName?: string; accepted?: boolean; requester?: string; limit: number };
-    return net.voteResults
-      .filter((v) => q.actionName === undefined || v.request.action.value.dsoAction.tag === q.actionName)
-      .filter((v) => q.accepted === undefined || (v.outcome === 'VRO_Accepted') === q.accepted)
-      .filter((v) => q.requester === undefined || v.request.requesterName === q.requester)
-      .slice(0, q.limit)
-      .map(voteResult);
+  function voteResultsAnswer(body: unknown) {
+    net.expire();
+    const { page, nextPageToken } = queryVoteResults(version, net.voteResults, body as VoteResultsRequest);
+    return { dso_rules_vote_results: page.map(voteResult), ...(nextPageToken === undefined ? {} : { next_page_token: nextPageToken }) };
   }
 
   const send = (res: ServerResponse, reply: Reply) => {
@@ -271,6 +396,34 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
       clockOffset += ms;
       net.expire();
     },
+    now() {
+      return now();
+    },
+    createVoteRequestAs(nodeId: string, request: HandVoteRequest) {
+      const n = net.node(nodeId);
+      const r = net.createVoteRequest(n, {
+        requester: n.party,
+        action: request.action,
+        url: request.url,
+        description: request.description,
+        expirationMicros: BigInt(Math.round(request.expirationMs)) * 1000n,
+        effectiveTime: request.effectiveAtMs,
+      });
+      return r.originalCid;
+    },
+    failActions(description: string | null) {
+      net.failActionsWith = description;
+    },
+    setSvRightOwners(value: unknown) {
+      net.svRightOwners = value ?? null;
+      net.dsoRulesCid = net.newCid();
+    },
+    acceptTransferInstruction(nodeId: string, cid: string) {
+      net.acceptTransferInstruction(net.node(nodeId).party, cid);
+    },
+    createPreapproval(nodeId: string) {
+      net.createPreapproval(net.node(nodeId).party);
+    },
     counts(): SimCounts {
       return structuredClone(counts);
     },
@@ -280,9 +433,14 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
         svs: [...net.svs.entries()].map(([party, s]) => ({ party, name: s.name, weight: s.weight })),
         offboardedSvs: [...net.offboardedSvs.entries()].map(([party, s]) => ({ party, name: s.name })),
         voteRequests: net.voteRequests.map((r) => ({ cid: r.cid, trackingCid: r.originalCid, requester: r.requesterName, action: r.action, votes: Object.fromEntries([...r.votes].map(([k, v]) => [k, v.accept])) })),
-        voteResults: net.voteResults.map((v) => ({ trackingCid: v.request.originalCid, action: v.request.action, outcome: v.outcome })),
+        voteResults: net.voteResults
+          .filter((v) => !v.seeded)
+          .reverse()
+          .map((v) => ({ trackingCid: v.request.originalCid, action: v.request.action, outcome: v.outcome })),
         balances: Object.fromEntries([...net.balances].map(([p, b]) => [p, formatAmount(b)])),
         offers: net.offers.map((o) => ({ cid: o.cid, trackingId: o.trackingId, sender: o.sender, receiver: o.receiver, amount: formatAmount(o.amount), status: o.status })),
+        transferInstructions: net.transferInstructions.map((t) => ({ cid: t.cid, trackingId: t.trackingId, sender: t.sender, receiver: t.receiver, amount: formatAmount(t.amount), status: t.status })),
+        preapprovals: [...net.preapprovals.keys()],
         onboardings: net.onboardings.map((o) => ({ name: o.name, state: o.state, confirmedBy: [...o.confirmedBy] })),
       };
     },
@@ -333,7 +491,7 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
       violation(`${op.operationId} request from client to ${node.id} does not match upstream: ${reqProblems.join('; ')}`);
       return send(res, { status: 400, body: { error: `invalid request: ${reqProblems.join('; ')}` } });
     }
-    const sideEffect = method !== 'GET' && !['getTransferOfferStatus', 'listVoteRequestResults', 'listVoteRequestsByTrackingCid'].includes(op.operationId);
+    const sideEffect = method !== 'GET' && !['getTransferOfferStatus', 'listVoteRequestResults', 'listVoteRequestsByTrackingCid', 'countVoteRequestResults'].includes(op.operationId);
     const count = sideEffect ? ((counts[node.id] ??= {})[op.operationId] ??= { attempts: 0, succeeded: 0 }) : undefined;
     if (count) count.attempts++;
 
@@ -366,6 +524,11 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
       if (party !== node.party) {
         return reply(op, { status: 403, body: { error: app === 'sv' ? `Authorization Failed for ${node.party}` : `User ${check.user} is not onboarded on this validator` } });
       }
+      if (app === 'wallet' && !walletUsers.has(check.user)) {
+        // D1: only the validator's wallet users have a wallet install; user-status still answers.
+        if (op.operationId === 'userStatus') return reply(op, { status: 200, body: { party_id: party, user_onboarded: false, user_wallet_installed: false, has_featured_app_right: false } });
+        return reply(op, { status: 404, body: { error: `No wallet found for user ${check.user}` } });
+      }
     }
     const handler = handlers[`${app}:${op.operationId}`];
     if (!handler) return reply(op, { status: 501, body: { error: `${op.operationId} is not simulated` } });
@@ -394,6 +557,7 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
   });
 
   const sim: SpliceSim = {
+    version,
     baseUrl,
     tokenUrl: `${baseUrl}/oauth/token`,
     jwksUrl: `${baseUrl}/.well-known/jwks.json`,

@@ -52,7 +52,35 @@ export interface SimVoteRequest {
 export interface SimVoteResult {
   request: SimVoteRequest;
   completedAt: number;
-  outcome: 'VRO_Accepted' | 'VRO_Rejected' | 'VRO_Expired';
+  outcome: 'VRO_Accepted' | 'VRO_Rejected' | 'VRO_Expired' | 'VRO_AcceptedButActionFailed';
+  /** When an accepted action took effect (the `vote_effective_at` column); null for every other outcome. */
+  effectiveAt: number | null;
+  /** Why an accepted action failed (`VRO_AcceptedButActionFailed`). */
+  failure?: string;
+  /** Insertion order (the table's row order). */
+  seq: number;
+  /** Part of the seeded history (left out of state snapshots). */
+  seeded?: boolean;
+}
+
+/** A token-standard transfer instruction (pending until the receiver accepts). */
+export interface SimTransferInstruction {
+  cid: string;
+  sender: string;
+  receiver: string;
+  amount: bigint;
+  description: string;
+  trackingId: string;
+  expiresAtMicros: number;
+  status: 'pending' | 'completed' | 'rejected';
+}
+
+/** A receiver's transfer preapproval. */
+export interface SimPreapproval {
+  cid: string;
+  receiver: string;
+  createdAt: number;
+  expiresAt: number;
 }
 
 /** A transfer offer's lifecycle. */
@@ -122,7 +150,16 @@ export class SimNetwork {
   readonly onboardings: SimOnboarding[] = [];
   readonly balances = new Map<string, bigint>();
   readonly offers: SimTransferOffer[] = [];
+  readonly transferInstructions: SimTransferInstruction[] = [];
+  readonly preapprovals = new Map<string, SimPreapproval>();
+  /** Successful preapproval sends by `sender deduplicationId` (one success per id). */
+  readonly preapprovalSends = new Map<string, { at: number; amount: bigint; receiver: string }>();
+  /** The DsoRules' on-ledger SV right owners (D15); null = the SV-entry weight model. */
+  svRightOwners: unknown = null;
+  /** When set, every accepted action fails with this description (`VRO_AcceptedButActionFailed`). */
+  failActionsWith: string | null = null;
   dsoRulesCid: string;
+  #resultSeq = 0;
   round = 10;
   #seq = 0;
   readonly #now: () => number;
@@ -223,8 +260,9 @@ export class SimNetwork {
     const rejects = [...r.votes.values()].filter((v) => !v.accept && this.svs.has(v.sv)).length;
     const now = this.#now();
     if (accepts >= this.threshold() && (r.targetEffectiveAt === null || r.targetEffectiveAt <= now)) {
-      this.#close(r, 'VRO_Accepted');
-      this.#execute(r.action);
+      const failure = this.#execute(r.action);
+      if (failure === undefined) this.#close(r, 'VRO_Accepted', now);
+      else this.#close(r, 'VRO_AcceptedButActionFailed', null, failure);
     } else if (rejects > this.svs.size - this.threshold()) {
       this.#close(r, 'VRO_Rejected');
     }
@@ -235,30 +273,71 @@ export class SimNetwork {
     const now = this.#now();
     for (const r of [...this.voteRequests]) {
       if (r.targetEffectiveAt !== null && r.targetEffectiveAt <= now) this.settle(r);
-      if (this.voteRequests.includes(r) && r.voteBefore <= now && r.targetEffectiveAt === null) this.#close(r, 'VRO_Expired');
+      // Past voteBefore a request without ⅔ accepting expires; one with ⅔ waits for its effective time.
+      if (this.voteRequests.includes(r) && r.voteBefore <= now && (r.targetEffectiveAt === null || this.#accepts(r) < this.threshold())) this.#close(r, 'VRO_Expired');
     }
   }
 
-  #close(r: SimVoteRequest, outcome: SimVoteResult['outcome']): void {
-    this.voteRequests.splice(this.voteRequests.indexOf(r), 1);
-    this.voteResults.unshift({ request: r, completedAt: this.#now(), outcome });
+  #accepts(r: SimVoteRequest): number {
+    return [...r.votes.values()].filter((v) => v.accept && this.svs.has(v.sv)).length;
   }
 
-  #execute(action: ActionJson): void {
+  #close(r: SimVoteRequest, outcome: SimVoteResult['outcome'], effectiveAt: number | null = null, failure?: string): void {
+    this.voteRequests.splice(this.voteRequests.indexOf(r), 1);
+    this.voteResults.push({ request: r, completedAt: this.#now(), outcome, effectiveAt, seq: ++this.#resultSeq, ...(failure === undefined ? {} : { failure }) });
+  }
+
+  /** Runs an accepted action; returns why it failed (the Daml choice threw), or undefined. */
+  #execute(action: ActionJson): string | undefined {
+    if (this.failActionsWith !== null) return this.failActionsWith;
     const d = action.value.dsoAction;
     if (d.tag === 'SRARC_UpdateSvRewardWeight') {
       const party = d.value.svParty as string;
       const sv = this.svs.get(party);
-      if (!sv) return; // the Daml choice fails; the request stays closed as accepted-but-failed (not modelled further)
+      if (!sv) return `DsoRules_UpdateSvRewardWeight: ${party} is not an SV`;
       sv.weight = Number(d.value.newRewardWeight);
     } else if (d.tag === 'SRARC_OffboardSv') {
       const party = d.value.sv as string;
       const sv = this.svs.get(party);
-      if (!sv || this.svs.size <= 1) return;
+      if (!sv) return `DsoRules_OffboardSv: ${party} is not an SV`;
+      if (this.svs.size <= 1) return 'DsoRules_OffboardSv: cannot offboard the last SV';
       this.svs.delete(party);
       this.offboardedSvs.set(party, { name: sv.name, participantId: sv.participantId });
     }
     this.#dsoChanged();
+    return undefined;
+  }
+
+  /**
+   * Adds `count` closed votes of other SVs (`requesterNames`) in bulk, oldest first, spread over the `spanMs` before
+   * now: a mix of accepted weight changes, rejected and expired requests, and offboardings. Cheap: no votes are replayed.
+   */
+  seedVoteResults(count: number, requesterNames: string[], spanMs = 400 * 86_400_000): void {
+    const now = this.#now();
+    const outcomes: SimVoteResult['outcome'][] = ['VRO_Accepted', 'VRO_Rejected', 'VRO_Expired', 'VRO_Accepted', 'VRO_Rejected'];
+    for (let i = 0; i < count; i++) {
+      const completedAt = now - spanMs + Math.floor((spanMs * i) / count);
+      const name = requesterNames[i % requesterNames.length]!;
+      const party = partyFor(name);
+      const outcome = outcomes[i % outcomes.length]!;
+      const dsoAction =
+        i % 7 === 6 ? { tag: 'SRARC_OffboardSv', value: { sv: partyFor(`Gone-${i}`) } } : { tag: 'SRARC_UpdateSvRewardWeight', value: { svParty: party, newRewardWeight: String(1000 + (i % 50_000)) } };
+      const cid = `00seed${i.toString(16).padStart(10, '0')}`;
+      const request: SimVoteRequest = {
+        cid,
+        trackingCid: null,
+        originalCid: cid,
+        requesterName: name,
+        requesterParty: party,
+        action: { tag: 'ARC_DsoRules', value: { dsoAction } },
+        reason: { url: `https://example.com/proposals/${i}`, body: `seeded vote ${i}` },
+        voteBefore: completedAt,
+        targetEffectiveAt: null,
+        votes: new Map([[name, { sv: party, accept: true, reason: { url: '', body: '' }, optCastAt: new Date(completedAt - 3_600_000).toISOString() }]]),
+        createdAt: completedAt - 7 * 86_400_000,
+      };
+      this.voteResults.push({ request, completedAt, outcome, effectiveAt: outcome === 'VRO_Accepted' ? completedAt : null, seq: ++this.#resultSeq, seeded: true });
+    }
   }
 
   // ---- onboarding ----
@@ -333,6 +412,75 @@ export class SimNetwork {
     };
     this.offers.push(offer);
     return offer;
+  }
+
+  #move(sender: string, receiver: string, amount: bigint): void {
+    const have = this.balances.get(sender) ?? 0n;
+    if (have < amount) throw new SimRejection(400, `insufficient funds: ${formatAmount(have)} < ${formatAmount(amount)}`);
+    this.balances.set(sender, have - amount);
+    this.balances.set(receiver, (this.balances.get(receiver) ?? 0n) + amount);
+  }
+
+  /**
+   * A token-standard transfer from `sender`: completes at once when the receiver has a preapproval, else stays a
+   * pending instruction until the receiver accepts. A reused tracking id is a 409.
+   */
+  createTokenStandardTransfer(sender: string, req: { receiver_party_id: string; amount: string; description: string; expires_at: number; tracking_id: string }): SimTransferInstruction {
+    if (this.transferInstructions.some((t) => t.sender === sender && t.trackingId === req.tracking_id)) {
+      throw new SimRejection(409, `A transfer with tracking id ${req.tracking_id} has already been created`);
+    }
+    const amount = parseAmount(req.amount);
+    if (amount <= 0n) throw new SimRejection(400, 'amount must be positive');
+    if (req.expires_at / 1000 <= this.#now()) throw new SimRejection(400, 'expires_at is in the past');
+    const t: SimTransferInstruction = {
+      cid: this.newCid(),
+      sender,
+      receiver: req.receiver_party_id,
+      amount,
+      description: req.description,
+      trackingId: req.tracking_id,
+      expiresAtMicros: req.expires_at,
+      status: 'pending',
+    };
+    if (this.preapprovals.has(t.receiver)) {
+      this.#move(sender, t.receiver, amount);
+      t.status = 'completed';
+    } else if ((this.balances.get(sender) ?? 0n) < amount) {
+      throw new SimRejection(400, `insufficient funds for transfer ${req.tracking_id}`);
+    }
+    this.transferInstructions.push(t);
+    return t;
+  }
+
+  /** The receiver accepts a pending token-standard transfer; the amount moves. */
+  acceptTransferInstruction(receiver: string, cid: string): SimTransferInstruction {
+    const t = this.transferInstructions.find((x) => x.cid === cid && x.status === 'pending');
+    if (!t) throw new SimRejection(404, `Transfer instruction ${cid} not found`);
+    if (t.receiver !== receiver) throw new SimRejection(400, `Transfer instruction ${cid} is not addressed to ${receiver}`);
+    this.#move(t.sender, t.receiver, t.amount);
+    t.status = 'completed';
+    return t;
+  }
+
+  /** The receiver's wallet creates a transfer preapproval (409 when one exists). */
+  createPreapproval(receiver: string): SimPreapproval {
+    const existing = this.preapprovals.get(receiver);
+    if (existing) throw new SimRejection(409, `A transfer preapproval for ${receiver} already exists: ${existing.cid}`);
+    const p = { cid: this.newCid(), receiver, createdAt: this.#now(), expiresAt: this.#now() + 365 * 86_400_000 };
+    this.preapprovals.set(receiver, p);
+    return p;
+  }
+
+  /** A preapproval send: needs the receiver's preapproval; one success per (sender, deduplication id) within 24 h. */
+  preapprovalSend(sender: string, req: { receiver_party_id: string; amount: string; deduplication_id: string }): void {
+    const key = `${sender} ${req.deduplication_id}`;
+    const prior = this.preapprovalSends.get(key);
+    if (prior && this.#now() - prior.at < 86_400_000) throw new SimRejection(409, `Command with deduplication id ${req.deduplication_id} was already submitted`);
+    if (!this.preapprovals.has(req.receiver_party_id)) throw new SimRejection(400, `Receiver ${req.receiver_party_id} has no transfer preapproval`);
+    const amount = parseAmount(req.amount);
+    if (amount <= 0n) throw new SimRejection(400, 'amount must be positive');
+    this.#move(sender, req.receiver_party_id, amount);
+    this.preapprovalSends.set(key, { at: this.#now(), amount, receiver: req.receiver_party_id });
   }
 
   /** The receiver accepts; the sender's wallet automation then completes (or fails for lack of funds) at once. */

@@ -1,6 +1,6 @@
 /**
- * The upstream Splice OpenAPI specs (read in place from UPSTREAM_DIR) as request/response validators for the
- * simulator, through openapi-backend. OpenAPI `discriminator.mapping` (which Ajv cannot compile) is rewritten into the
+ * The upstream Splice OpenAPI specs of one version (read in place from ../shared/upstream/splice-<version>/) as
+ * request/response validators for the simulator, through openapi-backend. OpenAPI `discriminator.mapping` (which Ajv cannot compile) is rewritten into the
  * equivalent if/then selection, so a `oneOf` of same-shaped variants validates the way the generated Scala/TS code
  * reads it.
  */
@@ -10,6 +10,11 @@ import type { FormatsPlugin } from 'ajv-formats';
 import { OpenAPIBackend } from 'openapi-backend';
 import type { Request as OpenApiRequest } from 'openapi-backend';
 import { UPSTREAM_DIR } from '../binaries.ts';
+
+/** The upstream fixture directory of a Splice version (beside the 0.4.15 one). */
+export function upstreamDirFor(version: string): string {
+  return join(UPSTREAM_DIR, '..', `splice-${version}`);
+}
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
 const addFormats = (ajvFormats as unknown as { default: FormatsPlugin }).default;
@@ -45,6 +50,12 @@ function rewriteDiscriminators(root: Json): void {
     if (Array.isArray(node)) return node.forEach(walk);
     const obj = node as Json;
     const disc = obj.discriminator as { propertyName: string; mapping?: Record<string, string> } | undefined;
+    if (!disc && Array.isArray(obj.oneOf)) {
+      // Upstream's Scala decoders try the variants in order and take the first that decodes; some variants overlap
+      // (`TransferInstructionFailed` accepts any object), so `oneOf` would refuse valid answers: check it as `anyOf`.
+      obj.anyOf = obj.oneOf;
+      delete obj.oneOf;
+    }
     if (disc?.mapping && Array.isArray(obj.oneOf)) {
       const prop = disc.propertyName;
       const branches = Object.entries(disc.mapping).map(([value, ref]) => {

@@ -2,7 +2,7 @@
  * Renders simulator state as the Splice apps' JSON (GetDsoInfoResponse, VoteRequest contracts, vote results,
  * transfer offers), in the Daml-LF JSON encoding (Int64 as strings, Maps as `[key, value]` lists).
  */
-import type { SimNetwork, SimNode, SimTransferOffer, SimVoteRequest, SimVoteResult } from './network.ts';
+import type { SimNetwork, SimNode, SimPreapproval, SimTransferInstruction, SimTransferOffer, SimVoteRequest, SimVoteResult } from './network.ts';
 import { formatAmount } from './network.ts';
 
 const PKG = 'a1b2c3d4e5f6';
@@ -46,6 +46,7 @@ export function dsoInfo(net: SimNetwork, node: SimNode, lie?: { lie: ScanLie; sn
         offboardedSvs: [...net.offboardedSvs.entries()].map(([party, o]) => [party, { name: o.name, participantId: o.participantId }]),
         dsoDelegate: svList[0]?.[0] ?? DSO_PARTY,
         isDevNet: false,
+        ...(net.svRightOwners === null ? {} : { svRightOwners: net.svRightOwners }),
       }),
     ),
     sv_node_states: svs.map(([party, sv]) => withState(contract('Splice.DSO.SvState:SvNodeState', `00state${party.length}${sv.name}`, { dso: DSO_PARTY, sv: party, svName: sv.name }))),
@@ -78,7 +79,12 @@ export function voteResult(v: SimVoteResult): Record<string, unknown> {
     completedAt: iso(v.completedAt),
     offboardedVoters: [],
     abstainingSvs: [],
-    outcome: v.outcome === 'VRO_Accepted' ? { tag: 'VRO_Accepted', value: { effectiveAt: iso(v.completedAt) } } : { tag: v.outcome, value: {} },
+    outcome:
+      v.outcome === 'VRO_Accepted'
+        ? { tag: 'VRO_Accepted', value: { effectiveAt: iso(v.effectiveAt ?? v.completedAt) } }
+        : v.outcome === 'VRO_AcceptedButActionFailed'
+          ? { tag: v.outcome, value: { description: v.failure ?? 'action failed' } }
+          : { tag: v.outcome, value: {} },
   };
 }
 
@@ -99,4 +105,33 @@ export function transferOfferStatus(o: SimTransferOffer): Record<string, unknown
   if (o.status === 'failed') return { status: 'failed', failure_kind: o.failureKind ?? 'withdrawn', ...(o.withdrawnReason ? { withdrawn_reason: o.withdrawnReason } : {}) };
   const cid = o.status === 'created' ? o.cid : o.status === 'accepted' ? o.acceptedCid! : o.completedCid!;
   return { status: o.status, contract_id: cid, transaction_id: o.transactionId };
+}
+
+/** `TransferInstructionResultResponse` of a token-standard transfer create. */
+export function transferInstructionResult(t: SimTransferInstruction): Record<string, unknown> {
+  const output = t.status === 'completed' ? { receiver_holding_cids: [`${t.cid}h`] } : t.status === 'pending' ? { transfer_instruction_cid: t.cid } : {};
+  return { output, sender_change_cids: [], meta: {} };
+}
+
+/** A `Splice.Api.Token.TransferInstructionV1:TransferInstruction`-like contract (the fields a wallet shows). */
+export function transferInstructionContract(t: SimTransferInstruction) {
+  return contract('Splice.Amulet.TokenApiUtils:AmuletTransferInstruction', t.cid, {
+    transfer: {
+      sender: t.sender,
+      receiver: t.receiver,
+      amount: formatAmount(t.amount),
+      executeBefore: iso(Math.floor(t.expiresAtMicros / 1000)),
+      meta: { values: [['splice.lfdecentralizedtrust.org/reason', t.description], ['trackingId', t.trackingId]] },
+    },
+    status: { tag: 'TransferPendingReceiverAcceptance', value: {} },
+  });
+}
+
+/** `LookupTransferPreapprovalByPartyResponse`. */
+export function preapprovalLookup(p: SimPreapproval) {
+  return {
+    transfer_preapproval: withState(
+      contract('Splice.AmuletRules:TransferPreapproval', p.cid, { dso: DSO_PARTY, receiver: p.receiver, provider: p.receiver, validFrom: iso(p.createdAt), lastRenewedAt: iso(p.createdAt), expiresAt: iso(p.expiresAt) }, p.createdAt),
+    ),
+  };
 }

@@ -13,7 +13,7 @@ import { KEY_KIND_INFO, type KeyKind } from '../../../src/keys/key-kinds.ts';
 import { ScanClient } from '../../../src/splice/scan.ts';
 import { WalletClient } from '../../../src/splice/wallet.ts';
 import { SvAppClient } from '../../../src/splice/sv-app.ts';
-import type { DsoInfoBody } from '../../../src/splice/schemas.ts';
+import type { DsoInfoBody } from '../../../src/splice/scan.ts';
 import { ApiError, AuthError, MalformedResponseError, SpliceError, TransientError } from '../../../src/splice/errors.ts';
 import { classifyAwsError } from '../../../src/kms/aws-errors.ts';
 import { classifyGcpError, GRPC_CODE } from '../../../src/kms/gcp-errors.ts';
@@ -203,8 +203,6 @@ describe('Splice clients on malformed answers', () => {
   const opts = (status: number, body: string) => ({
     baseUrl: 'https://app.example.com',
     fetch: (async () => new Response(body, { status })) as typeof fetch,
-    retry: { maxAttempts: 2 },
-    sleep: async () => {},
     token: async () => TOKEN,
   });
 

@@ -1,0 +1,87 @@
+/**
+ * SpliceAccessVerified: long before any gate, the operator checks that the credentials it was given can do what the
+ * hand-over will need — the SV app lets the client act for the old SV (`GET /v0/admin/authorization`), and the wallet
+ * client's user has a wallet install (`GET /v0/wallet/user-status`; on an SV node only the validator's wallet users
+ * have one). A definite refusal stalls the migration with the fix; an app that cannot be reached (or a client Secret
+ * not created yet) is reported and checked again later without holding Preparing up: those are needed only at the
+ * gates, where they stall if still missing. Checked once per spec generation once verified.
+ */
+import type { SvKmsMigrationStatus } from '../../api/types.ts';
+import { AuthError, WalletUserNotOnboarded } from '../../splice/errors.ts';
+import { decision, doneWith, fromResult } from '../decision.ts';
+import { CONDITION } from '../meta.ts';
+import { observed, type DecideInput, type Observed, type Step, type StepDecision } from '../step.ts';
+import { networkFailure } from './network-errors.ts';
+
+export type AccessObservation =
+  | { kind: 'cached' }
+  | {
+      kind: 'checked';
+      svApp: { ok: false; reason: string; message: string } | { ok: true; check: Observed<void> };
+      wallet: { ok: false; reason: string; message: string } | { ok: true; status: Observed<{ onboarded: boolean; walletInstalled: boolean; partyId: string }> };
+    };
+
+/** Verified for this generation, or checked recently enough that an unfinished check is not repeated yet. */
+export function accessCached(status: Readonly<SvKmsMigrationStatus>, generation: number, now: Date, recheckMs: number): boolean {
+  const last = status.spliceAccess;
+  if (last?.generation !== generation) return false;
+  if (last.verified) return true;
+  return last.checkedAt !== undefined && now.getTime() - Date.parse(last.checkedAt) < recheckMs;
+}
+
+/** A definite refusal of the network (needs a human now), as opposed to not being able to ask. */
+function definite(err: unknown): boolean {
+  return err instanceof AuthError || err instanceof WalletUserNotOnboarded;
+}
+
+export function decideAccess({ m, generation, now, timing }: DecideInput, observation: AccessObservation): StepDecision<never> {
+  if (observation.kind === 'cached') return decision({ kind: 'done' });
+  const checkedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const record = (verified: boolean) => ({ spliceAccess: { generation, checkedAt, verified } });
+  const { svApp, wallet } = observation;
+  const pending: string[] = [];
+  if (!svApp.ok) pending.push(svApp.message);
+  else if (!svApp.check.ok) {
+    const result = networkFailure(svApp.check.error, `the old SV's app (${m.spec.oldSv.svAppUrl})`, timing.networkPollMs);
+    if (definite(svApp.check.error)) return fromResult(CONDITION.SpliceAccessVerified, result, record(false));
+    pending.push('message' in result ? result.message : 'the SV app did not answer');
+  }
+  if (!wallet.ok) pending.push(wallet.message);
+  else if (!wallet.status.ok) {
+    const result = networkFailure(wallet.status.error, `the old SV's wallet (${m.spec.oldSv.walletUrl})`, timing.networkPollMs);
+    if (definite(wallet.status.error)) return fromResult(CONDITION.SpliceAccessVerified, result, record(false));
+    pending.push('message' in result ? result.message : 'the wallet did not answer');
+  } else if (!wallet.status.value.onboarded || !wallet.status.value.walletInstalled) {
+    const field = m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth';
+    return fromResult(
+      CONDITION.SpliceAccessVerified,
+      {
+        kind: 'stalled',
+        reason: 'WalletUserNotOnboarded',
+        message: `the wallet client's user (${field}) is ${wallet.status.value.onboarded ? 'onboarded but has no wallet installed' : 'not onboarded'} on ${m.spec.oldSv.walletUrl}: use the client of a user in the validator's validatorWalletUsers (set spec.oldSv.walletAuth), or add this user there`,
+        requeueAfterMs: timing.preflightRecheckMs,
+      },
+      record(false),
+    );
+  }
+  if (pending.length > 0) {
+    // Not a refusal: reported, and checked again after a while; the gates stall on it if it is still so by then.
+    return decision({ kind: 'done' }, { type: CONDITION.SpliceAccessVerified, status: 'Unknown', reason: 'NotVerifiedYet', message: `${pending.join('; ')}; checked again in ${Math.round(timing.stalledRecheckMs / 60_000)} min` }, record(false));
+  }
+  return doneWith(CONDITION.SpliceAccessVerified, 'Verified', `${m.spec.oldSv.name}'s SV app accepts the operator's client, and the wallet client's user has a wallet`, record(true));
+}
+
+export const accessStep: Step<AccessObservation> = {
+  name: 'spliceAccess',
+  async observe({ m, deps, status, generation, now, timing, signal }) {
+    if (accessCached(status, generation, now, timing.stalledRecheckMs)) return { kind: 'cached' };
+    const app = deps.splice.oldSvApp(m);
+    const wallet = deps.splice.oldWallet(m);
+    return {
+      kind: 'checked',
+      svApp: app.ok ? { ok: true, check: await observed(() => app.client.verifyAuthorized(signal)) } : app,
+      wallet: wallet.ok ? { ok: true, status: await observed(() => wallet.client.userStatus(signal)) } : wallet,
+    };
+  },
+  decide: decideAccess,
+};
