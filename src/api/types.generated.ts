@@ -830,6 +830,14 @@ export interface VoteStatus {
    * Votes needed to pass.
    */
   votesRequired?: number;
+  /**
+   * Votes against so far.
+   */
+  votesAgainst?: number;
+  /**
+   * When the vote closes (the vote request's voteBefore); alerts warn when it nears while votes are missing.
+   */
+  expiresAt?: string;
 }
 /**
  * A transfer offer.
