@@ -2,7 +2,7 @@
  * The chart's alerting rules, as `helm template` renders them (alerts.enabled), run through the real promtool:
  * `promtool check rules`, then `promtool test rules` with a firing and a quiet case for every alert (the migration
  * series come from two replicas, as they do in a cluster). Every runbook_url points at a section of
- * docs/user-guide.md.
+ * docs/user-guide.md. The Grafana dashboard's queries pass promtool's PromQL parser too.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dump } from 'js-yaml';
 import { REPO_ROOT, testBinaries } from '../env/binaries.ts';
-import { renderChart } from '../support/chart-render.ts';
+import { renderChart, type K8sObject } from '../support/chart-render.ts';
 import { findPromtool, ruleGroups, type RuleGroup } from '../support/promtool.ts';
 
 const RELEASE_NS = 'sv-kms-system';
@@ -277,6 +277,23 @@ describe('the chart\'s alerting rules under promtool', () => {
     writeFileSync(testsFile, dump(tests, { lineWidth: -1 }));
     const r = promtoolRun(['test', 'rules', testsFile]);
     expect(r.out).toContain('SUCCESS');
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('the Grafana dashboard\'s queries', () => {
+  it('are valid PromQL (each checked by promtool as a recording rule, with the template variables filled in)', () => {
+    const chart = renderChart(testBinaries().helm, { namespace: RELEASE_NS, values: { dashboard: { enabled: true } } });
+    const cm = chart.find((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1') as K8sObject & { data: Record<string, string> };
+    const dashboard = JSON.parse(cm.data['sv-kms-operator.json']!) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    const rules = exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr: expr.replaceAll('$namespace', '.*').replaceAll('$migration', 'acme-to-kms') }));
+    expect(rules.filter((r) => r.expr.includes('$'))).toEqual([]);
+    const file = join(dir, 'dashboard-rules.yaml');
+    writeFileSync(file, dump({ groups: [{ name: 'dashboard', rules }] }));
+    const r = promtoolRun(['check', 'rules', file]);
+    expect(r.out).toContain(`SUCCESS: ${rules.length} rules found`);
     expect(r.code).toBe(0);
   });
 });
