@@ -819,9 +819,9 @@ export interface VoteStatus {
    */
   requestedAt?: string;
   /**
-   * Pending, Accepted, Rejected or Expired.
+   * Requesting (recorded, request being sent), Pending (open), Accepted, Rejected, Expired, or ActionFailed (accepted but the action failed on-ledger).
    */
-  outcome: "Requesting" | "Pending" | "Accepted" | "Rejected" | "Expired";
+  outcome: "Requesting" | "Pending" | "Accepted" | "Rejected" | "Expired" | "ActionFailed";
   /**
    * Votes in favour so far.
    */
@@ -831,13 +831,25 @@ export interface VoteStatus {
    */
   votesRequired?: number;
   /**
-   * Votes against so far.
+   * Votes against so far (final once the vote is closed).
    */
   votesAgainst?: number;
   /**
-   * When the vote closes (the vote request's voteBefore); alerts warn when it nears while votes are missing.
+   * When the vote closes (its voteBefore).
    */
   expiresAt?: string;
+  /**
+   * When the action takes effect once accepted (absent: as soon as the threshold is reached).
+   */
+  effectiveAt?: string;
+  /**
+   * When the network closed the vote.
+   */
+  closedAt?: string;
+  /**
+   * What the network said about the outcome (e.g. why an accepted action failed).
+   */
+  outcomeDetail?: string;
 }
 /**
  * A transfer offer.
