@@ -6,12 +6,12 @@
  * instead: a change made here would be undone by the next sync.
  */
 import { dump } from 'js-yaml';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient, KubeObject } from '../controller/kube-client.ts';
 import { DNS_LABEL, DNS_SUBDOMAIN } from '../api/patterns.ts';
 import type { CliIo, Command } from './main.ts';
 import { EXIT } from './exit-codes.ts';
 import { gitOpsManager, type ManagedMetadata } from './gitops-manager.ts';
+import { loadKubeConfig } from './kubeconfig.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 import { printable } from './printable.ts';
 
@@ -187,14 +187,8 @@ function specChangeCommand(command: CommandName, summary: string): Command {
         io.stdout.write(HELP[command]);
         return EXIT.ok;
       }
-      const kc = new KubeConfig();
-      try {
-        if (inv.kubeconfig) kc.loadFromFile(inv.kubeconfig);
-        else kc.loadFromDefault();
-      } catch (err) {
-        io.stderr.write(`${prefix}: cannot load the kubeconfig: ${printable((err as Error).message)}\n`);
-        return EXIT.failure;
-      }
+      const kc = loadKubeConfig(inv.kubeconfig, io, prefix);
+      if (!kc) return EXIT.failure;
       const namespace = inv.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
       const { KubeClient } = await import('../controller/kube-client.ts');
       const client = new KubeClient(kc, { fieldManager: 'sv-kms-cli' });
