@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Finds or builds the binaries the test bed needs: kube-apiserver, etcd, kubectl and helm.
+# Finds or builds the binaries the test bed needs: kube-apiserver, etcd, kubectl and helm, and the gopher-lua runner.
 #
-# Prints one NAME=PATH line per binary on stdout (KUBE_APISERVER, ETCD, KUBECTL, HELM); progress goes to stderr.
+# Prints one NAME=PATH line per binary on stdout (KUBE_APISERVER, ETCD, KUBECTL, HELM, LUA_RUNNER); progress goes to
+# stderr.
 #   - KUBEBUILDER_ASSETS, when set, must hold kube-apiserver, etcd and kubectl; it is used as is.
 #   - Otherwise each binary is built once from its Go module into a cache folder keyed by version:
 #       ${SV_KMS_CACHE_DIR:-$HOME/.cache/sv-kms-operator}/bin/k8s-<v>-etcd-<v>-helm-<v>/
@@ -103,8 +104,27 @@ if [ "${#need_build[@]}" -gt 0 ]; then
   log "binaries ready in $OUT"
 fi
 
+# The gopher-lua runner (test/lua-runner: Argo CD's Lua engine for the health check and resource actions), built once
+# per version of its sources into its own cache folder.
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+LUA_SRC="$REPO/test/lua-runner"
+LUA_KEY="$(cat "$LUA_SRC/go.mod" "$LUA_SRC/go.sum" "$LUA_SRC/main.go" | sha256sum | cut -c1-16)"
+LUA_OUT="$CACHE_ROOT/bin/gopher-lua-runner-$LUA_KEY"
+if [ ! -x "$LUA_OUT/gopher-lua-runner" ]; then
+  command -v go >/dev/null 2>&1 || die "no Go toolchain on PATH, and the gopher-lua runner is not in the cache ($LUA_OUT). Install Go >= 1.24 (with access to a Go module proxy)."
+  mkdir -p "$LUA_OUT"
+  exec 8>"$LUA_OUT/.lock"
+  flock 8
+  if [ ! -x "$LUA_OUT/gopher-lua-runner" ]; then
+    log "building the gopher-lua runner"
+    (cd "$LUA_SRC" && CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--buildvcs=false}" go build -trimpath -ldflags "-s -w" -o "$LUA_OUT/gopher-lua-runner.tmp" . >&2)
+    mv "$LUA_OUT/gopher-lua-runner.tmp" "$LUA_OUT/gopher-lua-runner"
+  fi
+fi
+
 assets="${KUBEBUILDER_ASSETS:-$OUT}"
 echo "KUBE_APISERVER=$assets/kube-apiserver"
 echo "ETCD=$assets/etcd"
 echo "KUBECTL=$assets/kubectl"
 echo "HELM=${HELM_BIN:-$OUT/helm}"
+echo "LUA_RUNNER=$LUA_OUT/gopher-lua-runner"

@@ -8,6 +8,7 @@ import { keygenCommand } from './keygen-command.ts';
 import { renderCommand } from './render-command.ts';
 import { validateCommand } from './validate-command.ts';
 import { runCommand } from './run-command.ts';
+import { approveCommand, pauseCommand, resumeCommand } from './spec-change-command.ts';
 
 export interface CliIo {
   stdout: Pick<Writable, 'write'>;
@@ -30,6 +31,9 @@ const commands: Command[] = [
   validateCommand,
   keygenCommand,
   renderCommand,
+  approveCommand,
+  pauseCommand,
+  resumeCommand,
 ];
 
 export function version(): string {

@@ -2,9 +2,9 @@
  * `sv-kms run`: starts the operator. Configuration from flags, or from the environment (as the Helm chart sets it);
  * the kubeconfig from the pod's service account in a cluster, else KUBECONFIG / ~/.kube/config.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import type { CliIo, Command } from './main.ts';
 import { EXIT } from './exit-codes.ts';
+import { loadKubeConfig } from './kubeconfig.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 import { DNS_LABEL } from '../api/patterns.ts';
 import type { Timing } from '../migration/ports.ts';
@@ -126,14 +126,8 @@ export const runCommand: Command = {
       io.stderr.write(`sv-kms run: ${err.message}\n\n${USAGE_TEXT}`);
       return EXIT.usage;
     }
-    const kc = new KubeConfig();
-    try {
-      if (settings.kubeconfig) kc.loadFromFile(settings.kubeconfig);
-      else kc.loadFromDefault();
-    } catch (err) {
-      io.stderr.write(`sv-kms run: cannot load the kubeconfig: ${(err as Error).message}\n`);
-      return EXIT.failure;
-    }
+    const kc = loadKubeConfig(settings.kubeconfig, io, 'sv-kms run');
+    if (!kc) return EXIT.failure;
     // Loaded here, not at the top: the other commands need none of the operator's (heavy) dependencies.
     const { startOperator } = await import('../operator/operator.ts');
     const operator = await startOperator({

@@ -56,4 +56,16 @@ export class OperatorMetrics {
     this.spliceCallDuration = new Histogram({ name: 'svkms_splice_call_duration_seconds', help: 'Splice API call latency.', labelNames: ['api', 'operation'], registers });
     this.migrationsByPhase = new Gauge({ name: 'svkms_migrations', help: 'SvKmsMigrations by phase, as last reconciled by this replica.', labelNames: ['phase'], registers });
   }
+
+  /** Registers `svkms_ready`: 1 while `ready()` (the caches are synced, as /readyz answers), read on each scrape. */
+  reportReadiness(ready: () => boolean): void {
+    new Gauge({
+      name: 'svkms_ready',
+      help: '1 while the operator is ready (its caches are synced; /readyz answers 200), else 0.',
+      registers: [this.registry],
+      collect() {
+        this.set(ready() ? 1 : 0);
+      },
+    });
+  }
 }

@@ -17,6 +17,7 @@ import { OPERATOR_NAME } from '../migration/meta.ts';
 import type { SvKmsMigration } from '../api/types.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { OperatorMetrics } from '../observability/metrics.ts';
+import { registerMigrationMetrics } from '../observability/migration-metrics.ts';
 import { startHealthServer } from '../observability/http-server.ts';
 import { secretScrubber } from '../observability/secret-scrubber.ts';
 import { clusterActions, clusterView, type Caches } from './cluster-port.ts';
@@ -96,6 +97,8 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     namespaces: manager.informer<V1Namespace & KubeObject>({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }),
   };
   const listMigrations = () => migrations.flatMap((i) => i.list());
+  registerMigrationMetrics(metrics.registry, listMigrations);
+  metrics.reportReadiness(() => manager.synced());
   const events = new KubeEventRecorder(client, { component: OPERATOR_NAME, instance: hostname(), scrub: (t) => secretScrubber.scrub(t), logger });
   const probe = cfg.kmsProbe ?? kmsProbeFor;
   const cluster = clusterView(caches, cfg.namespaces);

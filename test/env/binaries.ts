@@ -11,6 +11,8 @@ export interface TestBinaries {
   etcd: string;
   kubectl: string;
   helm: string;
+  /** test/lua-runner built: runs Argo CD Lua customizations under gopher-lua. */
+  luaRunner: string;
 }
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,7 +37,7 @@ export function testBinaries(): TestBinaries {
       .filter((l) => l.includes('='))
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-  found = { kubeApiserver: vars.KUBE_APISERVER!, etcd: vars.ETCD!, kubectl: vars.KUBECTL!, helm: vars.HELM! };
+  found = { kubeApiserver: vars.KUBE_APISERVER!, etcd: vars.ETCD!, kubectl: vars.KUBECTL!, helm: vars.HELM!, luaRunner: vars.LUA_RUNNER! };
   return found;
 }
 

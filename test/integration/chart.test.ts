@@ -91,6 +91,9 @@ describe('values.schema.json and the templates refuse bad values', () => {
     ['an unknown top-level value', { replica: 2 }, /replica/],
     ['a misspelt nested value', { metrics: { port: 8080, service: {}, serviceMonitor: { enable: true } } }, /enable/],
     ['an env var the chart sets itself', { extraEnv: [{ name: 'SVKMS_NAMESPACES', value: 'all' }] }, /extraEnv/],
+    ['a runbook URL with an anchor of its own', { alerts: { enabled: true, runbookBaseUrl: 'https://wiki.example/sv#alerts' } }, /runbookBaseUrl/],
+    ['alerts turned on with a string', { alerts: { enabled: 'yes' } }, /alerts\/enabled/],
+    ['a misspelt dashboard value', { dashboard: { enabled: true, folder: 'x' } }, /folder/],
     ['two replicas without leader election', { leaderElection: { enabled: false, leaseName: 'x' } }, /leaderElection\.enabled=false needs replicas: 1/],
   ];
   it.each(cases)('%s', (_name, values, message) => {
@@ -119,7 +122,7 @@ describe.each(scenarios(LIST).map((s) => [s.name, s] as const))('helm template w
       `Service/${RELEASE_NS}`,
       `ServiceAccount/${RELEASE_NS}`,
       ...(list ?? []).flatMap((ns) => [`Role/${ns}`, `RoleBinding/${ns}`]),
-      ...(list ? [`ServiceMonitor/${RELEASE_NS}`] : []),
+      ...(list ? [`ServiceMonitor/${RELEASE_NS}`, `PrometheusRule/${RELEASE_NS}`, `ConfigMap/${RELEASE_NS}`] : []),
     ].sort();
     expect(kinds).toEqual(expected);
   });
@@ -229,8 +232,19 @@ describe.each(scenarios(LIST).map((s) => [s.name, s] as const))('helm template w
       expect(monitors).toHaveLength(1);
       expect(monitors[0]!.metadata.labels?.release).toBe('prometheus');
       for (const [k, v] of Object.entries(monitors[0]!.spec.selector.matchLabels)) expect(svc.metadata.labels?.[k]).toBe(v);
-      expect(monitors[0]!.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
+      expect(monitors[0]!.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics', honorLabels: true })]);
     } else expect(monitors).toEqual([]);
+  });
+
+  it('ships the alerts and the Grafana dashboard only when enabled, the dashboard with a row per migration', () => {
+    const enabled = (key: 'alerts' | 'dashboard') => (scenario.values[key] as { enabled?: boolean } | undefined)?.enabled === true;
+    expect(objects.filter((o) => o.kind === 'PrometheusRule')).toHaveLength(enabled('alerts') ? 1 : 0);
+    const dashboards = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1') as (K8sObject & { data: Record<string, string> })[];
+    expect(dashboards).toHaveLength(enabled('dashboard') ? 1 : 0);
+    if (!enabled('dashboard')) return;
+    const dashboard = JSON.parse(dashboards[0]!.data['sv-kms-operator.json']!) as { templating: { list: { name: string }[] }; panels: { type: string; repeat?: string }[] };
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'namespace', 'migration']);
+    expect(dashboard.panels.filter((p) => p.type === 'row' && p.repeat === 'migration')).toHaveLength(1);
   });
 });
 

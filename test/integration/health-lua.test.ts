@@ -3,13 +3,12 @@
  * driver defines the global `obj` as Argo CD does, runs the script and prints what it returns. Also checks that the
  * argocd-cm snippet in docs/gitops.md carries the same script.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { REPO_ROOT } from '../env/binaries.ts';
-import { findLua, toLuaLiteral } from '../support/lua.ts';
+import { findLua, luaHealth, type LuaHealth } from '../support/lua.ts';
 
 const HEALTH_LUA = join(REPO_ROOT, 'deploy', 'argocd', 'health.lua');
 
@@ -24,32 +23,8 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Health {
-  status: string;
-  message: string;
-  /** The fields of the returned table, sorted (Argo CD reads status and message only). */
-  fields: string[];
-}
-
-let runs = 0;
 /** Runs health.lua with `obj` set to `object`, as Argo CD does. */
-function health(object: unknown): Health {
-  const driver = join(dir, `driver-${runs++}.lua`);
-  writeFileSync(
-    driver,
-    [
-      `obj = ${toLuaLiteral(object)}`,
-      `local hs = dofile(${toLuaLiteral(HEALTH_LUA)})`,
-      'local fields = {}',
-      'for k, _ in pairs(hs) do fields[#fields + 1] = k end',
-      'table.sort(fields)',
-      'io.write(tostring(hs.status), "\\0", tostring(hs.message), "\\0", table.concat(fields, ","))',
-    ].join('\n'),
-  );
-  const out = execFileSync(lua, [driver], { encoding: 'utf8' });
-  const [status, message, fields] = out.split('\0');
-  return { status: status!, message: message!, fields: fields!.split(',') };
-}
+const health = (object: unknown): LuaHealth => luaHealth(lua, HEALTH_LUA, object);
 
 type Condition = { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string };
 

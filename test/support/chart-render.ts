@@ -27,7 +27,7 @@ export function scenarios(listNamespaces: string[]): Scenario[] {
   return [
     { name: 'default values', values: {} },
     {
-      name: 'namespace list, 3 replicas, ServiceMonitor, resources',
+      name: 'namespace list, 3 replicas, ServiceMonitor, alerts, dashboard, resources',
       values: {
         watchNamespaces: listNamespaces,
         replicas: 3,
@@ -35,6 +35,8 @@ export function scenarios(listNamespaces: string[]): Scenario[] {
         resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
         logLevel: 'debug',
         leaderElection: { enabled: true, leaseName: 'sv-kms-prod' },
+        alerts: { enabled: true, labels: { release: 'prometheus' } },
+        dashboard: { enabled: true, annotations: { grafana_folder: 'Splice' } },
       },
     },
   ];

@@ -2,7 +2,9 @@
  * Runs Lua scripts in tests: finds a real interpreter (`lua5.4` or `lua`, Debian package lua5.4) and writes JSON
  * values as Lua table literals, so a script can get its input without a Lua JSON library.
  */
-import { accessSync, constants } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 /** The Lua interpreters looked for on PATH, in order. */
@@ -63,4 +65,38 @@ export function toLuaLiteral(value: unknown): string {
     return `{${fields.join(', ')}}`;
   }
   throw new Error(`cannot write a ${typeof value} as Lua`);
+}
+
+/** What an Argo CD health script returned. */
+export interface LuaHealth {
+  status: string;
+  message: string;
+  /** The fields of the returned table, sorted (Argo CD reads status and message only). */
+  fields: string[];
+}
+
+/**
+ * Runs an Argo CD health script (e.g. deploy/argocd/health.lua) with the interpreter `lua` and the global `obj` set
+ * to `object`, as Argo CD does, through a small driver that prints the returned table.
+ */
+export function luaHealth(lua: string, script: string, object: unknown): LuaHealth {
+  const dir = mkdtempSync(join(tmpdir(), 'svkms-lua-'));
+  try {
+    const driver = join(dir, 'driver.lua');
+    writeFileSync(
+      driver,
+      [
+        `obj = ${toLuaLiteral(object)}`,
+        `local hs = dofile(${toLuaLiteral(script)})`,
+        'local fields = {}',
+        'for k, _ in pairs(hs) do fields[#fields + 1] = k end',
+        'table.sort(fields)',
+        'io.write(tostring(hs.status), "\\0", tostring(hs.message), "\\0", table.concat(fields, ","))',
+      ].join('\n'),
+    );
+    const [status, message, fields] = execFileSync(lua, [driver], { encoding: 'utf8' }).split('\0');
+    return { status: status!, message: message!, fields: fields!.split(',') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,0 +1,3 @@
+-- Argo CD action resume for svkms.dev/SvKmsMigration: spec.paused = false.
+obj.spec.paused = false
+return obj
