@@ -104,7 +104,31 @@ const attempt = (what: string): JsonSchema =>
 const reasonUrl = (what: string): JsonSchema =>
   str(`Link sent as the reason of ${what} (the configs-repo PR or the SV announcement the other SV operators review). The network's process votes down a weight change without one.`, { maxLength: 1024, pattern: '^(https?://\\S+)?$' });
 
-const voteExpiration = duration('How long the vote request stays open for the other SVs (e.g. `168h` = 7 days).', '168h');
+const voteExpiration = duration(
+  'How long the vote request stays open for the other SVs (e.g. `168h`). Default: 5 business days (Monday to Friday, UTC) from the request, ' +
+    'the standard proposal expiration of the Global Synchronizer\'s governance process.',
+);
+
+/** The timing and voter settings every vote gate has. */
+const voteGateFields = (what: string): Record<string, JsonSchema> => ({
+  voteExpiration,
+  effectiveAt: str(
+    `When the accepted ${what} takes effect (RFC 3339, UTC). Default: one day after the vote closes (the process wants at least a full day between expiry and effect). ` +
+      'Must not be before the vote closes: the ledger refuses such a request.',
+    { pattern: P.RFC3339_UTC, maxLength: 35 },
+  ),
+  effectiveAtThreshold: bool(
+    `Let the accepted ${what} take effect as soon as enough SVs accept, without an effective date. For emergencies only: the process asks for an effective date by default.`,
+    false,
+  ),
+  reasonUrl: reasonUrl(`the ${what} vote`),
+  mode: str(
+    'Who requests the vote. Operator: the operator, through the old SV\'s SV app (needs its OAuth2 client). External: you (the SV UI, ' +
+      'a governance-voter identity, or another tool) request it with the exact action the operator publishes in status.governance.externalVote; ' +
+      'the operator then only follows it through the Scans and needs no SV-app credentials.',
+    { enum: ['Operator', 'External'], default: 'Operator' },
+  ),
+});
 
 const awsSpec = obj(
   'AWS KMS settings (Canton `crypto.kms` with `type = aws`). Required when provider is `aws`, forbidden otherwise.',
@@ -243,6 +267,12 @@ const oldSvSpec = obj(
       'the old SV\'s wallet: a user of the validator\'s `validatorWalletUsers` (on an SV node only they have a wallet install; ' +
         'the SV example values\' `OPERATOR_WALLET_USER_ID`). Absent: `auth` is used, which works only when its user is such a wallet user',
     ),
+    extraBeneficiaries: list(
+      'The old SV\'s extraBeneficiaries as in the configs repository\'s approved-sv-id-values.yaml: they move to the new SV (in the ' +
+        'configs change of the weight transfer, and in the new SV app\'s values) before the weight does, or the beneficiaries lose their share.',
+      obj('A beneficiary.', { beneficiary: str('Party id of the beneficiary.', { pattern: P.PARTY_ID, maxLength: 255 }), weight: str('Share in basis points, as a string (as in the file).', { pattern: '^[0-9]{1,6}$' }) }, { required: ['beneficiary', 'weight'] }),
+      { maxItems: 32 },
+    ),
     workloadSelector: map(
       'Labels selecting the old SV\'s Deployments and StatefulSets to scale to zero at retirement. Empty: all of them in namespace.',
       str('Label value.', { maxLength: 63 }),
@@ -301,6 +331,19 @@ const newSvSpec = obj(
   },
 );
 
+const ONE_EFFECTIVE_TIME = {
+  rule: '!(has(self.effectiveAt) && self.effectiveAtThreshold)',
+  message: 'set either effectiveAt or effectiveAtThreshold, not both',
+  fieldPath: '.effectiveAtThreshold',
+};
+
+/** On networks that follow the configs-repo process, an opened vote gate needs the link the other SVs review. */
+const reasonUrlRequired = (gate: 'weightTransfer' | 'offboarding') => ({
+  rule: `self.network.name in ['DevNet', 'Local'] || !self.workflow.${gate}.approved || self.workflow.${gate}.mode == 'External' || (has(self.workflow.${gate}.reasonUrl) && self.workflow.${gate}.reasonUrl != '')`,
+  message: `spec.workflow.${gate}.reasonUrl is required to approve the vote on MainNet and TestNet: link the configs-repo PR (approved-sv-id-values.yaml) or the announcement the other SV operators review; a vote without one is voted down by default (set spec.network.name to DevNet or Local for a test network)`,
+  fieldPath: `.workflow.${gate}.reasonUrl`,
+});
+
 const workflowSpec = obj(
   'Gates of the hand-over. Each step that needs the other SV operators waits until its `approved` is true, so a Git ' +
     'commit can open it.',
@@ -309,12 +352,10 @@ const workflowSpec = obj(
       'Moving the old SV\'s reward weight to the new SV by two governance votes (new := old weight, old := 0).',
       {
         approved: approved('the weight transfer votes'),
-        voteExpiration,
-        effectiveAt: str('Optional time at which the accepted weight change takes effect (RFC 3339, UTC). Must not be before the vote closes (now + voteExpiration when requested): the ledger refuses such a request.', { pattern: P.RFC3339_UTC, maxLength: 35 }),
-        reasonUrl: reasonUrl('the weight votes'),
+        ...voteGateFields('weight change'),
         attempt: attempt('the weight transfer'),
       },
-      { default: {} },
+      { default: {}, 'x-kubernetes-validations': [ONE_EFFECTIVE_TIME] },
     ),
     assetTransfer: obj(
       'Moving the old SV wallet\'s Amulet balance.',
@@ -332,8 +373,8 @@ const workflowSpec = obj(
     ),
     offboarding: obj(
       'Offboarding the old SV by governance vote.',
-      { approved: approved('the offboarding vote'), voteExpiration, reasonUrl: reasonUrl('the offboarding vote'), attempt: attempt('the offboarding') },
-      { default: {} },
+      { approved: approved('the offboarding vote'), ...voteGateFields('offboarding'), attempt: attempt('the offboarding') },
+      { default: {}, 'x-kubernetes-validations': [ONE_EFFECTIVE_TIME] },
     ),
     retirement: obj(
       'Scaling the old SV\'s workloads in oldSv.namespace to zero. Nothing is deleted.',
@@ -375,6 +416,12 @@ const networkSpec = obj(
       'x-kubernetes-list-type': 'set',
     }),
     scanQuorum: int('Number of agreeing Scan answers needed before acting on DSO state. Default: a majority of scanUrls.', { minimum: 1, maximum: 32 }),
+    name: str(
+      'Which network: picks the file of the foundation\'s configs repository the operator writes changes for ' +
+        '(configs/<name>/approved-sv-id-values.yaml) and how strict the governance rules are: on MainNet and TestNet a vote gate is ' +
+        'approved only with a reasonUrl. DevNet and Local (your own test network) do not require one.',
+      { enum: ['MainNet', 'TestNet', 'DevNet', 'Local'], default: 'MainNet' },
+    ),
   },
   {
     required: ['scanUrls'],
@@ -403,6 +450,8 @@ export const specSchema: JsonSchema = obj(
     required: ['network', 'oldSv', 'newSv', 'kms'],
     'x-kubernetes-validations': [
       { rule: 'self.newSv.name != self.oldSv.name', message: 'spec.newSv.name must differ from spec.oldSv.name: SV names are unique among onboarded SVs', fieldPath: '.newSv.name' },
+      reasonUrlRequired('weightTransfer'),
+      reasonUrlRequired('offboarding'),
     ],
   },
 );
@@ -464,6 +513,25 @@ export const statusSchema: JsonSchema = obj('Observed state of the migration.', 
     notVerified: list('What it could not verify (and why), e.g. that CreateKey is allowed: AWS has no dry-run.', str('An unverified check.')),
   }),
   kmsKeys: obj('Keys Canton created in the KMS.', { count: int('Number of keys observed.', { minimum: 0 }) }),
+  nextDeadline: str('When the next open vote closes (shown by kubectl get).', { format: 'date-time' }),
+  governance: obj('The human side of the hand-over at the current gate: what to tell the other SV operators and what to change where.', {
+    announcement: str('Text for the SV operators\' announcement list: what will be proposed, when, the links and the deadline.', { maxLength: 8192 }),
+    configsChange: obj('The edit to the foundation\'s configs repository that goes with this step (one PR per network).', {
+      file: str('Path in the configs repository, e.g. configs/MainNet/approved-sv-id-values.yaml.'),
+      step: str('Which step it belongs to: onboarding, weightTransfer or offboarding.'),
+      snippet: str('The approvedSvIdentities entries as they must read after the change (YAML).', { maxLength: 16384 }),
+    }),
+    externalVote: obj('With mode External: the vote to request yourself, exactly (the operator follows it through the Scans).', {
+      gate: str('weightTransfer or offboarding.'),
+      label: str('The vote as status.votes names it.'),
+      actionJson: str('The action, as the SV app\'s CreateVoteRequest body takes it (JSON).', { maxLength: 4096 }),
+      description: str('The reason text (keep the [svkms:…] tag: it lets the operator recognise the request).', { maxLength: 4096 }),
+      reasonUrl: str('The reason URL.'),
+      expiration: str('How long the vote stays open (Go duration).'),
+      effectiveAt: str('When the action takes effect (absent: at threshold).', { format: 'date-time' }),
+      command: str('A ready command that creates the request through the SV app\'s API (fill in the token).', { maxLength: 8192 }),
+    }),
+  }),
   spliceAccess: obj('What the operator verified of its access to the old SV\'s apps (checked once per spec generation, in Preparing).', {
     generation: int('Spec generation the check ran for.', { minimum: 0 }),
     checkedAt: str('When it ran.', { format: 'date-time' }),
@@ -486,6 +554,8 @@ export const statusSchema: JsonSchema = obj('Observed state of the migration.', 
       effectiveAt: str('When the action takes effect once accepted (absent: as soon as the threshold is reached).', { format: 'date-time' }),
       closedAt: str('When the network closed the vote.', { format: 'date-time' }),
       outcomeDetail: str('What the network said about the outcome (e.g. why an accepted action failed).', { maxLength: 4096 }),
+      notVoted: list('SVs that have not voted yet (names, as in DsoRules.svs).', str('SV name.'), { maxItems: 64 }),
+      closingShort: bool('The vote closes within 24 hours without enough votes to pass (a Warning Event was sent when this turned true).'),
     }, { required: ['action', 'attempt', 'outcome'] }),
     { maxItems: 64 },
   ),
@@ -533,6 +603,7 @@ export const printerColumns = [
   { name: 'New SV', type: 'string', jsonPath: '.spec.newSv.name', description: 'SV taking over' },
   { name: 'Old Weight', type: 'integer', jsonPath: '.status.oldSv.rewardWeight', description: 'Old SV reward weight (bps)' },
   { name: 'New Weight', type: 'integer', jsonPath: '.status.newSv.rewardWeight', description: 'New SV reward weight (bps)' },
+  { name: 'Next Deadline', type: 'date', jsonPath: '.status.nextDeadline', description: 'When the next open vote closes' },
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', priority: 1, description: 'Ready condition' },
   { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1, description: 'What the operator waits for' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

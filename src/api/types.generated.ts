@@ -33,6 +33,10 @@ export interface NetworkSpec {
    * Number of agreeing Scan answers needed before acting on DSO state. Default: a majority of scanUrls.
    */
   scanQuorum?: number;
+  /**
+   * Which network: picks the file of the foundation's configs repository the operator writes changes for (configs/<name>/approved-sv-id-values.yaml) and how strict the governance rules are: on MainNet and TestNet a vote gate is approved only with a reasonUrl. DevNet and Local (your own test network) do not require one.
+   */
+  name: "MainNet" | "TestNet" | "DevNet" | "Local";
 }
 /**
  * The SV being replaced: it keeps running until the hand-over is done.
@@ -93,6 +97,23 @@ export interface OldSvSpec {
       clientSecretKey: string;
     };
   };
+  /**
+   * The old SV's extraBeneficiaries as in the configs repository's approved-sv-id-values.yaml: they move to the new SV (in the configs change of the weight transfer, and in the new SV app's values) before the weight does, or the beneficiaries lose their share.
+   *
+   * @maxItems 32
+   *
+   * Items: A beneficiary.
+   */
+  extraBeneficiaries?: {
+    /**
+     * Party id of the beneficiary.
+     */
+    beneficiary: string;
+    /**
+     * Share in basis points, as a string (as in the file).
+     */
+    weight: string;
+  }[];
   /**
    * Labels selecting the old SV's Deployments and StatefulSets to scale to zero at retirement. Empty: all of them in namespace.
    */
@@ -514,17 +535,25 @@ export interface WeightTransferGate {
    */
   approved: boolean;
   /**
-   * How long the vote request stays open for the other SVs (e.g. `168h` = 7 days).
+   * How long the vote request stays open for the other SVs (e.g. `168h`). Default: 5 business days (Monday to Friday, UTC) from the request, the standard proposal expiration of the Global Synchronizer's governance process.
    */
-  voteExpiration: string;
+  voteExpiration?: string;
   /**
-   * Optional time at which the accepted weight change takes effect (RFC 3339, UTC). Must not be before the vote closes (now + voteExpiration when requested): the ledger refuses such a request.
+   * When the accepted weight change takes effect (RFC 3339, UTC). Default: one day after the vote closes (the process wants at least a full day between expiry and effect). Must not be before the vote closes: the ledger refuses such a request.
    */
   effectiveAt?: string;
   /**
-   * Link sent as the reason of the weight votes (the configs-repo PR or the SV announcement the other SV operators review). The network's process votes down a weight change without one.
+   * Let the accepted weight change take effect as soon as enough SVs accept, without an effective date. For emergencies only: the process asks for an effective date by default.
+   */
+  effectiveAtThreshold: boolean;
+  /**
+   * Link sent as the reason of the weight change vote (the configs-repo PR or the SV announcement the other SV operators review). The network's process votes down a weight change without one.
    */
   reasonUrl?: string;
+  /**
+   * Who requests the vote. Operator: the operator, through the old SV's SV app (needs its OAuth2 client). External: you (the SV UI, a governance-voter identity, or another tool) request it with the exact action the operator publishes in status.governance.externalVote; the operator then only follows it through the Scans and needs no SV-app credentials.
+   */
+  mode: "Operator" | "External";
   /**
    * Attempt number of the weight transfer. A rejected or expired vote is never requested again on its own: raise this number to request a new vote.
    */
@@ -564,13 +593,25 @@ export interface OffboardingGate {
    */
   approved: boolean;
   /**
-   * How long the vote request stays open for the other SVs (e.g. `168h` = 7 days).
+   * How long the vote request stays open for the other SVs (e.g. `168h`). Default: 5 business days (Monday to Friday, UTC) from the request, the standard proposal expiration of the Global Synchronizer's governance process.
    */
-  voteExpiration: string;
+  voteExpiration?: string;
+  /**
+   * When the accepted offboarding takes effect (RFC 3339, UTC). Default: one day after the vote closes (the process wants at least a full day between expiry and effect). Must not be before the vote closes: the ledger refuses such a request.
+   */
+  effectiveAt?: string;
+  /**
+   * Let the accepted offboarding take effect as soon as enough SVs accept, without an effective date. For emergencies only: the process asks for an effective date by default.
+   */
+  effectiveAtThreshold: boolean;
   /**
    * Link sent as the reason of the offboarding vote (the configs-repo PR or the SV announcement the other SV operators review). The network's process votes down a weight change without one.
    */
   reasonUrl?: string;
+  /**
+   * Who requests the vote. Operator: the operator, through the old SV's SV app (needs its OAuth2 client). External: you (the SV UI, a governance-voter identity, or another tool) request it with the exact action the operator publishes in status.governance.externalVote; the operator then only follows it through the Scans and needs no SV-app credentials.
+   */
+  mode: "Operator" | "External";
   /**
    * Attempt number of the offboarding. A rejected or expired vote is never requested again on its own: raise this number to request a new vote.
    */
@@ -710,6 +751,73 @@ export interface SvKmsMigrationStatus {
      * Number of keys observed.
      */
     count?: number;
+  };
+  /**
+   * When the next open vote closes (shown by kubectl get).
+   */
+  nextDeadline?: string;
+  /**
+   * The human side of the hand-over at the current gate: what to tell the other SV operators and what to change where.
+   */
+  governance?: {
+    /**
+     * Text for the SV operators' announcement list: what will be proposed, when, the links and the deadline.
+     */
+    announcement?: string;
+    /**
+     * The edit to the foundation's configs repository that goes with this step (one PR per network).
+     */
+    configsChange?: {
+      /**
+       * Path in the configs repository, e.g. configs/MainNet/approved-sv-id-values.yaml.
+       */
+      file?: string;
+      /**
+       * Which step it belongs to: onboarding, weightTransfer or offboarding.
+       */
+      step?: string;
+      /**
+       * The approvedSvIdentities entries as they must read after the change (YAML).
+       */
+      snippet?: string;
+    };
+    /**
+     * With mode External: the vote to request yourself, exactly (the operator follows it through the Scans).
+     */
+    externalVote?: {
+      /**
+       * weightTransfer or offboarding.
+       */
+      gate?: string;
+      /**
+       * The vote as status.votes names it.
+       */
+      label?: string;
+      /**
+       * The action, as the SV app's CreateVoteRequest body takes it (JSON).
+       */
+      actionJson?: string;
+      /**
+       * The reason text (keep the [svkms:…] tag: it lets the operator recognise the request).
+       */
+      description?: string;
+      /**
+       * The reason URL.
+       */
+      reasonUrl?: string;
+      /**
+       * How long the vote stays open (Go duration).
+       */
+      expiration?: string;
+      /**
+       * When the action takes effect (absent: at threshold).
+       */
+      effectiveAt?: string;
+      /**
+       * A ready command that creates the request through the SV app's API (fill in the token).
+       */
+      command?: string;
+    };
   };
   /**
    * What the operator verified of its access to the old SV's apps (checked once per spec generation, in Preparing).
@@ -913,6 +1021,18 @@ export interface VoteStatus {
    * What the network said about the outcome (e.g. why an accepted action failed).
    */
   outcomeDetail?: string;
+  /**
+   * SVs that have not voted yet (names, as in DsoRules.svs).
+   *
+   * @maxItems 64
+   *
+   * Items: SV name.
+   */
+  notVoted?: string[];
+  /**
+   * The vote closes within 24 hours without enough votes to pass (a Warning Event was sent when this turned true).
+   */
+  closingShort?: boolean;
 }
 /**
  * A transfer offer.

@@ -30,11 +30,20 @@ export interface Effect<E> {
   describe: string;
 }
 
+/** A Kubernetes Event the decision asks for (sent with the status write of the reconcile). */
+export interface EventNote {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
 export interface Decision<E = never> {
   outcome: StepResult;
   conditions?: ConditionUpdate[];
+  /** Top-level fields to replace; a field set to undefined is removed. */
   status?: StatusPatch;
   act?: Effect<E>;
+  events?: EventNote[];
 }
 
 /** A decision that asserts one condition and reports `outcome`. */

@@ -94,6 +94,15 @@ export interface GovernancePort {
   requestVote(request: NewVoteRequest, signal: AbortSignal): Promise<'created' | 'exists'>;
 }
 
+/**
+ * Votes as the network publishes them (the Scans, no credentials), for votes requested by someone else: answers are
+ * what `scanQuorum` Scans agree on; a disagreement is thrown as a transient error.
+ */
+export interface NetworkVotesPort {
+  openVoteRequests(signal: AbortSignal): Promise<VoteRequest[]>;
+  findClosedVote(lookup: VoteLookup, signal: AbortSignal): Promise<ClosedVote | undefined>;
+}
+
 /** Where a transfer stands, as the sender's wallet knows it. */
 export type TransferState = 'created' | 'accepted' | 'completed' | 'failed' | 'expired';
 
@@ -136,6 +145,8 @@ export interface SpliceAccess {
   /** The sponsor's view of the new SV's onboarding (public endpoint of spec.newSv.svNode.sponsorApiUrl). */
   onboardingStatus(m: SvKmsMigration, signal: AbortSignal): Promise<OnboardingProgress>;
   oldSvApp(m: SvKmsMigration): Access<GovernancePort>;
+  /** The votes as the Scans of spec.network agree on them. */
+  networkVotes(m: SvKmsMigration): NetworkVotesPort;
   oldWallet(m: SvKmsMigration): Access<WalletPort>;
   /** The new SV's wallet, when spec.newSv.walletUrl is set. */
   newWallet(m: SvKmsMigration): Access<WalletPort> | undefined;

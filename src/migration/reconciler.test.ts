@@ -134,7 +134,7 @@ describe('reconciler', () => {
       [newLabel, 'Pending', 2],
       [oldLabel, 'Pending', 2],
     ]);
-    expect(bench.m.status?.message).toMatch(/^TransferringWeight: waiting for 1 more SV vote/);
+    expect(bench.m.status?.message).toMatch(/^TransferringWeight: waiting 0m for 1 more SV vote on UpdateSvRewardWeight\(Acme-2:=10000\) \(2 of 3 so far, closes in 7d0h/);
 
     // Days pass; the votes close accepted and take effect.
     bench.now = new Date(T0.getTime() + 8 * DAY);

@@ -13,6 +13,7 @@ import { cloneJson, jsonEqual } from '../util/json.ts';
 import { CONDITION, FINALIZER, MIGRATION_LABEL, MIGRATION_NAMESPACE_LABEL, ORPHANED_ANNOTATION, participantValuesConfigMapName, svNodeValuesConfigMapName } from './meta.ts';
 import type { MigrationDeps } from './ports.ts';
 import { StatusDraft, type StepResult } from './status-draft.ts';
+import type { EventNote } from './decision.ts';
 import { bindStep, type ActContext, type BoundStep, type Facts, type ObserveContext, type StepDecision } from './step.ts';
 import { effectFailure } from './steps/network-errors.ts';
 import { specStep } from './steps/spec.ts';
@@ -29,6 +30,7 @@ import { weightStep } from './steps/weight.ts';
 import { assetsStep } from './steps/assets.ts';
 import { offboardingStep } from './steps/offboarding.ts';
 import { retirementStep } from './steps/retirement.ts';
+import { governanceInfoStep } from './steps/governance-info.ts';
 
 /** Steps that hold in every phase: they keep the spec checked, the keys guarded and the values current. */
 const ALWAYS: BoundStep[] = [
@@ -43,12 +45,12 @@ const ALWAYS: BoundStep[] = [
 
 /** The steps that must be done in each phase before the next one starts; the order is WORKFLOW_PHASES. */
 const PHASE_STEPS: Record<WorkflowPhase, BoundStep[]> = {
-  Preparing: [],
+  Preparing: [bindStep(governanceInfoStep('onboarding'))],
   AwaitingDeployment: [bindStep(deploymentStep), bindStep(kmsKeysStep)],
-  AwaitingOnboarding: [bindStep(dsoStep), bindStep(onboardingStep)],
-  TransferringWeight: [bindStep(dsoStep), bindStep(weightStep)],
+  AwaitingOnboarding: [bindStep(dsoStep), bindStep(governanceInfoStep('onboarding')), bindStep(onboardingStep)],
+  TransferringWeight: [bindStep(dsoStep), bindStep(governanceInfoStep('weightTransfer')), bindStep(weightStep)],
   TransferringAssets: [bindStep(dsoStep), bindStep(assetsStep)],
-  Offboarding: [bindStep(dsoStep), bindStep(offboardingStep)],
+  Offboarding: [bindStep(dsoStep), bindStep(governanceInfoStep('offboarding')), bindStep(offboardingStep)],
   Retiring: [bindStep(dsoStep), bindStep(retirementStep)],
   Completed: [],
 };
@@ -92,7 +94,8 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
     const writer = new StatusWriter(this.deps, m);
     const phaseBefore = draft.phase;
     const paused = m.spec.paused === true;
-    const end: RunEnd = paused ? { kind: 'finished' } : await this.runSteps(m, draft, writer, ctx, now);
+    const notes: EventNote[] = [];
+    const end: RunEnd = paused ? { kind: 'finished' } : await this.runSteps(m, draft, writer, ctx, now, notes);
     if (end.kind === 'conflict') return { requeueAfterMs: CONFLICT_RETRY_MS };
     if (end.kind === 'aborted' || ctx.signal.aborted) return {};
     const blocker = end.blocker;
@@ -100,7 +103,7 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
 
     if (!jsonEqual(m.status ?? {}, draft.status)) {
       if (!(await writer.write(draft))) return { requeueAfterMs: CONFLICT_RETRY_MS };
-      await this.announce(m, draft, phaseBefore, blocker);
+      await this.announce(m, draft, phaseBefore, blocker, notes);
     }
     if (blocker?.kind === 'retry') throw new TransientStepError(blocker.reason, blocker.message);
     if (blocker?.kind === 'stalled') return { requeueAfterMs: blocker.requeueAfterMs ?? this.deps.timing.stalledRecheckMs };
@@ -108,7 +111,7 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
   }
 
   /** Runs the always-steps, then phase after phase until a step does not finish. */
-  private async runSteps(m: SvKmsMigration, draft: StatusDraft, writer: StatusWriter, ctx: ReconcileContext, now: Date): Promise<RunEnd> {
+  private async runSteps(m: SvKmsMigration, draft: StatusDraft, writer: StatusWriter, ctx: ReconcileContext, now: Date, notes: EventNote[]): Promise<RunEnd> {
     const facts: Facts = {};
     const base = { m, generation: draft.generation, now, timing: this.deps.timing, deps: this.deps, signal: ctx.signal, log: ctx.log, facts };
     const actCtx: ActContext = { m, deps: this.deps, signal: ctx.signal, log: ctx.log, now };
@@ -116,7 +119,7 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
       if (ctx.signal.aborted) return { kind: 'aborted' };
       const observeCtx: ObserveContext = { ...base, status: draft.status };
       const { decision, act } = await step.run(observeCtx);
-      apply(draft, facts, decision);
+      apply(draft, facts, decision, notes);
       if (act && decision.act) {
         if (decision.act.checkpoint) {
           draft.summarize({ kind: 'wait', message: decision.act.describe }, { paused: false });
@@ -152,8 +155,8 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
   }
 
   /** One Event per phase change and per changed domain condition; Stalled as a Warning. */
-  private async announce(m: SvKmsMigration, draft: StatusDraft, phaseBefore: Phase, blocker: StepResult | undefined): Promise<void> {
-    const events: [EventType, string, string][] = [];
+  private async announce(m: SvKmsMigration, draft: StatusDraft, phaseBefore: Phase, blocker: StepResult | undefined, notes: readonly EventNote[]): Promise<void> {
+    const events: [EventType, string, string][] = notes.map((n) => [n.type, n.reason, n.message]);
     if (draft.phase !== phaseBefore) events.push(['Normal', 'PhaseChanged', `${phaseBefore} → ${draft.phase}`]);
     for (const c of draft.changes()) {
       if (c.type === CONDITION.Ready || c.type === CONDITION.Reconciling) continue;
@@ -200,10 +203,15 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
 }
 
 /** Applies a decision to the draft: its conditions, its status fields, its facts. */
-function apply(draft: StatusDraft, facts: Facts, decision: StepDecision<unknown>): void {
+function apply(draft: StatusDraft, facts: Facts, decision: StepDecision<unknown>, events: EventNote[]): void {
   for (const c of decision.conditions ?? []) draft.condition(c.type, c.status, c.reason, c.message);
-  if (decision.status) Object.assign(draft.status, cloneJson(decision.status));
+  for (const [key, value] of Object.entries(decision.status ?? {})) {
+    const field = key as keyof typeof draft.status;
+    if (value === undefined) delete draft.status[field];
+    else (draft.status as Record<string, unknown>)[field] = cloneJson(value);
+  }
   if (decision.facts) Object.assign(facts, decision.facts);
+  events.push(...(decision.events ?? []));
 }
 
 /** Writes status guarded by the resourceVersion it last saw, moving it on after each write (checkpoints). */

@@ -19,6 +19,8 @@ export interface DsoFacts {
   oldSv: { partyId: string; weight: number } | null;
   oldSvOffboarded: boolean;
   votingThreshold: number;
+  /** Names of the SVs (DsoRules.svs), to tell who has not voted. */
+  svNames: string[];
   /** The DSO rules keep reward weight with on-ledger SV right owners (announced upstream), not on the SV entries. */
   svRightOwners: boolean;
 }

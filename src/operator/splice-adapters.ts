@@ -6,10 +6,13 @@
 import { sameAction } from '../splice/daml-json.ts';
 import { ApiError } from '../splice/errors.ts';
 import { DuplicateVoteRequestError, type SvAppClient } from '../splice/sv-app.ts';
-import type { VoteResult } from '../splice/vote-requests.ts';
+import type { VoteRequest, VoteResult } from '../splice/vote-requests.ts';
 import { findVoteResult } from '../splice/vote-results.ts';
 import type { WalletClient } from '../splice/wallet.ts';
-import type { ClosedVote, GovernancePort, OnboardingProgress, TransferState, VoteLookup, VoteOutcome, WalletPort } from '../migration/ports.ts';
+import type { ClosedVote, GovernancePort, NetworkVotesPort, OnboardingProgress, TransferState, VoteLookup, VoteOutcome, WalletPort } from '../migration/ports.ts';
+import { agree, type ScanView } from '../splice/scan-quorum.ts';
+import type { ScanClient } from '../splice/scan.ts';
+import { TransientError } from '../splice/errors.ts';
 import type { OnboardingStatus } from '../splice/sv-app.ts';
 
 /** Page size of vote-result lookups. */
@@ -127,5 +130,44 @@ export function onboardingProgress(st: OnboardingStatus): OnboardingProgress {
   return {
     state: st.state,
     ...(st.state === 'requested' && detail.required_num_confirmations !== undefined ? { confirmations: { have: detail.confirmed_by?.length ?? 0, need: detail.required_num_confirmations } } : {}),
+  };
+}
+
+/** The Scan operations the network-votes port uses. */
+export type ScanVotesClient = Pick<ScanClient, 'url' | 'listVoteRequests' | 'listVoteResultsPage'>;
+
+/** Every Scan's answer to `read`, failures included. */
+async function views<T>(scans: readonly ScanVotesClient[], read: (scan: ScanVotesClient) => Promise<T>): Promise<ScanView<T>[]> {
+  const settled = await Promise.allSettled(scans.map(read));
+  return settled.map((r, i) => (r.status === 'fulfilled' ? { url: scans[i]!.url, ok: true as const, value: r.value } : { url: scans[i]!.url, ok: false as const, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) }));
+}
+
+/** A request as far as the workflow reads it (what Scans of different SVs must agree on). */
+function comparable(r: VoteRequest): VoteRequest {
+  return { ...r, votes: [...r.votes].sort((a, b) => (a.svName < b.svName ? -1 : a.svName > b.svName ? 1 : 0)) };
+}
+
+/**
+ * Votes as the Scans publish them, acted on only when `quorum` Scans agree (a vote requested by someone else is
+ * followed without any credentials); a disagreement is a transient error that names which Scan said what.
+ */
+export function networkVotesPort(scans: readonly ScanVotesClient[], quorum: number): NetworkVotesPort {
+  return {
+    async openVoteRequests(signal) {
+      const result = agree(await views(scans, (s) => s.listVoteRequests(signal)), quorum, (list) => list.map(comparable).sort((a, b) => (a.trackingCid < b.trackingCid ? -1 : 1)));
+      if ('disagreement' in result) throw new TransientError('scan', 'listDsoRulesVoteRequests', `fewer than ${quorum} Scans agree on the open vote requests: ${result.summary}`);
+      return result.agreed;
+    },
+    async findClosedVote(lookup, signal) {
+      const name = actionName(lookup);
+      const query = { ...(name ? { actionName: name } : {}), limit: VOTE_RESULTS_PAGE };
+      const found = await views(scans, async (s) => {
+        const { found: r } = await findVoteResult((q) => s.listVoteResultsPage(q, signal), query, (x) => answers(x, lookup));
+        return r ? toClosedVote(r) : null;
+      });
+      const result = agree(found, quorum, (v) => v);
+      if ('disagreement' in result) throw new TransientError('scan', 'listVoteRequestResults', `fewer than ${quorum} Scans agree on the result of ${lookup.tag}: ${result.summary}`);
+      return result.agreed ?? undefined;
+    },
   };
 }

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { OAuthClientSpec, SvKmsMigration } from '../api/types.ts';
 import type { Access, ClusterView, GovernancePort, SpliceAccess, WalletPort } from '../migration/ports.ts';
-import { governancePort, onboardingProgress, walletPort } from './splice-adapters.ts';
+import { governancePort, networkVotesPort, onboardingProgress, walletPort } from './splice-adapters.ts';
+import { defaultQuorum } from '../migration/steps/dso.ts';
 import { secretValue } from '../migration/steps/credentials.ts';
 import type { CallEvent } from '../splice/http.ts';
 import { ClientCredentialsTokenSource } from '../splice/oauth.ts';
@@ -59,6 +60,7 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
   }
 
   return {
+    networkVotes: (m) => networkVotesPort(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), defaultQuorum(m)),
     dsoViews: (m, signal) => readDsoViews(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), signal),
     onboardingStatus: async (m, signal) => onboardingProgress(await new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal)),
     oldSvApp: (m) => authed<GovernancePort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common }))),

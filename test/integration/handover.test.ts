@@ -96,7 +96,7 @@ describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
     const m = provider === 'aws' ? awsTestMigration(name, namespace, moto.endpoint) : gcpTestMigration(name, namespace, gcp.endpoint);
     wireToNetwork(m, sim);
     m.spec.oldSv.namespace = oldNamespace;
-    m.spec.workflow = { assetTransfer: { reserve: '10' } } as SvKmsMigration['spec']['workflow'];
+    m.spec.workflow = { ...m.spec.workflow, assetTransfer: { reserve: '10' } } as SvKmsMigration['spec']['workflow'];
     await applyMigration(client, m);
 
     // Preparing → AwaitingDeployment: the user installs the charts with the rendered values.

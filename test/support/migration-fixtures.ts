@@ -32,6 +32,7 @@ export function migration(patch?: (m: SvKmsMigration) => void): SvKmsMigration {
   raw.metadata = { name: 'acme', namespace: NS };
   raw.spec.newSv.namespace = NS;
   raw.spec.oldSv.namespace = 'sv';
+  raw.spec.network.name = 'Local';
   const { migration: m, problems } = validateMigration(raw);
   if (!m) throw new Error(`fixture migration invalid: ${JSON.stringify(problems)}`);
   m.metadata = { ...m.metadata, uid: '0f0e0d0c-uid', generation: 1, resourceVersion: '1', finalizers: ['svkms.dev/bookkeeping'] };
@@ -54,6 +55,7 @@ export function facts(opts: { newWeight?: number | null; oldWeight?: number | nu
     oldSvOffboarded: opts.oldOffboarded ?? false,
     votingThreshold: opts.threshold ?? 3,
     svRightOwners: opts.svRightOwners ?? false,
+    svNames: ['Other-1', ...(oldWeight === null ? [] : ['Acme-1']), ...(newWeight === null ? [] : ['Acme-2'])].sort(),
   };
 }
 
@@ -286,6 +288,8 @@ export class FakeWorld {
         dsoViews: async () => this.dso,
         onboardingStatus: async () => this.onboarding,
         oldSvApp: () => ({ ok: true, client: this.governance }),
+        // The Scans publish the same votes the old SV's app lists.
+        networkVotes: () => ({ openVoteRequests: () => this.governance.openVoteRequests(), findClosedVote: (lookup) => this.governance.findClosedVote(lookup) }),
         oldWallet: () => ({ ok: true, client: this.oldWallet }),
         newWallet: () => (this.newWallet ? { ok: true, client: this.newWallet } : undefined),
       },

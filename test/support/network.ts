@@ -32,7 +32,12 @@ export function wireToNetwork(m: SvKmsMigration, sim: SpliceSim): SvKmsMigration
   const sponsor = sim.node('Globex-1');
   m.spec.oldSv.name = OLD_SV;
   m.spec.newSv.name = NEW_SV;
-  m.spec.network = { scanUrls: sim.nodes.filter((n) => n.id.startsWith('sv-')).map((n) => n.scanUrl) } as SvKmsMigration['spec']['network'];
+  // A local test network: no configs-repo process (no reason URL required), and votes take effect at threshold so that a
+  // test need not pass days; the governance tests that do pass days set the default timing back.
+  m.spec.network = { scanUrls: sim.nodes.filter((n) => n.id.startsWith('sv-')).map((n) => n.scanUrl), name: 'Local' } as SvKmsMigration['spec']['network'];
+  const workflow = (m.spec.workflow ??= {} as SvKmsMigration['spec']['workflow']);
+  workflow.weightTransfer = { ...workflow.weightTransfer, effectiveAtThreshold: true };
+  workflow.offboarding = { ...workflow.offboarding, effectiveAtThreshold: true };
   m.spec.oldSv.svAppUrl = old.svAppUrl;
   m.spec.oldSv.walletUrl = old.walletUrl;
   m.spec.oldSv.auth = {

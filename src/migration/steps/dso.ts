@@ -27,6 +27,7 @@ export function dsoFacts(m: SvKmsMigration, state: DsoState): DsoFacts {
     oldSvOffboarded: [...state.offboardedSvs.values()].some((o) => o.name === m.spec.oldSv.name),
     votingThreshold: state.votingThreshold,
     svRightOwners: state.onLedgerSvRightOwners === true,
+    svNames: [...state.svs.values()].map((sv) => sv.name).sort(),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { VoteStatus } from '../../api/types.ts';
 import { offboardSvAction } from '../../splice/daml-json.ts';
-import { durationMs } from '../../util/duration.ts';
+import { effectiveTimeProblem, voteTiming } from '../vote-timing.ts';
 import { waitingOn } from '../decision.ts';
 import { CONDITION } from '../meta.ts';
 import type { DecideInput } from '../step.ts';
@@ -17,7 +17,7 @@ export function offboardLabel(svName: string): string {
 }
 
 export function planOffboarding(input: DecideInput): VotePlan {
-  const { m, status, facts, timing } = input;
+  const { m, status, facts, timing, now } = input;
   const gate = m.spec.workflow.offboarding;
   const partyId = facts.dso?.oldSv?.partyId ?? status.oldSv?.partyId;
   const recordAction = (v: VoteStatus) => (v.action === offboardLabel(m.spec.oldSv.name) && partyId ? offboardSvAction(partyId) : undefined);
@@ -29,6 +29,8 @@ export function planOffboarding(input: DecideInput): VotePlan {
     };
   }
   if (!partyId) return { kind: 'final', decision: waitingOn(CONDITION.OldSvOffboarded, 'OldSvNotVisible', 'the old SV\'s party is not known; waiting for the Scans', timing.networkPollMs) };
+  const when = voteTiming(gate, now);
+  const timingProblem = effectiveTimeProblem(now, when.expirationMs, when.effectiveAt, 'spec.workflow.offboarding.effectiveAt');
   return {
     kind: 'vote',
     recordAction,
@@ -38,14 +40,17 @@ export function planOffboarding(input: DecideInput): VotePlan {
         attempt: gate.attempt,
         action: offboardSvAction(partyId),
         description: `KMS migration: ${m.spec.oldSv.name} is replaced by ${m.spec.newSv.name} and leaves the DSO`,
-        expirationMs: durationMs(gate.voteExpiration),
+        expirationMs: when.expirationMs,
         reasonUrl: gate.reasonUrl ?? '',
+        ...(when.effectiveAt ? { effectiveAt: when.effectiveAt } : {}),
       },
     ],
+    ...(timingProblem ? { invalidTiming: timingProblem } : {}),
   };
 }
 
 export const offboardingStep = voteStep({
+  gate: 'offboarding',
   name: 'offboarding',
   condition: CONDITION.OldSvOffboarded,
   labelPrefix: PREFIX,

@@ -13,10 +13,11 @@ import type { DsoFacts } from '../step.ts';
 import { offboardLabel, planOffboarding } from './offboarding.ts';
 import { decideVoteStep, type VoteStepObservation, type VoteStepOptions } from './vote-step.ts';
 import { intentTag, pendingMessage, recordKey, settleAccepted, withVote } from './votes.ts';
-import { effectiveTimeProblem, planWeight, weightLabel } from './weight.ts';
+import { planWeight, weightLabel } from './weight.ts';
+import { effectiveTimeProblem } from '../vote-timing.ts';
 
-const WEIGHT: VoteStepOptions = { name: 'weightTransfer', condition: 'WeightTransferred', labelPrefix: 'UpdateSvRewardWeight(', gateField: 'spec.workflow.weightTransfer', pendingReason: 'VotesPending', plan: planWeight };
-const OFFBOARD: VoteStepOptions = { name: 'offboarding', condition: 'OldSvOffboarded', labelPrefix: 'OffboardSv(', gateField: 'spec.workflow.offboarding', pendingReason: 'VotePending', plan: planOffboarding };
+const WEIGHT: VoteStepOptions = { gate: 'weightTransfer', name: 'weightTransfer', condition: 'WeightTransferred', labelPrefix: 'UpdateSvRewardWeight(', gateField: 'spec.workflow.weightTransfer', pendingReason: 'VotesPending', plan: planWeight };
+const OFFBOARD: VoteStepOptions = { gate: 'offboarding', name: 'offboarding', condition: 'OldSvOffboarded', labelPrefix: 'OffboardSv(', gateField: 'spec.workflow.offboarding', pendingReason: 'VotePending', plan: planOffboarding };
 
 const NEW_LABEL = weightLabel('Acme-2', OLD_WEIGHT);
 const OLD_LABEL = weightLabel('Acme-1', 0);
@@ -84,7 +85,7 @@ const rows: Record<string, Row> = {
         { action: NEW_LABEL, outcome: 'Pending', trackingCid: 'cid-7', votesFor: 2, votesAgainst: 1, votesRequired: 3, expiresAt: '2026-11-09T10:00:00Z', effectiveAt: '2026-11-10T10:00:00Z' },
         { action: OLD_LABEL, outcome: 'Pending', trackingCid: 'cid-8', votesFor: 1 },
       ],
-      message: /waiting for 1 more SV vote on UpdateSvRewardWeight\(Acme-2:=10000\) \(2 of 3 so far, closes 2026-11-09T10:00:00Z/,
+      message: /waiting 1d0h for 1 more SV vote on UpdateSvRewardWeight\(Acme-2:=10000\) \(2 of 3 so far, closes in 7d0h, tracking cid cid-7; not voted yet: Acme-1, Acme-2, Other-1\)/,
     },
   },
   'adopts another SV\'s open request for the same action': {
@@ -304,8 +305,10 @@ describe('effective time of a vote', () => {
 
 describe('vote records', () => {
   it('say what they wait for, even before the tally is known', () => {
-    expect(pendingMessage({ action: 'X', attempt: 1, outcome: 'Pending' })).toBe('waiting for 0 more SV votes on X (0 of ? so far, tracking cid not yet known)');
-    expect(pendingMessage({ action: 'X', attempt: 1, outcome: 'Pending', votesFor: 1, votesRequired: 3, trackingCid: 'c', expiresAt: 'T' })).toBe('waiting for 2 more SV votes on X (1 of 3 so far, closes T, tracking cid c)');
+    expect(pendingMessage({ action: 'X', attempt: 1, outcome: 'Pending' }, T0)).toBe('waiting for 0 more SV votes on X (0 of ? so far, tracking cid not yet known)');
+    expect(pendingMessage({ action: 'X', attempt: 1, outcome: 'Pending', votesFor: 1, votesRequired: 3, trackingCid: 'c', requestedAt: '2026-10-30T06:00:00Z', expiresAt: '2026-11-03T12:30:00Z', notVoted: ['B', 'C'] }, T0)).toBe(
+      'waiting 3d4h for 2 more SV votes on X (1 of 3 so far, closes in 1d2h, tracking cid c; not voted yet: B, C)',
+    );
   });
 
   it('settle as Accepted when the effect is on-ledger, with the tally when the result was found', () => {

@@ -4,8 +4,11 @@
  * only when the plan needs it; each intent is driven by {@link decideVote}; at most one request is sent per reconcile,
  * after its record is checkpointed.
  */
-import type { VoteStatus } from '../../api/types.ts';
-import type { VoteAction } from '../../splice/daml-json.ts';
+import type { SvKmsMigrationStatus, VoteStatus } from '../../api/types.ts';
+import { relTimeFromMillis, type VoteAction } from '../../splice/daml-json.ts';
+import type { EventNote } from '../decision.ts';
+import type { NewVoteRequest } from '../ports.ts';
+import { humanDuration } from '../vote-timing.ts';
 import { decision, doneWith, fromResult, stalledOn } from '../decision.ts';
 import type { ConditionType } from '../meta.ts';
 import type { DecideInput, Step, StepDecision } from '../step.ts';
@@ -17,6 +20,7 @@ import {
   lookupFor,
   migrationUid,
   observeGovernance,
+  observeNetworkVotes,
   pendingMessage,
   recordKey,
   requestVote,
@@ -40,8 +44,14 @@ export type VotePlan =
 
 export type VoteStepObservation = { kind: 'notNeeded' } | GovernanceObservation;
 
+/** The vote gates of spec.workflow. */
+export type VoteGate = 'weightTransfer' | 'offboarding';
+
+type ExternalVote = NonNullable<NonNullable<SvKmsMigrationStatus['governance']>['externalVote']>;
+
 export interface VoteStepOptions {
   name: string;
+  gate: VoteGate;
   condition: ConditionType;
   /** Label prefix of this step's records in status.votes. */
   labelPrefix: string;
@@ -60,22 +70,65 @@ function lookups(input: DecideInput, prefix: string, recordAction: (v: VoteStatu
   });
 }
 
+/** The instructions for a vote requested by hand (mode External): exactly what to request, and a ready command. */
+export function externalVote(gate: VoteGate, m: { spec: { oldSv: { svAppUrl: string } } }, label: string, request: NewVoteRequest): ExternalVote {
+  const body = {
+    requester: request.requesterPartyId,
+    action: request.action,
+    url: request.reasonUrl,
+    description: request.description,
+    expiration: relTimeFromMillis(request.expirationMs),
+    ...(request.effectiveAt ? { effectiveTime: request.effectiveAt.toISOString() } : {}),
+  };
+  const quoted = `'${JSON.stringify(body).replaceAll("'", "'\\''")}'`;
+  return {
+    gate,
+    label,
+    actionJson: JSON.stringify(request.action),
+    description: request.description,
+    reasonUrl: request.reasonUrl,
+    expiration: `${Math.round(request.expirationMs / 1000)}s`,
+    ...(request.effectiveAt ? { effectiveAt: request.effectiveAt.toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+    command: `curl -fsS -X POST -H "Authorization: Bearer $SV_APP_TOKEN" -H 'Content-Type: application/json' ${m.spec.oldSv.svAppUrl}/api/sv/v0/admin/sv/voterequest/create -d ${quoted}`,
+  };
+}
+
+/** The earliest deadline of the open votes, for `kubectl get`. */
+function nextDeadline(votes: readonly VoteStatus[]): string | undefined {
+  return votes
+    .filter((v) => v.outcome === 'Pending' && v.expiresAt)
+    .map((v) => v.expiresAt!)
+    .sort()[0];
+}
+
+/** A Warning for each open vote that has just turned to closing within a day short of its threshold. */
+function closingShortWarnings(before: readonly VoteStatus[] | undefined, after: readonly VoteStatus[], now: Date): EventNote[] {
+  return after
+    .filter((v) => v.closingShort && !before?.find((b) => recordKey(b) === recordKey(v))?.closingShort)
+    .map((v) => ({ type: 'Warning' as const, reason: 'VoteClosingShort', message: `the vote on ${v.action} closes in ${humanDuration(Date.parse(v.expiresAt!) - now.getTime())} with ${v.votesFor ?? 0} of ${v.votesRequired ?? '?'} votes; not voted yet: ${v.notVoted?.join(', ') || 'unknown'}` }));
+}
+
 /** The pure decision of a vote step. */
 export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observed: VoteStepObservation): StepDecision<RequestVote> {
   const plan = opts.plan(input);
   const { m, status, timing, facts, now } = input;
   const { condition } = opts;
+  const external = m.spec.workflow[opts.gate].mode === 'External';
   if (plan.kind === 'final') return plan.decision;
   if (plan.kind === 'settled') {
     const closed = observed.kind === 'read' && observed.view.ok ? observed.view.value.closed : {};
-    return doneWith(condition, plan.reason, plan.message, { votes: settleAccepted(status.votes, opts.labelPrefix, closed) });
+    const votes = settleAccepted(status.votes, opts.labelPrefix, closed);
+    return doneWith(condition, plan.reason, plan.message, { votes, nextDeadline: nextDeadline(votes), governance: withoutExternalVote(status.governance, opts.gate) });
   }
   if (plan.invalidTiming) return stalledOn(condition, 'VoteTimingInvalid', plan.invalidTiming);
-  if (observed.kind === 'notNeeded') return decision({ kind: 'wait', message: 'looking at the old SV\'s app', requeueAfterMs: 0 });
+  if (observed.kind === 'notNeeded') return decision({ kind: 'wait', message: 'looking at the votes', requeueAfterMs: 0 });
   if (observed.kind === 'noAccess') return stalledOn(condition, observed.reason, observed.message);
-  if (!observed.view.ok) return fromResult(condition, networkFailure(observed.view.error, `${opts.name}: the old SV's app (${m.spec.oldSv.svAppUrl})`, timing.networkPollMs));
+  if (!observed.view.ok) {
+    const source = external ? `the Scans (${m.spec.network.scanUrls.length})` : `the old SV's app (${m.spec.oldSv.svAppUrl})`;
+    return fromResult(condition, networkFailure(observed.view.error, `${opts.name}: ${source}`, timing.networkPollMs));
+  }
   const view = observed.view.value;
-  const nowIso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const dso = { votingThreshold: facts.dso?.votingThreshold ?? 0, svNames: facts.dso?.svNames ?? [] };
   // Records of earlier attempts reach their final state too.
   const current = new Set(plan.intents.map((i) => recordKey({ action: i.label, attempt: i.attempt })));
   let votes = (status.votes ?? []).map((v) => {
@@ -84,12 +137,19 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
   });
   const waiting: string[] = [];
   let act: RequestVote | undefined;
+  let byHand: ExternalVote | undefined;
   for (const intent of plan.intents) {
     const existing = votes.find((v) => v.action === intent.label && v.attempt === intent.attempt);
-    const progress = decideVote(migrationUid(m), intent, existing, view, facts.dso?.votingThreshold ?? 0, nowIso);
+    const progress = decideVote(migrationUid(m), intent, existing, view, dso, now);
     if (progress.state === 'request') {
-      if (act) {
+      if (act || byHand) {
         waiting.push(`vote on ${intent.label} to be requested next`);
+        continue;
+      }
+      if (external) {
+        // Nothing is sent: the request is published for whoever votes for the old SV, and followed once it appears.
+        byHand = externalVote(opts.gate, m, intent.label, progress.request);
+        waiting.push(`request the vote on ${intent.label} yourself: status.governance.externalVote has the exact action and a ready command`);
         continue;
       }
       votes = withVote(votes, progress.entry);
@@ -102,14 +162,26 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
       const reason = progress.state === 'rejected' ? 'VoteRejected' : progress.state === 'expired' ? 'VoteExpired' : 'VoteActionFailed';
       const what = progress.state === 'actionFailed' ? `accepted, but its action failed on-ledger (${progress.entry.outcomeDetail ?? 'no detail'})` : progress.state;
       const message = `the vote on ${intent.label} (attempt ${intent.attempt}) was ${what}; the operator does not ask again on its own: agree with the other SV operators, then raise ${opts.gateField}.attempt to ${intent.attempt + 1} to request a new vote`;
-      return stalledOn(condition, reason, message, timing.stalledRecheckMs, { votes });
+      return stalledOn(condition, reason, message, timing.stalledRecheckMs, { votes, nextDeadline: nextDeadline(votes) });
     }
-    if (progress.state === 'pending') waiting.push(pendingMessage(progress.entry));
+    if (progress.state === 'pending') waiting.push(pendingMessage(progress.entry, now));
     else waiting.push(`vote on ${intent.label} accepted; waiting for the Scans to show its effect`);
   }
   const message = waiting.join('; ') || 'waiting for the Scans to show the votes\' effect';
-  const result = decision<RequestVote>({ kind: 'wait', message, requeueAfterMs: timing.networkPollMs }, { type: condition, status: 'False', reason: opts.pendingReason, message }, { votes });
+  const reason = byHand ? 'AwaitingExternalVoteRequest' : opts.pendingReason;
+  const governance = byHand ? { ...status.governance, externalVote: byHand } : withoutExternalVote(status.governance, opts.gate);
+  const result: StepDecision<RequestVote> = {
+    ...decision<RequestVote>({ kind: 'wait', message, requeueAfterMs: timing.networkPollMs }, { type: condition, status: 'False', reason, message }, { votes, nextDeadline: nextDeadline(votes), governance }),
+    events: closingShortWarnings(status.votes, votes, now),
+  };
   return act ? { ...result, act: { effect: act, checkpoint: true, describe: `requesting the vote on ${act.label} (attempt ${act.attempt})` } } : result;
+}
+
+/** status.governance without the by-hand request of `gate` (it exists, or is no longer needed). */
+function withoutExternalVote(governance: SvKmsMigrationStatus['governance'], gate: VoteGate): SvKmsMigrationStatus['governance'] {
+  if (governance?.externalVote?.gate !== gate) return governance;
+  const { externalVote: _done, ...rest } = governance;
+  return rest;
 }
 
 /** A step for vote-driven phases. */
@@ -122,6 +194,10 @@ export function voteStep(opts: VoteStepOptions): Step<VoteStepObservation, Reque
       if (plan.kind === 'final' || (plan.kind === 'vote' && plan.invalidTiming)) return { kind: 'notNeeded' };
       const wanted = lookups(ctx, opts.labelPrefix, plan.recordAction);
       if (plan.kind === 'settled' && wanted.length === 0) return { kind: 'notNeeded' };
+      if (ctx.m.spec.workflow[opts.gate].mode === 'External') {
+        const oldParty = ctx.facts.dso?.oldSv?.partyId ?? ctx.status.oldSv?.partyId ?? '';
+        return observeNetworkVotes(ctx.m, ctx.deps.splice.networkVotes(ctx.m), oldParty, wanted, ctx.signal);
+      }
       return observeGovernance(ctx.m, ctx.deps.splice.oldSvApp(ctx.m), wanted, ctx.signal);
     },
     decide: (input, observed) => decideVoteStep(opts, input, observed),

@@ -18,8 +18,9 @@ import type { SvKmsMigration, VoteStatus } from '../../api/types.ts';
 import { findRequestForAction, type VoteRequest } from '../../splice/vote-requests.ts';
 import type { VoteAction } from '../../splice/daml-json.ts';
 import type { ActContext, Observed } from '../step.ts';
-import type { Access, ClosedVote, GovernancePort, NewVoteRequest, VoteLookup } from '../ports.ts';
+import type { Access, ClosedVote, GovernancePort, NetworkVotesPort, NewVoteRequest, VoteLookup } from '../ports.ts';
 import { observed } from '../step.ts';
+import { humanDuration } from '../vote-timing.ts';
 
 export interface VoteIntent {
   /** Human label, also the key in status.votes together with the attempt, e.g. `UpdateSvRewardWeight(Acme-2:=10000)`. */
@@ -78,8 +79,9 @@ export function unresolved(votes: readonly VoteStatus[] | undefined, labelPrefix
 
 export function closedRecord(entry: VoteStatus, closed: ClosedVote): VoteStatus {
   const outcome = closed.outcome ? FINAL_OUTCOME[closed.outcome] : undefined;
+  const { closingShort: _closing, notVoted: _notVoted, ...rest } = entry;
   return {
-    ...entry,
+    ...rest,
     ...(outcome ? { outcome } : {}),
     ...(closed.trackingCid ? { trackingCid: closed.trackingCid } : {}),
     votesFor: closed.votesFor,
@@ -89,16 +91,26 @@ export function closedRecord(entry: VoteStatus, closed: ClosedVote): VoteStatus 
   };
 }
 
-function openRecord(entry: VoteStatus, open: VoteRequest, votingThreshold: number): VoteStatus {
+/** How long before its close a vote short of its threshold is warned about. */
+export const CLOSING_SOON_MS = 24 * 3_600_000;
+
+function openRecord(entry: VoteStatus, open: VoteRequest, votingThreshold: number, svNames: readonly string[], now: Date): VoteStatus {
+  const votesFor = open.votes.filter((v) => v.accept).length;
+  const votesRequired = votingThreshold || entry.votesRequired || 0;
+  const voted = new Set(open.votes.map((v) => v.svName));
+  const notVoted = svNames.filter((n) => !voted.has(n));
+  const closingShort = votesFor < votesRequired && Date.parse(open.voteBefore) - now.getTime() < CLOSING_SOON_MS;
   return {
     ...entry,
     trackingCid: open.trackingCid,
     outcome: 'Pending',
-    votesFor: open.votes.filter((v) => v.accept).length,
+    votesFor,
     votesAgainst: open.votes.filter((v) => !v.accept).length,
-    votesRequired: votingThreshold || entry.votesRequired || 0,
+    votesRequired,
     expiresAt: open.voteBefore,
     ...(open.targetEffectiveAt ? { effectiveAt: open.targetEffectiveAt } : {}),
+    ...(svNames.length ? { notVoted } : {}),
+    closingShort,
   };
 }
 
@@ -118,14 +130,15 @@ export function newVoteRequest(uid: string, requesterPartyId: string, intent: Vo
  * Drives one vote intent one step further, purely: never asks for a request whose twin may exist. `existing` is its
  * status record, if any.
  */
-export function decideVote(uid: string, intent: VoteIntent, existing: VoteStatus | undefined, view: GovernanceView, votingThreshold: number, nowIso: string): VoteProgress {
+export function decideVote(uid: string, intent: VoteIntent, existing: VoteStatus | undefined, view: GovernanceView, dso: { votingThreshold: number; svNames: readonly string[] }, now: Date): VoteProgress {
+  const nowIso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (existing?.outcome === 'Accepted') return { state: 'accepted', entry: existing };
   if (existing?.outcome === 'Rejected') return { state: 'rejected', entry: existing };
   if (existing?.outcome === 'Expired') return { state: 'expired', entry: existing };
   if (existing?.outcome === 'ActionFailed') return { state: 'actionFailed', entry: existing };
   const match = findRequestForAction(view.open, intent.action, view.requester.name);
   const base: VoteStatus = existing ?? { action: intent.label, attempt: intent.attempt, requestedAt: nowIso, outcome: 'Requesting' };
-  if (match) return { state: 'pending', entry: openRecord(base, match, votingThreshold) };
+  if (match) return { state: 'pending', entry: openRecord(base, match, dso.votingThreshold, dso.svNames, now) };
   if (existing) {
     const closed = view.closed[recordKey(existing)];
     if (closed?.outcome) {
@@ -161,11 +174,13 @@ export function withVote(votes: readonly VoteStatus[] | undefined, entry: VoteSt
   return list;
 }
 
-/** "waiting for 2 more SV votes on …" */
-export function pendingMessage(entry: VoteStatus): string {
+/** "waiting 3d4h for 2 more SV votes on …, closes in 1d2h" (durations coarse, so the text changes rarely). */
+export function pendingMessage(entry: VoteStatus, now: Date): string {
   const missing = Math.max(0, (entry.votesRequired ?? 0) - (entry.votesFor ?? 0));
-  const closes = entry.expiresAt ? `, closes ${entry.expiresAt}` : '';
-  return `waiting for ${missing} more SV vote${missing === 1 ? '' : 's'} on ${entry.action} (${entry.votesFor ?? 0} of ${entry.votesRequired ?? '?'} so far${closes}, tracking cid ${entry.trackingCid ?? 'not yet known'})`;
+  const since = entry.requestedAt ? ` ${humanDuration(now.getTime() - Date.parse(entry.requestedAt))}` : '';
+  const closes = entry.expiresAt ? `, closes in ${humanDuration(Date.parse(entry.expiresAt) - now.getTime())}` : '';
+  const waitingOn = entry.notVoted?.length ? `; not voted yet: ${entry.notVoted.join(', ')}` : '';
+  return `waiting${since} for ${missing} more SV vote${missing === 1 ? '' : 's'} on ${entry.action} (${entry.votesFor ?? 0} of ${entry.votesRequired ?? '?'} so far${closes}, tracking cid ${entry.trackingCid ?? 'not yet known'}${waitingOn})`;
 }
 
 /** A closed vote to look for, keyed by the status record it answers. */
@@ -190,11 +205,23 @@ export async function observeGovernance(m: SvKmsMigration, app: Access<Governanc
     kind: 'read',
     view: await observed(async () => {
       const [identity, open] = await Promise.all([client.identity(signal), client.openVoteRequests(signal)]);
-      const closed: Record<string, ClosedVote | undefined> = {};
-      for (const { key, lookup } of lookups) closed[key] = await client.findClosedVote(lookup, signal);
-      return { requester: { partyId: identity.partyId, name: m.spec.oldSv.name }, open, closed };
+      return { requester: { partyId: identity.partyId, name: m.spec.oldSv.name }, open, closed: await closedVotes(client, lookups, signal) };
     }),
   };
+}
+
+/** Reads the open requests and the closed votes for `lookups` as the Scans agree on them (votes requested by others). */
+export async function observeNetworkVotes(m: SvKmsMigration, votes: NetworkVotesPort, oldSvParty: string, lookups: readonly KeyedLookup[], signal: AbortSignal): Promise<GovernanceObservation> {
+  return {
+    kind: 'read',
+    view: await observed(async () => ({ requester: { partyId: oldSvParty, name: m.spec.oldSv.name }, open: await votes.openVoteRequests(signal), closed: await closedVotes(votes, lookups, signal) })),
+  };
+}
+
+async function closedVotes(source: Pick<NetworkVotesPort, 'findClosedVote'>, lookups: readonly KeyedLookup[], signal: AbortSignal): Promise<Record<string, ClosedVote | undefined>> {
+  const closed: Record<string, ClosedVote | undefined> = {};
+  for (const { key, lookup } of lookups) closed[key] = await source.findClosedVote(lookup, signal);
+  return closed;
 }
 
 /** The effect of a vote step: send this request through the old SV's app. */

@@ -5,7 +5,7 @@
  */
 import type { VoteStatus } from '../../api/types.ts';
 import { updateSvRewardWeightAction, type VoteAction } from '../../splice/daml-json.ts';
-import { durationMs } from '../../util/duration.ts';
+import { effectiveTimeProblem, voteTiming } from '../vote-timing.ts';
 import { stalledOn, waitingOn } from '../decision.ts';
 import { CONDITION } from '../meta.ts';
 import type { DecideInput } from '../step.ts';
@@ -25,17 +25,6 @@ function recordAction({ m, status, facts }: DecideInput, v: VoteStatus): VoteAct
   if (!match) return undefined;
   const party = match[1] === m.spec.newSv.name ? (facts.dso?.newSv?.partyId ?? status.newSv?.partyId) : match[1] === m.spec.oldSv.name ? (facts.dso?.oldSv?.partyId ?? status.oldSv?.partyId) : undefined;
   return party ? updateSvRewardWeightAction(party, Number(match[2])) : undefined;
-}
-
-/**
- * The earliest valid effective time of a vote requested now: the ledger requires voteBefore (now + expiration) to be
- * no later than targetEffectiveAt.
- */
-export function effectiveTimeProblem(now: Date, expirationMs: number, effectiveAt: Date | undefined, field: string): string | undefined {
-  if (!effectiveAt) return undefined;
-  const earliest = new Date(now.getTime() + expirationMs);
-  if (effectiveAt.getTime() >= earliest.getTime()) return undefined;
-  return `${field} (${effectiveAt.toISOString()}) is before the vote would close (${earliest.toISOString()}, now + voteExpiration); the ledger refuses such a request: set it to ${earliest.toISOString()} or later, or shorten voteExpiration`;
 }
 
 export function planWeight(input: DecideInput): VotePlan {
@@ -73,9 +62,8 @@ export function planWeight(input: DecideInput): VotePlan {
       ),
     };
   }
-  const expirationMs = durationMs(gate.voteExpiration);
-  const effectiveAt = gate.effectiveAt ? new Date(gate.effectiveAt) : undefined;
-  const common = { attempt: gate.attempt, expirationMs, reasonUrl: gate.reasonUrl ?? '', ...(effectiveAt ? { effectiveAt } : {}) };
+  const when = voteTiming(gate, now);
+  const common = { attempt: gate.attempt, expirationMs: when.expirationMs, reasonUrl: gate.reasonUrl ?? '', ...(when.effectiveAt ? { effectiveAt: when.effectiveAt } : {}) };
   const intents: VoteIntent[] = [];
   if (dso.newSv.weight !== weight) {
     intents.push({
@@ -93,11 +81,12 @@ export function planWeight(input: DecideInput): VotePlan {
       ...common,
     });
   }
-  const timingProblem = effectiveTimeProblem(now, expirationMs, effectiveAt, 'spec.workflow.weightTransfer.effectiveAt');
+  const timingProblem = effectiveTimeProblem(now, when.expirationMs, when.effectiveAt, 'spec.workflow.weightTransfer.effectiveAt');
   return { kind: 'vote', intents, recordAction: recordAction_, ...(timingProblem ? { invalidTiming: timingProblem } : {}) };
 }
 
 export const weightStep = voteStep({
+  gate: 'weightTransfer',
   name: 'weightTransfer',
   condition: CONDITION.WeightTransferred,
   labelPrefix: PREFIX,
