@@ -11,7 +11,7 @@ import { loadAll } from 'js-yaml';
 import { testBinaries, UPSTREAM_DIR } from '../env/binaries.ts';
 import { migrationFor } from '../unit/render/fixtures.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
-import { parseHocon } from '../../src/render/hocon.ts';
+import { parseHocon } from '../../src/render/hocon-parse.ts';
 import {
   CUSTOM_TAGS_ENV_VAR,
   expectedKmsConfig,

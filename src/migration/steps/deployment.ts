@@ -33,7 +33,7 @@ export async function participantEnvMismatches(m: SvKmsMigration, d: V1Deploymen
   if (kmsText === undefined) problems.push(`env ${KMS_ENV_VAR} is missing (the values have no kms section applied)`);
   else {
     try {
-      const { provider, kms } = await parseKmsEnv(kmsText);
+      const { provider, kms } = parseKmsEnv(kmsText);
       if (provider !== 'kms') problems.push(`env ${KMS_ENV_VAR} sets crypto.provider = ${String(provider)}, not kms`);
       const expected = expectedKmsConfig(m);
       if (!jsonEqual(kms, expected)) problems.push(`env ${KMS_ENV_VAR} holds crypto.kms ${JSON.stringify(kms)}, the rendered values give ${JSON.stringify(expected)}`);
