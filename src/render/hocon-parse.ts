@@ -187,7 +187,8 @@ class Reader {
         if (rest === '') {
           const n = Number(m[0]);
           if (/^-?[0-9]+$/.test(m[0]) && !Number.isSafeInteger(n)) this.fail(`the integer ${m[0]} is too large to read exactly; quote it`, start);
-          return n;
+          if (!Number.isFinite(n)) this.fail(`the number ${m[0]} is out of range; quote it`, start);
+          return n === 0 ? 0 : n; // -0 reads as 0, as in Lightbend Config
         }
         // A number followed by a word is a string in HOCON (`500ms`); anything else is ambiguous.
         if (/^[A-Za-z]/.test(rest)) return this.text.slice(start, this.i);
