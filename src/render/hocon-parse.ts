@@ -12,13 +12,12 @@
  *
  * The semantics are checked against Lightbend Config (the parser Canton uses) in test/integration/hocon-lightbend.
  */
+import type { ConfigObject, ConfigValue } from './hocon.ts';
 
-/** A parsed HOCON value of the subset. */
-export type HoconValue = string | number | boolean | HoconObject;
+/** A parsed HOCON value of the subset: the same shapes the renderers write. */
+export type HoconValue = ConfigValue;
 /** A parsed HOCON object. */
-export interface HoconObject {
-  [key: string]: HoconValue;
-}
+export type HoconObject = ConfigObject;
 
 /** Text outside the supported subset, or not HOCON; the message names the line and column. */
 export class HoconSyntaxError extends Error {
