@@ -15,7 +15,8 @@ import { HoconSyntaxError, parseHocon } from '../../../src/render/hocon-parse.ts
 import { parseValuesYaml, RenderProblemsError } from '../../../src/render/values.ts';
 import { PROTOTYPE_KEY_MESSAGE } from '../../../src/render/catalogue.ts';
 import { UPSTREAM_DIR } from '../../env/binaries.ts';
-import { migrationFor } from './fixtures.ts';
+import { resolveSpliceVersion } from '../../../src/render/versions.ts';
+import { migrationFor, type RawManifest } from './fixtures.ts';
 
 type Env = { name: string; value?: string; valueFrom?: unknown };
 const envOf = (values: Record<string, unknown>): Env[] => values.additionalEnvVars as Env[];
@@ -222,5 +223,44 @@ describe('parseKmsEnv', () => {
   it('refuses text without crypto.kms and text that would make a HOCON parser read files', () => {
     expect(() => parseKmsEnv('a = 1')).toThrow(/crypto\.kms/);
     expect(() => parseKmsEnv('canton.participants.participant.crypto { include file("/etc/passwd") }')).toThrow(HoconSyntaxError);
+  });
+});
+
+describe('renderParticipantValues: the target version', () => {
+  const signingText = (m: ReturnType<typeof migrationFor>, version?: string) =>
+    envNamed(renderParticipantValues(m, undefined, version ? { version: resolveSpliceVersion(version) } : {}).values, SESSION_SIGNING_KEYS_ENV_VAR)?.value;
+  const gcp = (patch: (r: RawManifest) => void = () => {}) => migrationFor('gcp', patch);
+
+  it('turns session signing keys on by default from 0.7.2, at the path the Canton version reads', () => {
+    expect(parseHocon(signingText(gcp())!)).toEqual({ canton: { participants: { participant: { crypto: { 'session-signing-keys': { enabled: true } } } } } });
+    expect(signingText(gcp(), '0.7.1')).toBeUndefined();
+    const on = gcp((r) => (r.spec.kms.sessionKeys = { signing: { enabled: true } }));
+    expect(parseHocon(signingText(on, '0.5.0')!)).toEqual({ canton: { participants: { participant: { crypto: { kms: { 'session-signing-keys': { enabled: true } } } } } } });
+    expect(parseHocon(signingText(on, '0.4.15')!)).toEqual({ canton: { parameters: { 'session-signing-keys': { enabled: true } } } });
+    expect(parseHocon(signingText(gcp((r) => (r.spec.kms.sessionKeys = { signing: { enabled: false } })))!)).toEqual({
+      canton: { participants: { participant: { crypto: { 'session-signing-keys': { enabled: false } } } } },
+    });
+    // spec.kms.cantonVersion moves it with the participant image.
+    const pinned = gcp((r) => (r.spec.kms.cantonVersion = '3.4.10'));
+    expect(signingText(pinned)).toContain('"kms"."session-signing-keys"');
+  });
+
+  it('renders the encryption cache against the version\'s own default', () => {
+    const oneHour = gcp((r) => (r.spec.kms.sessionKeys = { encryptionKeyCacheTtl: '1h' }));
+    expect(expectedLiteralEnv(oneHour, { version: resolveSpliceVersion('0.5.14') })[SESSION_KEY_CACHE_ENV_VAR]).toBeUndefined();
+    const legacy = expectedLiteralEnv(oneHour, { version: resolveSpliceVersion('0.5.13') })[SESSION_KEY_CACHE_ENV_VAR];
+    const cache = { 'maximum-size': 10000, 'expire-after-timeout': '1h' };
+    expect(parseHocon(legacy!)).toEqual({ canton: { participants: { participant: { parameters: { caching: { 'session-encryption-key-cache': { 'sender-cache': cache, 'receiver-cache': cache } } } } } } });
+    expect(expectedLiteralEnv(gcp(), { version: resolveSpliceVersion('0.4.15') })[SESSION_KEY_CACHE_ENV_VAR]).toBeUndefined();
+  });
+
+  it('names spec.splice.version when it cannot be used, and warns about a version newer than known', () => {
+    try {
+      renderParticipantValues(gcp((r) => (r.spec.splice = { version: '0.3.9' })));
+      throw new Error('rendered');
+    } catch (err) {
+      expect((err as RenderProblemsError).problems).toEqual([{ path: 'spec.splice.version', message: expect.stringContaining('older than 0.4.0') }]);
+    }
+    expect(renderParticipantValues(gcp((r) => (r.spec.splice = { version: '0.7.9' }))).warnings).toEqual([expect.stringContaining('rendered with the rules of 0.7.4')]);
   });
 });
