@@ -26,7 +26,7 @@ import {
   SESSION_SIGNING_KEYS_ENV_VAR,
 } from '../../../src/render/participant.ts';
 import { checkSvNodeRenderable, COPY_VOTES_FROM_ENV_VAR, renderSvNodeValues } from '../../../src/render/sv-node.ts';
-import { NEWEST_KNOWN_SPLICE, resolveSpliceVersion, sessionSigningKeysPath } from '../../../src/render/versions.ts';
+import { targetVersion } from '../../../src/render/target-version.ts';
 import { durationMs } from '../../../src/util/duration.ts';
 import { RenderProblemsError } from '../../../src/render/values.ts';
 import { main } from '../../../src/cli/main.ts';
@@ -46,7 +46,13 @@ const REAL_FIELD = /^(apiVersion|kind)$|^(spec|metadata)(\.|\[|$)/;
 function allProblems(input: unknown): { problems: Problem[]; migration?: SvKmsMigration; catalogue: Problem[]; svNode: Problem[] } {
   const { problems, migration } = validateMigration(input);
   if (!migration) return { problems, catalogue: [], svNode: [] };
-  const catalogue = checkKmsExtraConfig(migration.spec, resolveSpliceVersion(NEWEST_KNOWN_SPLICE));
+  let catalogue: Problem[];
+  try {
+    catalogue = checkKmsExtraConfig(migration.spec, targetVersion(migration));
+  } catch (err) {
+    if (!(err instanceof RenderProblemsError)) throw err;
+    catalogue = err.problems; // spec.splice.version older than the oldest known version
+  }
   const svNode = checkSvNodeRenderable(migration);
   return { problems: [...catalogue, ...svNode], migration, catalogue, svNode };
 }
@@ -131,12 +137,15 @@ async function checkParticipant(m: SvKmsMigration): Promise<void> {
   const tags = m.spec.kms.provider === 'aws' ? m.spec.kms.aws?.customTags : undefined;
   const tagsText = env.get(CUSTOM_TAGS_ENV_VAR);
   expect(tagsText !== undefined).toBe(tags !== undefined && Object.keys(tags).length > 0);
-  // The newest known version (0.7.4, Canton 3.5.14) is assumed: session signing keys on unless extraConfig sets them;
-  // the cache only when it differs from 1h / 100000.
+  // The target version (spec.splice.version, else 0.7.4): session signing keys by its default unless the spec or
+  // extraConfig says otherwise; the cache only when it differs from the version's default.
+  const { features } = targetVersion(m);
   const signingViaExtra = isObj(m.spec.kms.extraConfig) && Object.hasOwn(m.spec.kms.extraConfig, 'sessionSigningKeys');
-  const { encryptionKeyCacheTtl: ttl = '1h', encryptionKeyCacheSize: size = 100000 } = m.spec.kms.sessionKeys;
-  const cacheDiffers = durationMs(ttl) !== durationMs('1h') || size !== 100000;
-  expect(env.has(SESSION_SIGNING_KEYS_ENV_VAR)).toBe(!signingViaExtra);
+  const signing = signingViaExtra ? undefined : (m.spec.kms.sessionKeys.signing?.enabled ?? (features.sessionSigningKeysByDefault ? true : undefined));
+  const defaults = features.encryptionKeyCacheDefault;
+  const { encryptionKeyCacheTtl: ttl = defaults.ttl, encryptionKeyCacheSize: size = defaults.size } = m.spec.kms.sessionKeys;
+  const cacheDiffers = durationMs(ttl) !== durationMs(defaults.ttl) || size !== defaults.size;
+  expect(env.has(SESSION_SIGNING_KEYS_ENV_VAR)).toBe(signing !== undefined);
   expect(env.has(SESSION_KEY_CACHE_ENV_VAR)).toBe(cacheDiffers);
   const texts = [kmsText, ...[SESSION_SIGNING_KEYS_ENV_VAR, SESSION_KEY_CACHE_ENV_VAR, CUSTOM_TAGS_ENV_VAR].flatMap((n) => (env.has(n) ? [env.get(n)!] : []))];
   expect(env.has(KMS_ENV_VAR)).toBe(false); // the chart builds that one from `kms`
@@ -158,10 +167,10 @@ async function checkParticipant(m: SvKmsMigration): Promise<void> {
       },
     },
   };
-  if (!signingViaExtra) {
+  if (signing !== undefined) {
     let at = expected;
-    for (const seg of sessionSigningKeysPath(m.spec.kms.cantonVersion ?? '3.5.14')) at = (at[seg] ??= {}) as Obj;
-    at.enabled = m.spec.kms.sessionKeys.signing?.enabled ?? true;
+    for (const seg of features.sessionSigningKeysPath) at = (at[seg] ??= {}) as Obj;
+    at.enabled = signing;
   }
   expect(parsed).toEqual(expected);
   rendered++;
@@ -171,8 +180,9 @@ async function checkParticipant(m: SvKmsMigration): Promise<void> {
 function checkSvNode(m: SvKmsMigration): void {
   const { values, yaml } = renderSvNodeValues(m);
   expect(load(yaml, { schema: YAML11_SCHEMA })).toStrictEqual(values);
+  const copyVotes = targetVersion(m).features.copyVotesFrom && m.spec.newSv.svNode.copyVotesFromOldSv !== false;
   expect(values).toStrictEqual({
-    additionalEnvVars: [{ name: COPY_VOTES_FROM_ENV_VAR, value: `canton.sv-apps.sv.copy-votes-from = ${JSON.stringify(m.spec.oldSv.name)}` }],
+    ...(copyVotes ? { additionalEnvVars: [{ name: COPY_VOTES_FROM_ENV_VAR, value: `canton.sv-apps.sv.copy-votes-from = ${JSON.stringify(m.spec.oldSv.name)}` }] } : {}),
     cometBFT: { externalGovernanceKey: true },
     joinWithKeyOnboarding: { sponsorApiUrl: m.spec.newSv.svNode.sponsorApiUrl },
     onboardingName: m.spec.newSv.name,
