@@ -246,16 +246,16 @@ const oldSvSpec = obj(
     svAppUrl: url('Base URL of the old SV\'s SV app (e.g. `https://sv.sv.acme.example.com`), used to request governance votes.'),
     walletUrl: url('Base URL of the old SV\'s validator app (wallet API), used for the asset transfer.'),
     auth: auth('the old SV\'s SV app and wallet'),
+    workloadSelector: map(
+      'Labels selecting the old SV\'s Deployments and StatefulSets to scale to zero at retirement. Empty: all of them in namespace.',
+      str('Label value.', { maxLength: 63 }),
+      { maxProperties: 16 },
+    ),
     participantDatabaseHost: str(
       'Postgres host of the old SV\'s participant (its `persistence.host`). From Splice 0.6.8 the participant chart ' +
         'refuses to create the new participant\'s database on a server that already holds a `participant%` database, so ' +
         'the new participant\'s base values naming the same host is reported by `sv-kms validate` and the operator.',
       { pattern: P.DB_HOST, maxLength: 253 },
-    ),
-    workloadSelector: map(
-      'Labels selecting the old SV\'s Deployments and StatefulSets to scale to zero at retirement. Empty: all of them in namespace.',
-      str('Label value.', { maxLength: 63 }),
-      { maxProperties: 16 },
     ),
   },
   { required: ['name', 'svAppUrl', 'walletUrl', 'auth'] },

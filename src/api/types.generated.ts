@@ -65,10 +65,6 @@ export interface OldSvSpec {
   walletUrl: string;
   auth: OAuthClientSpec;
   /**
-   * Postgres host of the old SV's participant (its `persistence.host`). From Splice 0.6.8 the participant chart refuses to create the new participant's database on a server that already holds a `participant%` database, so the new participant's base values naming the same host is reported by `sv-kms validate` and the operator.
-   */
-  participantDatabaseHost?: string;
-  /**
    * Labels selecting the old SV's Deployments and StatefulSets to scale to zero at retirement. Empty: all of them in namespace.
    */
   workloadSelector?: {
@@ -77,6 +73,10 @@ export interface OldSvSpec {
      */
     [k: string]: string | undefined;
   };
+  /**
+   * Postgres host of the old SV's participant (its `persistence.host`). From Splice 0.6.8 the participant chart refuses to create the new participant's database on a server that already holds a `participant%` database, so the new participant's base values naming the same host is reported by `sv-kms validate` and the operator.
+   */
+  participantDatabaseHost?: string;
 }
 /**
  * OAuth2 client-credentials settings the operator uses to call the old SV's SV app and wallet. The token's primary party must be the SV party.
