@@ -65,8 +65,7 @@ export async function renderValues({ m, deps, draft, log }: StepContext): Promis
   let svNode: RenderedValues;
   try {
     participant = renderParticipantValues(m, participantBase.ok ? participantBase.values : undefined);
-    // Version: spec.splice.version, else the newest known (the workflow will pass the network's version).
-    svNode = renderSvNodeValues(m, svNodeBase.ok ? svNodeBase.values : undefined, { oldSvOffboarded: m.status?.oldSv?.offboarded === true });
+    svNode = renderSvNodeValues(m, svNodeBase.ok ? svNodeBase.values : undefined);
   } catch (err) {
     if (!(err instanceof RenderProblemsError)) throw err;
     draft.condition(CONDITION.ValuesRendered, 'False', 'CannotRender', err.message);
@@ -89,8 +88,7 @@ export async function renderValues({ m, deps, draft, log }: StepContext): Promis
     svNodeValues: { configMapName: outputs[1]!.name, sha256: svNode.sha256 },
     ...(conflicts.length ? { conflicts } : {}),
   };
-  const warnings = [...participant.warnings.map((w) => `participant: ${w}`), ...svNode.warnings.map((w) => `sv-node: ${w}`)];
-  const note = (conflicts.length ? `; the operator overrode base values at ${conflicts.join(', ')}` : '') + (warnings.length ? `; warnings: ${warnings.join('; ')}` : '');
+  const note = conflicts.length ? `; the operator overrode base values at ${conflicts.join(', ')}` : '';
   draft.condition(
     CONDITION.ValuesRendered,
     'True',
