@@ -39,8 +39,12 @@ export const GCP_LOCATION_ID = '^[a-z][-a-z0-9]*[a-z0-9]$';
 export const GCP_KEY_RING_ID = '^[A-Za-z0-9_-]{1,63}$';
 /** An AWS tag key or value (the characters AWS allows). */
 export const AWS_TAG = '^[A-Za-z0-9 +\\-=._:/@]*$';
-/** A Canton release version such as `3.5.8`. */
-export const CANTON_VERSION = '^[0-9]+\\.[0-9]+\\.[0-9]+$';
+/** A Canton version such as `3.5.8`, or a snapshot such as `3.5.14-snapshot.20260801.123.0.vabc`. */
+export const CANTON_VERSION = '^[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?$';
+/** A Splice version such as `0.7.4` (a leading `v` allowed), or a snapshot such as `0.7.5-snapshot.20260901.4.0.vabc`. */
+export const SPLICE_VERSION = '^v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?$';
+/** A database host name or IP address (no port), as in the participant chart's `persistence.host`. */
+export const DB_HOST = '^[A-Za-z0-9]([-A-Za-z0-9.:_]*[A-Za-z0-9])?$';
 /** An RFC 3339 timestamp in UTC (`2026-12-01T00:00:00Z`). */
 export const RFC3339_UTC = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$';
 
@@ -60,6 +64,8 @@ export const PATTERN_HINTS: Record<string, string> = {
   [GCP_LOCATION_ID]: 'a GCP location such as us-east1 or global',
   [GCP_KEY_RING_ID]: 'a GCP key ring id (1 to 63 letters, digits, _ and -)',
   [AWS_TAG]: 'an AWS tag value (letters, digits, spaces and + - = . _ : / @)',
-  [CANTON_VERSION]: 'a Canton version such as 3.5.8',
+  [CANTON_VERSION]: 'a Canton version such as 3.5.8 or a snapshot such as 3.5.14-snapshot.20260801.123.0.vabc',
+  [SPLICE_VERSION]: 'a Splice version such as 0.7.4 or a snapshot such as 0.7.5-snapshot.20260901.4.0.vabc',
+  [DB_HOST]: 'a host name or IP address such as postgres.sv.svc.cluster.local (no port, no scheme)',
   [RFC3339_UTC]: 'an RFC 3339 UTC timestamp such as 2026-12-01T00:00:00Z',
 };

@@ -181,8 +181,9 @@ const kmsSpec = obj(
     aws: awsSpec,
     gcp: gcpSpec,
     cantonVersion: str(
-      'Canton version of the participant image (e.g. `3.5.8`). When set, settings the version does not know are rejected.',
-      { pattern: P.CANTON_VERSION, maxLength: 32 },
+      'Canton version of the participant image (e.g. `3.5.8`, snapshots such as `3.5.14-snapshot.20260801.123.0.vabc` ' +
+        'accepted), when it differs from the one spec.splice.version ships. Settings the version does not know are rejected.',
+      { pattern: P.CANTON_VERSION, maxLength: 64 },
     ),
     retries: obj(
       'Canton\'s retries of KMS calls.',
@@ -223,16 +224,26 @@ const kmsSpec = obj(
       },
     ),
     sessionKeys: obj(
-      'Session encryption key cache of the participant (Canton `parameters.caching.session-encryption-key-cache`). A longer ' +
-        'lifetime means fewer KMS calls (lower cost, lower latency) but session keys stay longer in memory, where a memory ' +
-        'snapshot could expose them. Splice\'s default is 1h and 100000 entries.',
+      'Session keys of the participant. Encryption: the session encryption key cache (Canton ' +
+        '`parameters.caching.session-encryption-key-cache`); a longer lifetime means fewer KMS calls (lower cost, lower ' +
+        'latency) but session keys stay longer in memory, where a memory snapshot could expose them. Canton\'s own default ' +
+        'depends on the version: 1h and 100000 entries from Splice 0.5.14, 10s and 10000 before; the operator renders the ' +
+        'cache only when these fields differ from that default.',
       {
-        encryptionKeyCacheTtl: duration('Lifetime of a cached session encryption key (sender and receiver cache).', '1h'),
-        encryptionKeyCacheSize: int('Maximum number of cached session encryption keys per cache.', {
+        encryptionKeyCacheTtl: duration('Lifetime of a cached session encryption key (sender and receiver cache). Default: the version\'s own (1h from Splice 0.5.14, 10s before).'),
+        encryptionKeyCacheSize: int('Maximum number of cached session encryption keys per cache. Default: the version\'s own (100000 from Splice 0.5.14, 10000 before).', {
           minimum: 1,
           maximum: 10000000,
-          default: 100000,
         }),
+        signing: obj(
+          'Session signing keys (Canton `session-signing-keys`, rendered at the path the Canton version reads): the ' +
+            'participant signs protocol messages with short-lived keys that a KMS key certifies, which takes at least 90 % ' +
+            'of KMS sign calls (cost, latency) away, at the price of short-lived private signing keys held in the ' +
+            'participant\'s memory.',
+          {
+            enabled: bool('Use session signing keys. Default: on from Splice 0.7.2 (where upstream supports them), off before.'),
+          },
+        ),
       },
       { default: {} },
     ),
@@ -278,6 +289,12 @@ const oldSvSpec = obj(
       str('Label value.', { maxLength: 63 }),
       { maxProperties: 16 },
     ),
+    participantDatabaseHost: str(
+      'Postgres host of the old SV\'s participant (its `persistence.host`). From Splice 0.6.8 the participant chart ' +
+        'refuses to create the new participant\'s database on a server that already holds a `participant%` database, so ' +
+        'the new participant\'s base values naming the same host is reported by `sv-kms validate` and the operator.',
+      { pattern: P.DB_HOST, maxLength: 253 },
+    ),
   },
   { required: ['name', 'svAppUrl', 'walletUrl', 'auth'] },
 );
@@ -316,6 +333,10 @@ const newSvSpec = obj(
         sponsorApiUrl: url('SV app URL of the sponsoring SV for join-with-key onboarding (`joinWithKeyOnboarding.sponsorApiUrl`).'),
         nodeIdentifier: str('`nodeIdentifier` of the sv-node chart; defaults to newSv.name.', { pattern: P.SV_NAME, maxLength: 128 }),
         baseValues: baseValues('splice-sv-node'),
+        copyVotesFromOldSv: bool(
+          'Make the new SV app cast the same votes as the old SV (SV app `copy-votes-from`, Splice 0.6.1 and later) until ' +
+            'the old SV is offboarded. Default: true on versions that have it.',
+        ),
       },
       { required: ['sponsorApiUrl'] },
     ),
@@ -439,6 +460,14 @@ export const specSchema: JsonSchema = obj(
   'Desired hand-over from an SV whose participant keys live in its database to a fresh SV whose participant keys live in an external KMS.',
   {
     paused: bool('Stop all side effects (status is still observed). Use it to hold the migration during an incident.', false),
+    splice: obj('The Splice release of the network and of the new SV.', {
+      version: str(
+        'Splice version (e.g. `0.7.4`, or a snapshot such as `0.7.5-snapshot.20260901.4.0.vabc`); the values are rendered ' +
+          'for that version\'s charts. When absent, the operator reads it from the network; offline (`sv-kms render`) the ' +
+          'newest version the operator knows is assumed. A version newer than the newest known is rendered as that one.',
+        { pattern: P.SPLICE_VERSION, maxLength: 64 },
+      ),
+    }),
     network: networkSpec,
     oldSv: oldSvSpec,
     newSv: newSvSpec,
@@ -513,6 +542,12 @@ export const statusSchema: JsonSchema = obj('Observed state of the migration.', 
     notVerified: list('What it could not verify (and why), e.g. that CreateKey is allowed: AWS has no dry-run.', str('An unverified check.')),
   }),
   kmsKeys: obj('Keys Canton created in the KMS.', { count: int('Number of keys observed.', { minimum: 0 }) }),
+  splice: obj('The Splice version the values are rendered for, and where the operator learned it.', {
+    version: str('The version (as given or as the Scans report it).'),
+    source: str('Spec (spec.splice.version), Network (agreed by scanQuorum Scans) or Assumed (the newest known version: the Scans could not be read yet).', { enum: ['Spec', 'Network', 'Assumed'] }),
+    support: str('primary, supported, legacy or newer-than-known.'),
+    checkedAt: str('When the Scans were last asked.', { format: 'date-time' }),
+  }),
   nextDeadline: str('When the next open vote closes (shown by kubectl get).', { format: 'date-time' }),
   governance: obj('The human side of the hand-over at the current gate: what to tell the other SV operators and what to change where.', {
     announcement: str('Text for the SV operators\' announcement list: what will be proposed, when, the links and the deadline.', { maxLength: 8192 }),

@@ -9,6 +9,15 @@ export interface SvKmsMigrationSpec {
    * Stop all side effects (status is still observed). Use it to hold the migration during an incident.
    */
   paused: boolean;
+  /**
+   * The Splice release of the network and of the new SV.
+   */
+  splice?: {
+    /**
+     * Splice version (e.g. `0.7.4`, or a snapshot such as `0.7.5-snapshot.20260901.4.0.vabc`); the values are rendered for that version's charts. When absent, the operator reads it from the network; offline (`sv-kms render`) the newest version the operator knows is assumed. A version newer than the newest known is rendered as that one.
+     */
+    version?: string;
+  };
   network: NetworkSpec;
   oldSv: OldSvSpec;
   newSv: NewSvSpec;
@@ -123,6 +132,10 @@ export interface OldSvSpec {
      */
     [k: string]: string | undefined;
   };
+  /**
+   * Postgres host of the old SV's participant (its `persistence.host`). From Splice 0.6.8 the participant chart refuses to create the new participant's database on a server that already holds a `participant%` database, so the new participant's base values naming the same host is reported by `sv-kms validate` and the operator.
+   */
+  participantDatabaseHost?: string;
 }
 /**
  * OAuth2 client-credentials settings the operator uses to call the old SV's SV app (and its wallet, unless walletAuth is set). The token's primary party must be the SV party.
@@ -232,6 +245,10 @@ export interface NewSvSpec {
         key: string;
       };
     };
+    /**
+     * Make the new SV app cast the same votes as the old SV (SV app `copy-votes-from`, Splice 0.6.1 and later) until the old SV is offboarded. Default: true on versions that have it.
+     */
+    copyVotesFromOldSv?: boolean;
   };
   /**
    * Base URL of the new SV's SV app (optional).
@@ -322,7 +339,7 @@ export interface KmsSpec {
   aws?: AwsKmsSpec;
   gcp?: GcpKmsSpec;
   /**
-   * Canton version of the participant image (e.g. `3.5.8`). When set, settings the version does not know are rejected.
+   * Canton version of the participant image (e.g. `3.5.8`, snapshots such as `3.5.14-snapshot.20260801.123.0.vabc` accepted), when it differs from the one spec.splice.version ships. Settings the version does not know are rejected.
    */
   cantonVersion?: string;
   retries?: KmsRetriesSpec;
@@ -473,17 +490,26 @@ export interface KmsCredentialsSpec {
   serviceAccountName?: string;
 }
 /**
- * Session encryption key cache of the participant (Canton `parameters.caching.session-encryption-key-cache`). A longer lifetime means fewer KMS calls (lower cost, lower latency) but session keys stay longer in memory, where a memory snapshot could expose them. Splice's default is 1h and 100000 entries.
+ * Session keys of the participant. Encryption: the session encryption key cache (Canton `parameters.caching.session-encryption-key-cache`); a longer lifetime means fewer KMS calls (lower cost, lower latency) but session keys stay longer in memory, where a memory snapshot could expose them. Canton's own default depends on the version: 1h and 100000 entries from Splice 0.5.14, 10s and 10000 before; the operator renders the cache only when these fields differ from that default.
  */
 export interface SessionKeysSpec {
   /**
-   * Lifetime of a cached session encryption key (sender and receiver cache).
+   * Lifetime of a cached session encryption key (sender and receiver cache). Default: the version's own (1h from Splice 0.5.14, 10s before).
    */
-  encryptionKeyCacheTtl: string;
+  encryptionKeyCacheTtl?: string;
   /**
-   * Maximum number of cached session encryption keys per cache.
+   * Maximum number of cached session encryption keys per cache. Default: the version's own (100000 from Splice 0.5.14, 10000 before).
    */
-  encryptionKeyCacheSize: number;
+  encryptionKeyCacheSize?: number;
+  /**
+   * Session signing keys (Canton `session-signing-keys`, rendered at the path the Canton version reads): the participant signs protocol messages with short-lived keys that a KMS key certifies, which takes at least 90 % of KMS sign calls (cost, latency) away, at the price of short-lived private signing keys held in the participant's memory.
+   */
+  signing?: {
+    /**
+     * Use session signing keys. Default: on from Splice 0.7.2 (where upstream supports them), off before.
+     */
+    enabled?: boolean;
+  };
 }
 /**
  * Where the rendered Helm values go. Both ConfigMaps are created in newSv.namespace.
@@ -751,6 +777,27 @@ export interface SvKmsMigrationStatus {
      * Number of keys observed.
      */
     count?: number;
+  };
+  /**
+   * The Splice version the values are rendered for, and where the operator learned it.
+   */
+  splice?: {
+    /**
+     * The version (as given or as the Scans report it).
+     */
+    version?: string;
+    /**
+     * Spec (spec.splice.version), Network (agreed by scanQuorum Scans) or Assumed (the newest known version: the Scans could not be read yet).
+     */
+    source?: "Spec" | "Network" | "Assumed";
+    /**
+     * primary, supported, legacy or newer-than-known.
+     */
+    support?: string;
+    /**
+     * When the Scans were last asked.
+     */
+    checkedAt?: string;
   };
   /**
    * When the next open vote closes (shown by kubectl get).

@@ -27,7 +27,7 @@ describe('sv-kms render', () => {
     expect(docs).toHaveLength(2);
     expect((docs[0]!.kms as Record<string, unknown>).region).toBe('"us-east-1"');
     expect(docs[1]!.cometBFT).toEqual({ externalGovernanceKey: true });
-    expect(stdout).toMatch(/^---\n# splice-participant values rendered by sv-kms for SvKmsMigration sv-kms\/acme-to-aws-kms\n# sha256 of the values below: [0-9a-f]{64}\n/);
+    expect(stdout).toMatch(/^---\n# splice-participant values rendered by sv-kms for SvKmsMigration sv-kms\/acme-to-aws-kms\n# for Splice 0\.7\.4 \(Canton 3\.5\.14\)\n# sha256 of the values below: [0-9a-f]{64}\n/);
     expect(stdout).toContain('---\n# splice-sv-node values rendered by sv-kms');
   });
 
@@ -98,5 +98,47 @@ describe('sv-kms render', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: sv-kms render -f migration.yaml');
     expect((await sv('--help')).stdout).toMatch(/render\s+Render the participant/);
+  });
+
+  it('renders for --splice-version: a 0.6.11 chart gets no custom tags, a legacy one no session signing keys', async () => {
+    const withTags = join(dir, 'tags.yaml');
+    writeFileSync(withTags, dump(exampleManifest('aws')));
+    const refused = await sv('render', '-f', withTags, '--splice-version', '0.6.11');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('spec.kms.aws.customTags: needs Canton 3.5.8 or later; the target is Splice 0.6.11, which ships Canton 3.5.8-snapshot');
+
+    const m = exampleManifest('aws');
+    delete m.spec.kms.aws.customTags;
+    writeFileSync(withTags, dump(m));
+    const legacy = await sv('render', '-f', withTags, '--splice-version', '0.4.15');
+    expect(legacy.code).toBe(0);
+    expect(legacy.stdout).toContain('# for Splice 0.4.15 (Canton 3.3.0)');
+    expect(legacy.stdout).not.toContain('SESSION_SIGNING');
+    expect(legacy.stdout).not.toContain('COPY_VOTES_FROM');
+    expect(legacy.stderr).toContain('warning: Splice 0.4.15 is a legacy version');
+
+    const newer = await sv('render', '-f', withTags, '--splice-version', '0.9.0');
+    expect(newer.code).toBe(0);
+    expect(newer.stdout).toContain('# for Splice 0.9.0 (Canton 3.5.14, rendered as 0.7.4)');
+    expect(newer.stdout).toContain('ADDITIONAL_CONFIG_SESSION_SIGNING_KEYS');
+    expect(newer.stderr).toContain('newer than the newest version the operator knows (0.7.4)');
+
+    const bad = await sv('render', '-f', withTags, '--splice-version', 'latest');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--splice-version: "latest" is not a version');
+  });
+
+  it('warns when the new participant\'s base values name the old participant\'s database host (0.6.8+)', async () => {
+    const m = exampleManifest('aws');
+    m.spec.oldSv.participantDatabaseHost = 'postgres.sv.svc';
+    const file = join(dir, 'db.yaml');
+    writeFileSync(file, dump(m));
+    const base = join(dir, 'db-base.yaml');
+    writeFileSync(base, dump({ persistence: { host: 'Postgres.sv.svc', databaseName: 'participant_2' } }));
+    const current = await sv('render', '-f', file, '--base-values', base);
+    expect(current.code).toBe(0);
+    expect(current.stderr).toContain('--base-values.persistence.host: is "Postgres.sv.svc", the Postgres server of the old SV\'s participant');
+    const old = await sv('render', '-f', file, '--base-values', base, '--splice-version', '0.6.7');
+    expect(old.stderr).not.toContain('Postgres server');
   });
 });

@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { validateMigration, type Problem } from '../api/validate.ts';
 import type { SvKmsMigration } from '../api/types.ts';
 import { checkKmsExtraConfig } from '../render/catalogue.ts';
+import { participantDbConflict } from '../render/db-conflict.ts';
 import { renderParticipantValues } from '../render/participant.ts';
 import { checkSvNodeRenderable, renderSvNodeValues } from '../render/sv-node.ts';
+import type { ResolvedSpliceVersion } from '../render/versions.ts';
+import { cliTargetVersion, describeVersion, SPLICE_VERSION_HELP, spliceVersionFlag } from './splice-version-option.ts';
 import { parseValuesYaml, RenderProblemsError, ValuesYamlError, type RenderedValues } from '../render/values.ts';
 import type { CliIo, Command } from './main.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
@@ -26,10 +29,12 @@ Options:
       --base-values FILE          your splice-participant values, merged underneath
       --sv-node-base-values FILE  your splice-sv-node values, merged underneath
       --out-dir DIR               write both files into DIR instead of printing them
+${SPLICE_VERSION_HELP}
   -h, --help                      show this help
 
 The manifest is validated first; each problem is printed as "file: field: message" and the exit code is 1.
-Base values the operator's values replace are reported on stderr.
+Base values the operator's values replace, and warnings (e.g. secretOverrides in base values, a version newer
+than the newest known one, the participant database conflict of Splice 0.6.8+), are reported on stderr.
 Exit codes: 0 rendered, 1 problems in the manifest or values files, 2 usage error or unreadable file,
 3 output could not be written.
 `;
@@ -68,17 +73,19 @@ function problemLines(file: string, problems: Problem[]): string[] {
   return problems.map((p) => problemText(file, p.path, p.message));
 }
 
-function loadMigration(file: string): SvKmsMigration {
+function loadMigration(file: string, flag: ResolvedSpliceVersion | undefined): { migration: SvKmsMigration; version: ResolvedSpliceVersion } {
   const { problems, migration } = validateMigration(readYamlMap(file));
   if (!migration) throw new InputError(problemLines(file, problems));
-  const renderProblems = [...checkKmsExtraConfig(migration.spec), ...checkSvNodeRenderable(migration)];
+  const version = cliTargetVersion(migration, flag);
+  const renderProblems = [...checkKmsExtraConfig(migration.spec, version), ...checkSvNodeRenderable(migration)];
   if (renderProblems.length > 0) throw new InputError(problemLines(file, renderProblems));
-  return migration;
+  return { migration, version };
 }
 
-function header(chart: string, migration: SvKmsMigration, rendered: RenderedValues): string {
+function header(chart: string, migration: SvKmsMigration, rendered: RenderedValues, version: ResolvedSpliceVersion): string {
   const lines = [
     `# ${chart} values rendered by sv-kms for SvKmsMigration ${migration.metadata.namespace}/${migration.metadata.name}`,
+    `# for ${describeVersion(version)}`,
     `# sha256 of the values below: ${rendered.sha256}`,
     // Escaped: a base-values key with a line break must not end the comment and add lines to the values.
     ...rendered.conflicts.map((c) => `# replaced a different base value at ${printable(c)}`),
@@ -91,6 +98,7 @@ interface Options {
   baseValues?: string;
   svNodeBaseValues?: string;
   outDir?: string;
+  spliceVersion?: string;
 }
 
 const FLAGS = {
@@ -98,6 +106,7 @@ const FLAGS = {
   baseValues: { names: ['--base-values'], takesValue: true },
   svNodeBaseValues: { names: ['--sv-node-base-values'], takesValue: true },
   outDir: { names: ['--out-dir'], takesValue: true },
+  spliceVersion: { names: ['--splice-version'], takesValue: true },
   help: { names: ['-h', '--help'], takesValue: false },
 } as const;
 
@@ -107,13 +116,21 @@ function parseOptions(args: string[]): Options | 'help' {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const file = values.file?.[0];
   if (file === undefined) throw new UsageError('-f FILE is required');
-  return { file, baseValues: values.baseValues?.[0], svNodeBaseValues: values.svNodeBaseValues?.[0], outDir: values.outDir?.[0] };
+  return {
+    file,
+    baseValues: values.baseValues?.[0],
+    svNodeBaseValues: values.svNodeBaseValues?.[0],
+    outDir: values.outDir?.[0],
+    spliceVersion: values.spliceVersion?.[0],
+  };
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
   let options: Options | 'help';
+  let flagVersion: ResolvedSpliceVersion | undefined;
   try {
     options = parseOptions(args);
+    if (options !== 'help') flagVersion = spliceVersionFlag(options.spliceVersion);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.stderr.write(`sv-kms render: ${err.message}\n\n${HELP}`);
@@ -125,14 +142,17 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   let outputs: { fileName: string; text: string; rendered: RenderedValues; chart: string }[];
   try {
-    const migration = loadMigration(options.file);
+    const { migration, version } = loadMigration(options.file, flagVersion);
     const participantBase = options.baseValues === undefined ? undefined : readYamlMap(options.baseValues);
     const svNodeBase = options.svNodeBaseValues === undefined ? undefined : readYamlMap(options.svNodeBaseValues);
     const parts = [
-      { fileName: 'participant-values.yaml', chart: 'splice-participant', rendered: renderParticipantValues(migration, participantBase) },
-      { fileName: 'sv-node-values.yaml', chart: 'splice-sv-node', rendered: renderSvNodeValues(migration, svNodeBase) },
+      { fileName: 'participant-values.yaml', chart: 'splice-participant', rendered: renderParticipantValues(migration, participantBase, { version }) },
+      { fileName: 'sv-node-values.yaml', chart: 'splice-sv-node', rendered: renderSvNodeValues(migration, svNodeBase, { version }) },
     ];
-    outputs = parts.map((p) => ({ ...p, text: `${header(p.chart, migration, p.rendered)}${p.rendered.yaml}` }));
+    const oldHost = migration.spec.oldSv.participantDatabaseHost;
+    const conflict = participantDbConflict({ version, newParticipantValues: participantBase, oldParticipantDatabase: oldHost ? { host: oldHost } : undefined, valuesPath: '--base-values' });
+    if (conflict) parts[0]!.rendered.warnings.push(`${conflict.path}: ${conflict.message}`);
+    outputs = parts.map((p) => ({ ...p, text: `${header(p.chart, migration, p.rendered, version)}${p.rendered.yaml}` }));
   } catch (err) {
     if (err instanceof UnreadableFileError) {
       io.stderr.write(`${err.message}\n`);
@@ -150,6 +170,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   for (const o of outputs) {
     for (const c of o.rendered.conflicts) io.stderr.write(`sv-kms render: ${o.chart}: your base value at ${printable(c)} is replaced by the operator's\n`);
+    for (const w of o.rendered.warnings) io.stderr.write(`sv-kms render: ${o.chart}: warning: ${printable(w)}\n`);
   }
   if (options.outDir === undefined) {
     io.stdout.write(outputs.map((o) => `---\n${o.text}`).join(''));

@@ -180,4 +180,23 @@ describe('sv-kms validate', () => {
     expect(r.stdout).toContain('Usage: sv-kms validate -f FILE');
     expect(r.code).toBe(0);
   });
+
+  it('checks for --splice-version / spec.splice.version and finds the participant database conflict of 0.6.8+', async () => {
+    const m = loadExample('aws') as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    delete m.spec.kms.aws.customTags;
+    m.spec.oldSv.participantDatabaseHost = 'pg.sv.svc';
+    m.spec.newSv.participant.baseValues = { configMapRef: { name: 'participant-base' } };
+    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'participant-base', namespace: 'sv-kms' }, data: { 'values.yaml': 'persistence:\n  host: pg.sv.svc\n' } };
+    const file = write('conflict.yaml', `${dump(m)}---\n${dump(configMap)}`);
+    const found = await sv('validate', '-f', file);
+    expect(found.code).toBe(1);
+    expect(found.stdout).toContain('spec.newSv.participant.baseValues: ConfigMap participant-base values.yaml.persistence.host: is "pg.sv.svc"');
+    expect((await sv('validate', '-f', file, '--splice-version', '0.6.7')).code).toBe(0);
+    // 0.6.11 ships a Canton 3.5.8 snapshot: no custom tags (the example sets some).
+    const tags = await sv('validate', '-f', write('tags.yaml', dump(loadExample('aws'))), '--splice-version', '0.6.11-snapshot.20260601.1.0.vabc');
+    expect(tags.stdout).toContain('spec.kms.aws.customTags: needs Canton 3.5.8 or later');
+    m.spec.splice = { version: '0.6.5' };
+    expect((await sv('validate', '-f', write('pinned.yaml', `${dump(m)}---\n${dump(configMap)}`))).code).toBe(0);
+    expect((await sv('validate', '-f', file, '--splice-version', '0.7')).code).toBe(2);
+  });
 });

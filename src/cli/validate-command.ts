@@ -11,26 +11,37 @@ import { checkKeySecret } from '../keys/adoption.ts';
 import { isKeyKind, KEY_KIND_INFO, KEY_KINDS, type KeyKind } from '../keys/key-kinds.ts';
 import { KEY_KIND_LABEL } from '../keys/secret-manifest.ts';
 import { checkKmsExtraConfig } from '../render/catalogue.ts';
+import { participantDbConflict } from '../render/db-conflict.ts';
+import { parseValuesYaml, RenderProblemsError } from '../render/values.ts';
+import type { ResolvedSpliceVersion } from '../render/versions.ts';
+import { cliTargetVersion, SPLICE_VERSION_HELP, spliceVersionFlag } from './splice-version-option.ts';
 import type { CliIo, Command } from './main.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 import { EXIT } from './exit-codes.ts';
 import { printable, problemLine } from './printable.ts';
 
 
-const USAGE_TEXT = `Usage: sv-kms validate -f FILE [-f FILE ...]
+const USAGE_TEXT = `Usage: sv-kms validate -f FILE [-f FILE ...] [--splice-version VERSION]
 
 Checks ${KIND} manifests (${API_VERSION}) offline, as the API server would (schema and CEL rules, unknown fields
-included) plus the Canton settings in spec.kms.extraConfig. Files may hold several YAML documents: SvKmsMigrations
+included) plus the Canton settings in spec.kms.extraConfig for the Splice version (spec.splice.version or
+--splice-version; else the newest known), and, from Splice 0.6.8, that the new participant's base values (a
+ConfigMap in the same files) do not name the old SV's participant database host (spec.oldSv.participantDatabaseHost).
+Files may hold several YAML documents: SvKmsMigrations
 are checked, key Secrets (${KEY_KINDS.map((k) => KEY_KIND_INFO[k].defaultSecretName).join(', ')}, or labelled
 ${KEY_KIND_LABEL}) are checked as the operator checks them before adopting them, other documents are skipped.
 
 Prints one line per problem, "FILE: FIELD: MESSAGE", and a summary. Line breaks and other non-printable
 characters in names and messages are escaped (\\n, \\u001b); a top-level field named "" is printed as "".
 Exit codes: 0 all valid, 1 problems found (or nothing to check), 2 usage error or unreadable file.
+
+Options:
+${SPLICE_VERSION_HELP}
 `;
 
 const FLAGS = {
   filename: { names: ['-f', '--filename'], takesValue: true, repeatable: true },
+  spliceVersion: { names: ['--splice-version'], takesValue: true },
   help: { names: ['--help', '-h'], takesValue: false },
 } as const;
 
@@ -65,10 +76,52 @@ function storedSecretData(doc: Obj): Record<string, string> {
   return out;
 }
 
-function checkMigration(doc: Obj): Problem[] {
+/** What checks beyond one document need: the --splice-version flag and the ConfigMaps of all files. */
+interface CheckContext {
+  flag: ResolvedSpliceVersion | undefined;
+  configMaps: Obj[];
+}
+
+/** The new participant's base values, when its ConfigMap is among the files (matched by name, and namespace if set). */
+function participantBaseValues(doc: Obj, ctx: CheckContext, spec: { name: string; key: string }): Record<string, unknown> | undefined {
+  const ns = isObj(doc.metadata) ? doc.metadata.namespace : undefined;
+  const cm = ctx.configMaps.find((c) => {
+    const meta = isObj(c.metadata) ? c.metadata : {};
+    return meta.name === spec.name && (ns === undefined || meta.namespace === undefined || meta.namespace === ns);
+  });
+  const text = cm && isObj(cm.data) ? cm.data[spec.key] : undefined;
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parseValuesYaml(text);
+  } catch {
+    return undefined; // the ConfigMap's own YAML problems are not this manifest's
+  }
+}
+
+function checkMigration(doc: Obj, ctx: CheckContext): Problem[] {
   const { problems, migration } = validateMigration(doc);
   // The catalogue check needs a schema-valid, defaulted spec.
-  return migration ? checkKmsExtraConfig(migration.spec) : problems;
+  if (!migration) return problems;
+  let version: ResolvedSpliceVersion;
+  try {
+    version = cliTargetVersion(migration, ctx.flag);
+  } catch (err) {
+    if (err instanceof RenderProblemsError) return err.problems;
+    throw err;
+  }
+  const found = checkKmsExtraConfig(migration.spec, version);
+  const base = migration.spec.newSv.participant.baseValues;
+  const oldHost = migration.spec.oldSv.participantDatabaseHost;
+  if (base && oldHost) {
+    const conflict = participantDbConflict({
+      version,
+      newParticipantValues: participantBaseValues(doc, ctx, base.configMapRef),
+      oldParticipantDatabase: { host: oldHost },
+      valuesPath: `ConfigMap ${base.configMapRef.name} ${base.configMapRef.key}`,
+    });
+    if (conflict) found.push({ path: 'spec.newSv.participant.baseValues', message: `${conflict.path}: ${conflict.message}` });
+  }
+  return found;
 }
 
 function checkSecret(doc: Obj, kind: KeyKind): Problem[] {
@@ -89,7 +142,20 @@ interface Tally {
   skipped: number;
 }
 
-async function validateFile(file: string, text: string, io: CliIo, tally: Tally): Promise<void> {
+/** The ConfigMaps in all files (unparseable files are reported when they are checked). */
+function configMapsOf(texts: string[]): Obj[] {
+  const found: Obj[] = [];
+  for (const text of texts) {
+    try {
+      for (const doc of loadAll(text, { schema: YAML11_SCHEMA })) if (isObj(doc) && doc.kind === 'ConfigMap') found.push(doc);
+    } catch {
+      // reported by validateFile
+    }
+  }
+  return found;
+}
+
+async function validateFile(file: string, text: string, io: CliIo, tally: Tally, ctx: CheckContext): Promise<void> {
   // A `null` path is the document as a whole; validation problems always name a field (possibly "").
   const report = (where: string, problems: readonly { path: string | null; message: string }[]) => {
     if (problems.length === 0) return;
@@ -119,7 +185,7 @@ async function validateFile(file: string, text: string, io: CliIo, tally: Tally)
     const keyKind = keySecretKind(doc);
     if (doc.kind === KIND || (typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith(`${GROUP}/`))) {
       tally.migrations++;
-      report(label(describe(doc)), checkMigration(doc));
+      report(label(describe(doc)), checkMigration(doc, ctx));
     } else if (keyKind) {
       tally.secrets++;
       report(label(describe(doc)), checkSecret(doc, keyKind));
@@ -136,6 +202,7 @@ function plural(n: number, word: string): string {
 
 async function run(args: string[], io: CliIo): Promise<number> {
   let files: string[];
+  let flag: ResolvedSpliceVersion | undefined;
   try {
     const { values, positionals } = parseFlags(args, FLAGS);
     if (values.help) {
@@ -145,6 +212,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (give files with -f)`);
     files = values.filename ?? [];
     if (files.length === 0) throw new UsageError('no file given: use -f FILE (repeatable)');
+    flag = spliceVersionFlag(values.spliceVersion?.[0]);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.stderr.write(`sv-kms validate: ${err.message}\n\n${USAGE_TEXT}`);
@@ -164,7 +232,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (unreadable > 0) return EXIT.usage;
 
   const tally: Tally = { migrations: 0, secrets: 0, invalidDocuments: 0, problems: 0, skipped: 0 };
-  for (const [i, file] of files.entries()) await validateFile(file, texts[i]!, io, tally);
+  const ctx: CheckContext = { flag, configMaps: configMapsOf(texts) };
+  for (const [i, file] of files.entries()) await validateFile(file, texts[i]!, io, tally, ctx);
 
   const checked = [plural(tally.migrations, KIND), ...(tally.secrets > 0 ? [plural(tally.secrets, 'key Secret')] : [])].join(' and ');
   const skipped = tally.skipped > 0 ? `; ${plural(tally.skipped, 'other document')} skipped` : '';

@@ -40,6 +40,7 @@ export const CONDITION = {
   SpecValid: 'SpecValid',
   KmsPreflightPassed: 'KmsPreflightPassed',
   SpliceAccessVerified: 'SpliceAccessVerified',
+  SpliceVersionResolved: 'SpliceVersionResolved',
   GovernanceKeyReady: 'GovernanceKeyReady',
   IdentityKeyReady: 'IdentityKeyReady',
   ValuesRendered: 'ValuesRendered',

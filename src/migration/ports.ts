@@ -142,6 +142,8 @@ export interface OnboardingProgress {
 export interface SpliceAccess {
   /** DSO state from every Scan in spec.network.scanUrls (failures included, per Scan). */
   dsoViews(m: SvKmsMigration, signal: AbortSignal): Promise<ScanView<DsoState>[]>;
+  /** The Splice version each Scan reports (`GET /api/scan/version`). */
+  scanVersions(m: SvKmsMigration, signal: AbortSignal): Promise<ScanView<string>[]>;
   /** The sponsor's view of the new SV's onboarding (public endpoint of spec.newSv.svNode.sponsorApiUrl). */
   onboardingStatus(m: SvKmsMigration, signal: AbortSignal): Promise<OnboardingProgress>;
   oldSvApp(m: SvKmsMigration): Access<GovernancePort>;

@@ -5,9 +5,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SvKmsMigration } from '../api/types.ts';
 import { updateSvRewardWeightAction, offboardSvAction } from '../splice/daml-json.ts';
-import { closedVote, FakeWallet, FakeWorld, keySecret, migration, NS, openVote, PARTY, reconcileContext, T0 } from '../../test/support/migration-fixtures.ts';
+import { closedVote, participantEnv, FakeWallet, FakeWorld, keySecret, migration, NS, openVote, PARTY, reconcileContext, T0 } from '../../test/support/migration-fixtures.ts';
 import type { Outcome } from '../controller/controller.ts';
-import { expectedKmsConfig, KMS_ENV_VAR, renderParticipantValues } from '../render/participant.ts';
+import { KMS_ENV_VAR } from '../render/participant.ts';
 import { CONDITION, ORPHANED_ANNOTATION, participantValuesConfigMapName } from './meta.ts';
 import { CONFLICT_RETRY_MS, MigrationReconciler, PHASES, TransientStepError } from './reconciler.ts';
 import { SV_APP_DEPLOYMENT } from './steps/deployment.ts';
@@ -15,7 +15,6 @@ import { intentTag } from './steps/votes.ts';
 import { weightLabel } from './steps/weight.ts';
 import { offboardLabel } from './steps/offboarding.ts';
 import { transferTrackingId } from './steps/assets.ts';
-import { load } from 'js-yaml';
 import { WORKFLOW_PHASES } from '../api/phases.ts';
 
 const DAY = 86_400_000;
@@ -62,10 +61,7 @@ class Bench {
 
   /** The participant and sv-app Deployments as the charts would run them with the rendered values. */
   deploy(): void {
-    const values = load(renderParticipantValues(this.m, undefined).yaml) as { additionalEnvVars: { name: string; value?: string }[] };
-    // What the chart makes of the kms values: Canton config under the participant's crypto path.
-    const kms = hoconLines({ provider: 'kms', kms: expectedKmsConfig(this.m) }, 'canton.participants.participant.crypto');
-    const env = [{ name: KMS_ENV_VAR, value: kms }, ...values.additionalEnvVars.filter((e) => e.value !== undefined)];
+    const env = participantEnv(this.m);
     const deployment = (name: string, container: string, e: unknown[]) => ({
       metadata: { name, namespace: NS, generation: 1 },
       spec: { selector: {}, template: { spec: { containers: [{ name: container, env: e as never }] } } },
@@ -307,13 +303,6 @@ describe('reconciler', () => {
     expect(KMS_ENV_VAR).toMatch(/^ADDITIONAL_CONFIG_/);
   });
 });
-
-/** HOCON `path = value` lines for a JSON object (strings quoted). */
-function hoconLines(value: Record<string, unknown>, prefix: string): string {
-  return Object.entries(value)
-    .map(([k, v]) => (v !== null && typeof v === 'object' ? hoconLines(v as Record<string, unknown>, `${prefix}.${k}`) : `${prefix}.${k} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`))
-    .join('\n');
-}
 
 /** The migration prepared, deployed and onboarded, at TransferringWeight with the weight recorded. */
 function prepareOnboarded(bench: Bench): void {

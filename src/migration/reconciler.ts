@@ -17,6 +17,7 @@ import type { EventNote } from './decision.ts';
 import { bindStep, type ActContext, type BoundStep, type Facts, type ObserveContext, type StepDecision } from './step.ts';
 import { effectFailure } from './steps/network-errors.ts';
 import { specStep } from './steps/spec.ts';
+import { versionStep } from './steps/version.ts';
 import { preflightStep } from './steps/preflight.ts';
 import { accessStep } from './steps/access.ts';
 import { keySecretStep } from './steps/keys.ts';
@@ -35,6 +36,7 @@ import { governanceInfoStep } from './steps/governance-info.ts';
 /** Steps that hold in every phase: they keep the spec checked, the keys guarded and the values current. */
 const ALWAYS: BoundStep[] = [
   bindStep(specStep),
+  bindStep(versionStep),
   bindStep(preflightStep),
   bindStep(accessStep),
   bindStep(keySecretStep('governance')),

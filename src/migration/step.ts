@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
 import type { Decision } from './decision.ts';
+import type { ResolvedSpliceVersion } from '../render/versions.ts';
 import type { ConditionType } from './meta.ts';
 import type { MigrationDeps, Timing } from './ports.ts';
 
@@ -28,6 +29,8 @@ export interface DsoFacts {
 /** Facts established by earlier steps of the same reconcile. */
 export interface Facts {
   dso?: DsoFacts;
+  /** The Splice version the values are rendered for (set by the version step, before the values). */
+  version?: ResolvedSpliceVersion;
 }
 
 /** Everything a decision may depend on. */

@@ -9,6 +9,9 @@ import type { SvKmsMigrationSpec } from '../api/types.generated.ts';
 import { DURATION } from '../api/patterns.ts';
 import { isChartConfigKey, isPrototypeMemberName } from './hocon.ts';
 import { isPlainObject } from '../util/json.ts';
+import { compareVersions, type ResolvedSpliceVersion } from './versions.ts';
+
+export { compareVersions };
 
 /** What a leaf setting holds. */
 export type SettingType = 'string' | 'boolean' | 'integer' | 'duration';
@@ -65,7 +68,7 @@ export const KMS_SETTINGS: readonly KmsSetting[] = [
     providers: BOTH,
     since: '3.4.0',
     until: '3.4.10',
-    untilNote: 'it moved to crypto.session-signing-keys in Canton 3.4.11 (the old path is only a deprecated alias)',
+    untilNote: 'it moved to crypto.session-signing-keys in Canton 3.4.11 (the old path is only a deprecated alias); set spec.kms.sessionKeys.signing.enabled instead',
     type: {
       children: [
         { key: 'enabled', providers: BOTH, type: 'boolean' },
@@ -90,17 +93,6 @@ export const MAX_EXTRA_CONFIG_STRING = 1024;
 /** Why an extraConfig key named like an `Object.prototype` member (`constructor`, `toString`, `__proto__`…) is refused. */
 export const PROTOTYPE_KEY_MESSAGE =
   'is the name of a JavaScript Object.prototype member, which cannot be rendered safely (the HOCON reader refuses it as a key); Canton has no such setting';
-
-/** Compares two `x.y.z` versions: negative, zero or positive. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
 
 /** Levenshtein distance of two strings. */
 export function editDistance(a: string, b: string): number {
@@ -140,10 +132,18 @@ export function findSetting(path: readonly string[]): KmsSetting | undefined {
   return found;
 }
 
-function versionProblem(setting: KmsSetting, version: string | undefined): string | undefined {
-  if (!version) return undefined;
+/** The Canton version settings are checked against, and how to name it in messages. */
+interface CantonTarget {
+  canton: string;
+  /** e.g. `the target is Splice 0.6.11 with Canton 3.5.8-snapshot` or `spec.kms.cantonVersion is 3.5.7`. */
+  described: string;
+}
+
+function versionProblem(setting: KmsSetting, target: CantonTarget | undefined): string | undefined {
+  if (!target) return undefined;
+  const version = target.canton;
   if (setting.since && compareVersions(version, setting.since) < 0) {
-    return `needs Canton ${setting.since} or later; spec.kms.cantonVersion is ${version}`;
+    return `needs Canton ${setting.since} or later; ${target.described}`;
   }
   if (setting.until && compareVersions(version, setting.until) > 0) {
     return `is not a crypto.kms setting in Canton ${version}: ${setting.untilNote ?? `it exists up to Canton ${setting.until}`}`;
@@ -166,7 +166,7 @@ function typeProblem(type: SettingType, value: unknown): string | undefined {
 
 interface Walk {
   provider: KmsProvider;
-  version: string | undefined;
+  version: CantonTarget | undefined;
   allowUnknown: boolean;
   problems: Problem[];
   keys: number;
@@ -254,19 +254,34 @@ function walkMap(map: Record<string, unknown>, known: readonly KmsSetting[] | un
   }
 }
 
+function cantonTarget(spec: SvKmsMigrationSpec, version: ResolvedSpliceVersion | undefined): CantonTarget | undefined {
+  const { cantonVersion } = spec.kms;
+  if (cantonVersion !== undefined) return { canton: cantonVersion, described: `spec.kms.cantonVersion is ${cantonVersion}` };
+  if (!version) return undefined;
+  const splice = version.support === 'newer-than-known' ? `${version.version} (rendered as ${version.effectiveVersion})` : version.version;
+  return { canton: version.canton, described: `the target is Splice ${splice}, which ships Canton ${version.canton}` };
+}
+
 /**
- * Checks `spec.kms.extraConfig` (and the first-class settings that depend on `spec.kms.cantonVersion`) against the
- * catalogue. Paths are like `spec.kms.extraConfig.auditLoging`.
+ * Checks `spec.kms.extraConfig` (and the first-class settings that depend on the Canton version: AWS custom tags)
+ * against the catalogue, for the target `version` (spec.kms.cantonVersion, when set, wins over the version's Canton;
+ * without either, version gates are not checked). Paths are like `spec.kms.extraConfig.auditLoging`.
  */
-export function checkKmsExtraConfig(spec: SvKmsMigrationSpec): Problem[] {
+export function checkKmsExtraConfig(spec: SvKmsMigrationSpec, version?: ResolvedSpliceVersion): Problem[] {
   const { kms } = spec;
-  const w: Walk = { provider: kms.provider, version: kms.cantonVersion, allowUnknown: kms.allowUnknownExtraConfigKeys === true, problems: [], keys: 0 };
+  const w: Walk = { provider: kms.provider, version: cantonTarget(spec, version), allowUnknown: kms.allowUnknownExtraConfigKeys === true, problems: [], keys: 0 };
   if (kms.extraConfig !== undefined) {
     if (isPlainObject(kms.extraConfig)) walkMap(kms.extraConfig, KMS_SETTINGS, 'spec.kms.extraConfig', 1, w);
     else w.problems.push({ path: 'spec.kms.extraConfig', message: 'must be a map' });
   }
+  if (kms.sessionKeys.signing?.enabled !== undefined && isPlainObject(kms.extraConfig) && Object.hasOwn(kms.extraConfig, 'sessionSigningKeys')) {
+    w.problems.push({
+      path: 'spec.kms.extraConfig.sessionSigningKeys',
+      message: 'duplicates spec.kms.sessionKeys.signing: set session signing keys in one place (remove one of them)',
+    });
+  }
   if (kms.provider === 'aws' && kms.aws?.customTags && Object.keys(kms.aws.customTags).length > 0) {
-    const tooNew = versionProblem(findSetting(['customTags'])!, kms.cantonVersion);
+    const tooNew = versionProblem(findSetting(['customTags'])!, w.version);
     if (tooNew) w.problems.push({ path: 'spec.kms.aws.customTags', message: tooNew });
   }
   return w.problems;

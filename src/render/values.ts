@@ -22,6 +22,11 @@ export interface RenderedValues {
    * or `additionalEnvVars[name=AWS_ACCESS_KEY_ID]`. Sorted.
    */
   conflicts: string[];
+  /**
+   * What the user should know about these values but that does not stop rendering: e.g. base values whose
+   * `secretOverrides` make the chart ignore the operator's Secrets, or a version newer than the newest known one.
+   */
+  warnings: string[];
 }
 
 /** The migration cannot be rendered; `problems` say why (same shape as validation problems). */
@@ -129,9 +134,9 @@ export function valuesToYaml(values: Record<string, unknown>): string {
 }
 
 /** Wraps merged values as {@link RenderedValues}. */
-export function renderedValues(values: Record<string, unknown>, conflicts: string[]): RenderedValues {
+export function renderedValues(values: Record<string, unknown>, conflicts: string[], warnings: string[] = []): RenderedValues {
   const yaml = valuesToYaml(values);
-  return { values, yaml, sha256: createHash('sha256').update(yaml).digest('hex'), conflicts };
+  return { values, yaml, sha256: createHash('sha256').update(yaml).digest('hex'), conflicts, warnings };
 }
 
 /** A values file that is not valid YAML or not a map; the message carries the line and column. */

@@ -1,14 +1,14 @@
 /**
  * The upstream splice-participant and splice-sv-node charts, ready for the real helm: copied (read-only fixture →
  * private temp folder, never written in place) with their file:// dependency on splice-util-lib built. Tests and the
- * demo render with them exactly as a user's `helm install` would.
+ * demo render with them exactly as a user's `helm install` would. Two fixture sets: 0.4.15 (the default) and 0.6.12.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
-import { testBinaries, UPSTREAM_DIR } from './binaries.ts';
+import { REPO_ROOT, testBinaries, UPSTREAM_DIR } from './binaries.ts';
 import { parseValuesYaml } from '../../src/render/values.ts';
 
 export type SpliceChart = 'splice-participant' | 'splice-sv-node';
@@ -19,10 +19,34 @@ function makeWritable(path: string): void {
   if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) makeWritable(join(path, entry));
 }
 
-/** The minimal chart values upstream's own tests use (what a real install adds: database, auth, images). */
-export function minimalValues(chart: SpliceChart): Record<string, unknown> {
+/** One set of upstream fixture files (../shared/upstream/splice-<version>), read in place. */
+export interface SpliceFixture {
+  /** The Splice version of the charts. */
+  version: string;
+  dir: string;
+}
+
+/** The 0.4.15 fixtures (the default everywhere). */
+export const FIXTURE_0_4_15: SpliceFixture = { version: '0.4.15', dir: UPSTREAM_DIR };
+/** The 0.6.12 fixtures (the tree the 0.6.12 release was cut from; see its MANIFEST.md). */
+export const FIXTURE_0_6_12: SpliceFixture = {
+  version: '0.6.12',
+  dir: process.env.SPLICE_0_6_UPSTREAM_DIR ?? join(REPO_ROOT, '..', 'shared', 'upstream', 'splice-0.6.12'),
+};
+/** Every fixture set; render tests run against each. */
+export const SPLICE_FIXTURES: readonly SpliceFixture[] = [FIXTURE_0_4_15, FIXTURE_0_6_12];
+
+/**
+ * The minimal chart values upstream's own tests use (what a real install adds: database, auth, images). 0.4.15: its
+ * derived input files; 0.6.12: the same sets as its chart tests (`tests/participant-db-conflict-check_test.yaml`,
+ * `tests/sv_synchronizers_test.yaml`), the sv-node one in the `synchronizers` layout unless `layout` says `domain`.
+ */
+export function minimalValues(chart: SpliceChart, fixture: SpliceFixture = FIXTURE_0_4_15, layout: 'domain' | 'synchronizers' = 'synchronizers'): Record<string, unknown> {
   const file = chart === 'splice-participant' ? 'participant-minimal-values.yaml' : 'sv-node-minimal-values.yaml';
-  return parseValuesYaml(readFileSync(join(UPSTREAM_DIR, 'derived/helm-render/inputs', file), 'utf8'));
+  const v0415 = parseValuesYaml(readFileSync(join(UPSTREAM_DIR, 'derived/helm-render/inputs', file), 'utf8'));
+  if (fixture.version === FIXTURE_0_4_15.version || chart === 'splice-participant' || layout === 'domain') return v0415;
+  const { domain, ...rest } = v0415;
+  return { ...rest, synchronizers: { current: domain } };
 }
 
 export class SpliceCharts {
@@ -30,10 +54,13 @@ export class SpliceCharts {
   private readonly env: NodeJS.ProcessEnv;
   private counter = 0;
 
-  constructor() {
+  readonly fixture: SpliceFixture;
+
+  constructor(fixture: SpliceFixture = FIXTURE_0_4_15) {
+    this.fixture = fixture;
     this.work = mkdtempSync(join(tmpdir(), 'svkms-charts-'));
     for (const chart of ['splice-participant', 'splice-sv-node', 'splice-util-lib']) {
-      cpSync(join(UPSTREAM_DIR, 'cluster', 'helm', chart), join(this.work, 'charts', chart), { recursive: true });
+      cpSync(join(fixture.dir, 'cluster', 'helm', chart), join(this.work, 'charts', chart), { recursive: true });
     }
     makeWritable(join(this.work, 'charts'));
     this.env = {

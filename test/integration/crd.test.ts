@@ -74,7 +74,8 @@ describe('SvKmsMigration CRD', () => {
     const created = await create(example(provider), 'Strict');
     expect(created.spec.kms.provider).toBe(provider);
     expect(created.spec.workflow.weightTransfer).toEqual({ approved: false, voteExpiration: '168h', attempt: 1 });
-    expect(created.spec.kms.sessionKeys).toEqual({ encryptionKeyCacheTtl: '1h', encryptionKeyCacheSize: 100000 });
+    // No cache defaults in the schema: the renderer uses the target Splice version's own (research/splice-versions.md §2).
+    expect(created.spec.kms.sessionKeys).toEqual({});
     expect(created.spec.newSv.governanceKey).toEqual({ secretName: 'splice-app-sv-cometbft-governance-key', generate: true });
     expect(created.spec.paused).toBe(false);
   });

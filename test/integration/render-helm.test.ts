@@ -1,92 +1,43 @@
 /**
  * The operator's values rendered by the real helm binary with the real upstream splice-participant and splice-sv-node
- * charts (0.4.15): the HOCON the chart produces, parsed, must equal what the operator expects Canton to read.
+ * charts of BOTH fixture sets (0.4.15 and 0.6.12), for that version: the participant's ADDITIONAL_CONFIG_* texts,
+ * concatenated as the image's entrypoint does and parsed by Lightbend Config (the parser Canton uses), must equal the
+ * Canton config intended for that version — one participant (splice#2644), no key the version does not know — and
+ * the sv-node values must wire the governance key and copy-votes-from as that chart reads them.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAll } from 'js-yaml';
-import { testBinaries, UPSTREAM_DIR } from '../env/binaries.ts';
-import { migrationFor } from '../unit/render/fixtures.ts';
+import { dump } from 'js-yaml';
+import { exampleManifest, migrationFor, type RawManifest } from '../unit/render/fixtures.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
-import { parseHocon } from '../../src/render/hocon.ts';
-import {
-  CUSTOM_TAGS_ENV_VAR,
-  expectedKmsConfig,
-  expectedLiteralEnv,
-  KMS_ENV_VAR,
-  parseKmsEnv,
-  renderParticipantValues,
-  SESSION_KEY_CACHE_ENV_VAR,
-} from '../../src/render/participant.ts';
-import { renderSvNodeValues } from '../../src/render/sv-node.ts';
-import { parseValuesYaml } from '../../src/render/values.ts';
+import { parseHocon } from '../../src/render/hocon-parse.ts';
+import { expectedKmsConfig, expectedLiteralEnv, KMS_ENV_VAR, parseKmsEnv, renderParticipantValues } from '../../src/render/participant.ts';
+import { COPY_VOTES_FROM_ENV_VAR, renderSvNodeValues } from '../../src/render/sv-node.ts';
+import { parseValuesYaml, RenderProblemsError } from '../../src/render/values.ts';
+import { resolveSpliceVersion } from '../../src/render/versions.ts';
+import { FIXTURE_0_4_15, minimalValues, SPLICE_FIXTURES, SpliceCharts, type SpliceFixture } from '../env/splice-charts.ts';
+import { LightbendOracle } from '../env/lightbend.ts';
+import { runCli } from '../support/cli.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type EnvVar = { name: string; value?: string; valueFrom?: Obj };
 
-let work: string;
-let helmEnv: NodeJS.ProcessEnv;
-
-function makeWritable(path: string): void {
-  chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
-  if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) makeWritable(join(path, entry));
-}
-
-function helm(...args: string[]): string {
-  return execFileSync(testBinaries().helm, args, { encoding: 'utf8', env: helmEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
+let oracle: LightbendOracle;
+let scratch: string;
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'sv-kms-render-helm-'));
-  // The charts depend on ../splice-util-lib by file://, with no charts/ folder in the fixture: build the dependency in
-  // a private copy (never in /work/shared), keeping the three charts side by side so the relative path resolves.
-  for (const chart of ['splice-participant', 'splice-sv-node', 'splice-util-lib']) {
-    cpSync(join(UPSTREAM_DIR, 'cluster', 'helm', chart), join(work, 'charts', chart), { recursive: true });
-  }
-  makeWritable(join(work, 'charts'));
-  helmEnv = {
-    PATH: process.env.PATH,
-    HOME: work,
-    HELM_CACHE_HOME: join(work, 'helm', 'cache'),
-    HELM_CONFIG_HOME: join(work, 'helm', 'config'),
-    HELM_DATA_HOME: join(work, 'helm', 'data'),
-  };
-  helm('dependency', 'build', join(work, 'charts', 'splice-participant'));
-  helm('dependency', 'build', join(work, 'charts', 'splice-sv-node'));
+  oracle = LightbendOracle.start();
+  scratch = mkdtempSync(join(tmpdir(), 'sv-kms-render-helm-'));
+});
+afterAll(async () => {
+  await oracle.stop();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-let counter = 0;
-/** `helm template` of one chart with the given values files; returns the rendered objects. */
-function template(chart: 'splice-participant' | 'splice-sv-node', ...values: (string | Obj)[]): Obj[] {
-  const files = values.map((v) => {
-    if (typeof v === 'string') return v;
-    const file = join(work, `values-${++counter}.yaml`);
-    writeFileSync(file, renderedYamlOf(v));
-    return file;
-  });
-  const out = helm('template', 'release', join(work, 'charts', chart), '--namespace', 'sv-kms', ...files.flatMap((f) => ['-f', f]));
-  return (loadAll(out) as (Obj | null)[]).filter((d): d is Obj => d !== null);
-}
-
-function renderedYamlOf(v: Obj): string {
-  return typeof v.yaml === 'string' ? v.yaml : JSON.stringify(v);
-}
-
-function deployment(objects: Obj[]): Obj {
-  const d = objects.find((o) => o.kind === 'Deployment');
-  if (!d) throw new Error('no Deployment rendered');
-  return d;
-}
-
-function containerEnv(objects: Obj[]): EnvVar[] {
-  return deployment(objects).spec.template.spec.containers[0].env as EnvVar[];
+function container(objects: Obj[], deployment?: string): Obj {
+  const d = SpliceCharts.deployment(objects, deployment);
+  return d.spec.template.spec.containers[0];
 }
 
 function envValue(env: EnvVar[], name: string): string {
@@ -95,77 +46,147 @@ function envValue(env: EnvVar[], name: string): string {
   return found.value;
 }
 
-/** All ADDITIONAL_CONFIG_* env vars concatenated in name order, as the image's entrypoint does, then parsed. */
-async function participantConfig(env: EnvVar[]): Promise<Obj> {
-  const texts = env
+/** All ADDITIONAL_CONFIG_* texts in name order, concatenated as the image's entrypoint does. */
+function additionalConfig(env: EnvVar[]): string {
+  return env
     .filter((e) => e.name.startsWith('ADDITIONAL_CONFIG') && e.value !== undefined)
     .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((e) => e.value!);
-  return parseHocon(texts.join('\n'));
+    .map((e) => e.value!)
+    .join('\n');
 }
 
-const minimalParticipant = (): Obj => parseValuesYaml(readFileSync(join(UPSTREAM_DIR, 'derived/helm-render/inputs/participant-minimal-values.yaml'), 'utf8'));
-const upstreamExample = (p: 'aws' | 'gcp'): string => join(UPSTREAM_DIR, `apps/app/src/pack/examples/sv-helm/kms-participant-${p}-values.yaml`);
-const trimLines = (s: string): string => s.split('\n').map((l) => l.trimEnd()).join('\n').trimEnd();
-
-function renderParticipant(m: SvKmsMigration): Obj[] {
-  return template('splice-participant', renderParticipantValues(m, minimalParticipant()));
+/** The config Canton reads from the env, by Lightbend Config; the operator's reader must agree. */
+async function cantonConfig(env: EnvVar[]): Promise<Obj> {
+  const text = additionalConfig(env);
+  const parsed = await oracle.parse(text);
+  if (!parsed.ok) throw new Error(`Lightbend Config refused the participant config: ${parsed.error}`);
+  expect(parseHocon(text)).toEqual(parsed.value);
+  return parsed.value;
 }
 
-describe('splice-participant chart with the operator values', () => {
-  it('reproduces the upstream example renders (checks this harness)', () => {
-    for (const p of ['aws', 'gcp'] as const) {
-      const env = containerEnv(template('splice-participant', join(UPSTREAM_DIR, 'derived/helm-render/inputs/participant-minimal-values.yaml'), upstreamExample(p)));
-      expect(trimLines(envValue(env, KMS_ENV_VAR))).toBe(trimLines(readFileSync(join(UPSTREAM_DIR, `derived/expected-kms-hocon-${p}-example.conf`), 'utf8')));
-    }
+const PARTICIPANT = ['canton', 'participants', 'participant'];
+const KMS_KEYS = ['type', 'region', 'multi-region-key', 'audit-logging', 'disable-ssl-verification', 'endpoint-override', 'retries', 'project-id', 'location-id', 'key-ring-id'];
+
+/**
+ * Dotted paths of every leaf of `config` that the Canton of `fixture`'s version does not know (relative to what the
+ * operator may set): one participant named `participant`, `crypto.provider`, the `crypto.kms` keys, custom-tags from
+ * Canton 3.5.8, session signing keys at that version's path, the session encryption key cache.
+ */
+function unknownKeys(config: Obj, fixture: SpliceFixture): string[] {
+  const v = resolveSpliceVersion(fixture.version);
+  const known = (path: string[]): boolean => {
+    const at = (prefix: readonly string[]) => prefix.every((seg, i) => path[i] === seg);
+    const under = path.slice(PARTICIPANT.length);
+    if (at(v.features.sessionSigningKeysPath)) return path.length === v.features.sessionSigningKeysPath.length + 1 && path.at(-1) === 'enabled';
+    if (!at(PARTICIPANT)) return false;
+    if (under[0] === 'crypto' && under[1] === 'provider') return under.length === 2;
+    if (under[0] === 'crypto' && under[1] === 'kms') return under[2] === 'custom-tags' ? v.features.awsCustomTags : KMS_KEYS.includes(under[2]!);
+    return under.slice(0, 3).join('.') === 'parameters.caching.session-encryption-key-cache';
+  };
+  const leaves = (o: Obj, path: string[]): string[][] => Object.entries(o).flatMap(([k, x]) => (typeof x === 'object' ? leaves(x as Obj, [...path, k]) : [[...path, k]]));
+  return leaves(config, []).filter((p) => !known(p)).map((p) => p.join('.'));
+}
+
+/** Sets `value` at a dotted path of `obj`, creating objects on the way. */
+function setAt(obj: Obj, path: readonly string[], value: unknown): Obj {
+  let at = obj;
+  for (const seg of path.slice(0, -1)) at = (at[seg] ??= {}) as Obj;
+  at[path.at(-1)!] = value;
+  return obj;
+}
+
+const AWS_TAGS = { CostCenter: '4711', 'team.name': 'SV Platform', 'a=b': 'x:y/z@w' };
+const awsMigration = (patch: (r: RawManifest) => void = () => {}): SvKmsMigration =>
+  migrationFor('aws', (r) => {
+    r.spec.kms.aws.endpointOverride = 'https://kms.us-east-1.vpce.example.com:443/kms';
+    r.spec.kms.aws.customTags = AWS_TAGS;
+    r.spec.kms.retries = { failures: { initialDelay: '1s', maxDelay: '30s', maxRetries: 2147483647 }, createKeyCheck: { maxRetries: 1000000 } };
+    r.spec.kms.credentials.secretRef = { name: 'aws-credentials', accessKeyIdKey: 'accessKeyId', secretAccessKeyKey: 'secretAccessKey' };
+    patch(r);
   });
+const AWS_KMS = {
+  type: 'aws',
+  region: 'us-east-1',
+  'multi-region-key': true,
+  'audit-logging': true,
+  'disable-ssl-verification': false,
+  'endpoint-override': 'https://kms.us-east-1.vpce.example.com:443/kms',
+  retries: {
+    failures: { 'initial-delay': '1s', 'max-delay': '30s', 'max-retries': '2147483647' },
+    'create-key-check': { 'initial-delay': '100ms', 'max-delay': '10s', 'max-retries': '1000000' },
+  },
+};
 
-  it('AWS: endpoint URL, multi-region key, retries with durations and a number >= 1e6, custom tags, static keys', async () => {
-    const m = migrationFor('aws', (r) => {
-      r.spec.kms.aws.endpointOverride = 'https://kms.us-east-1.vpce.example.com:443/kms';
-      r.spec.kms.aws.customTags = { CostCenter: '4711', 'team.name': 'SV Platform', 'a=b': 'x:y/z@w' };
-      r.spec.kms.retries = { failures: { initialDelay: '1s', maxDelay: '30s', maxRetries: 2147483647 }, createKeyCheck: { maxRetries: 1000000 } };
-      r.spec.kms.credentials.secretRef = { name: 'aws-credentials', accessKeyIdKey: 'accessKeyId', secretAccessKeyKey: 'secretAccessKey' };
+it('reproduces the upstream 0.4.15 example renders (checks this harness)', () => {
+  const charts = new SpliceCharts(FIXTURE_0_4_15);
+  try {
+    for (const p of ['aws', 'gcp'] as const) {
+      const example = join(FIXTURE_0_4_15.dir, `apps/app/src/pack/examples/sv-helm/kms-participant-${p}-values.yaml`);
+      const env = container(charts.template('splice-participant', 'release', 'sv-kms', minimalValues('splice-participant'), example)).env as EnvVar[];
+      const trim = (s: string): string => s.split('\n').map((l) => l.trimEnd()).join('\n').trimEnd();
+      expect(trim(envValue(env, KMS_ENV_VAR))).toBe(trim(readFileSync(join(FIXTURE_0_4_15.dir, `derived/expected-kms-hocon-${p}-example.conf`), 'utf8')));
+    }
+  } finally {
+    charts.remove();
+  }
+});
+
+describe.each(SPLICE_FIXTURES)('Splice $version charts', (fixture) => {
+  const version = resolveSpliceVersion(fixture.version);
+  const tagsKnown = version.features.awsCustomTags;
+  let charts: SpliceCharts;
+  beforeAll(() => {
+    charts = new SpliceCharts(fixture);
+  });
+  afterAll(() => charts.remove());
+
+  const participantEnv = (m: SvKmsMigration, base: Obj = minimalValues('splice-participant', fixture)): EnvVar[] =>
+    container(charts.template('splice-participant', 'participant-1', 'sv-kms', renderParticipantValues(m, base, { version }).values)).env as EnvVar[];
+
+  it('AWS: Canton reads exactly the intended config (one participant, only keys this version knows)', async () => {
+    const m = awsMigration((r) => {
+      if (!tagsKnown) delete r.spec.kms.aws.customTags;
     });
-    const env = containerEnv(renderParticipant(m));
-    const kmsText = envValue(env, KMS_ENV_VAR);
-    const parsed = await parseKmsEnv(kmsText);
-    const kms = {
-      type: 'aws',
-      region: 'us-east-1',
-      'multi-region-key': true,
-      'audit-logging': true,
-      'disable-ssl-verification': false,
-      'endpoint-override': 'https://kms.us-east-1.vpce.example.com:443/kms',
-      retries: {
-        failures: { 'initial-delay': '1s', 'max-delay': '30s', 'max-retries': '2147483647' },
-        'create-key-check': { 'initial-delay': '100ms', 'max-delay': '10s', 'max-retries': '1000000' },
-      },
-    };
-    expect(parsed).toEqual({ provider: 'kms', kms });
-    expect(parsed.kms).toEqual(expectedKmsConfig(m));
-    expect(kmsText).not.toContain('e+'); // no float formatting from Helm
-
-    // The upstream example's settings are a subset (its region placeholder aside).
-    const upstream = await parseKmsEnv(readFileSync(join(UPSTREAM_DIR, 'derived/expected-kms-hocon-aws-example.conf'), 'utf8'));
-    expect(parsed.kms).toMatchObject({ ...upstream.kms, region: 'us-east-1' });
-
-    // Custom tags and the session key cache, as Canton reads the concatenated ADDITIONAL_CONFIG_* files.
-    expect(envValue(env, CUSTOM_TAGS_ENV_VAR)).toBe(expectedLiteralEnv(m)[CUSTOM_TAGS_ENV_VAR]);
-    expect(envValue(env, SESSION_KEY_CACHE_ENV_VAR)).toBe(expectedLiteralEnv(m)[SESSION_KEY_CACHE_ENV_VAR]);
-    const participant = (await participantConfig(env)).canton.participants.participant;
-    expect(participant.crypto).toEqual({
-      provider: 'kms',
-      kms: { ...kms, 'custom-tags': { CostCenter: '4711', 'team.name': 'SV Platform', 'a=b': 'x:y/z@w' } },
-    });
-    const cache = { 'maximum-size': 100000, 'expire-after-timeout': '1h' };
-    expect(participant.parameters.caching['session-encryption-key-cache']).toEqual({ 'sender-cache': cache, 'receiver-cache': cache });
-
+    const env = participantEnv(m);
+    const config = await cantonConfig(env);
+    expect(config).toEqual({ canton: { participants: { participant: { crypto: { provider: 'kms', kms: { ...AWS_KMS, ...(tagsKnown ? { 'custom-tags': AWS_TAGS } : {}) } } } } } });
+    expect(Object.keys(config.canton.participants)).toEqual(['participant']);
+    expect(unknownKeys(config, fixture)).toEqual([]);
+    // What the operator reads back from the Deployment and compares.
+    expect(parseKmsEnv(envValue(env, KMS_ENV_VAR))).toEqual({ provider: 'kms', kms: expectedKmsConfig(m, { version }) });
+    for (const [name, value] of Object.entries(expectedLiteralEnv(m, { version }))) expect(envValue(env, name)).toBe(value);
+    expect(envValue(env, KMS_ENV_VAR)).not.toContain('e+'); // no float formatting from Helm
     // Credentials as in the upstream example: references to the Secret, no values.
-    const example = parseValuesYaml(readFileSync(upstreamExample('aws'), 'utf8'));
+    const example = parseValuesYaml(readFileSync(join(fixture.dir, 'apps/app/src/pack/examples/sv-helm/kms-participant-aws-values.yaml'), 'utf8'));
     for (const expected of example.additionalEnvVars as EnvVar[]) {
       expect(env.find((e) => e.name === expected.name)).toEqual({ ...expected, valueFrom: { secretKeyRef: { ...expected.valueFrom!.secretKeyRef, optional: false } } });
     }
+  });
+
+  it(`AWS custom tags are ${tagsKnown ? 'rendered' : 'refused, naming the Canton version'}`, () => {
+    if (tagsKnown) {
+      expect(() => renderParticipantValues(awsMigration(), undefined, { version })).not.toThrow();
+      return;
+    }
+    expect(() => renderParticipantValues(awsMigration(), undefined, { version })).toThrow(RenderProblemsError);
+    expect(() => renderParticipantValues(awsMigration(), undefined, { version })).toThrow(`spec.kms.aws.customTags: needs Canton 3.5.8 or later; the target is Splice ${fixture.version}, which ships Canton ${version.canton}`);
+  });
+
+  it('session keys: signing keys at this version\'s path, the encryption cache only when it differs from this version\'s default', async () => {
+    const m = awsMigration((r) => {
+      delete r.spec.kms.aws.customTags;
+      r.spec.kms.sessionKeys = { signing: { enabled: true }, encryptionKeyCacheTtl: '1h', encryptionKeyCacheSize: 100000 };
+    });
+    const config = await cantonConfig(participantEnv(m));
+    const expected: Obj = { canton: { participants: { participant: { crypto: { provider: 'kms', kms: AWS_KMS } } } } };
+    setAt(expected, [...version.features.sessionSigningKeysPath, 'enabled'], true);
+    // 1h / 100000 is the default from Splice 0.5.14 only; before, Canton's default is 10s / 10000.
+    if (version.features.encryptionKeyCacheDefault.ttl !== '1h') {
+      const cache = { 'maximum-size': 100000, 'expire-after-timeout': '1h' };
+      setAt(expected, [...PARTICIPANT, 'parameters', 'caching', 'session-encryption-key-cache'], { 'sender-cache': cache, 'receiver-cache': cache });
+    }
+    expect(config).toEqual(expected);
+    expect(unknownKeys(config, fixture)).toEqual([]);
   });
 
   it('GCP: key ring id starting with digits, host:port endpoint, credentials file from a Secret', async () => {
@@ -174,62 +195,110 @@ describe('splice-participant chart with the operator values', () => {
       r.spec.kms.gcp.auditLogging = true;
       r.spec.kms.credentials = { secretRef: { name: 'gke-credentials' } };
     });
-    const objects = renderParticipant(m);
-    const env = containerEnv(objects);
-    const parsed = await parseKmsEnv(envValue(env, KMS_ENV_VAR));
-    expect(parsed.kms).toEqual({
-      type: 'gcp',
-      'project-id': 'acme-canton-kms',
-      'location-id': 'us-east1',
-      'key-ring-id': '2026-sv-participant',
-      'audit-logging': true,
-      'endpoint-override': 'cloudkms.googleapis.com:443',
+    const objects = charts.template('splice-participant', 'participant-1', 'sv-kms', minimalValues('splice-participant', fixture), renderParticipantValues(m, undefined, { version }).values);
+    const c = container(objects);
+    const config = await cantonConfig(c.env);
+    expect(config).toEqual({
+      canton: {
+        participants: {
+          participant: {
+            crypto: {
+              provider: 'kms',
+              kms: { type: 'gcp', 'project-id': 'acme-canton-kms', 'location-id': 'us-east1', 'key-ring-id': '2026-sv-participant', 'audit-logging': true, 'endpoint-override': 'cloudkms.googleapis.com:443' },
+            },
+          },
+        },
+      },
     });
-    expect(parsed.kms).toEqual(expectedKmsConfig(m));
-    const upstream = await parseKmsEnv(readFileSync(join(UPSTREAM_DIR, 'derived/expected-kms-hocon-gcp-example.conf'), 'utf8'));
-    expect(Object.keys(parsed.kms)).toEqual(expect.arrayContaining(Object.keys(upstream.kms)));
-
-    const pod = deployment(objects).spec.template.spec;
-    expect(envValue(env, 'GOOGLE_APPLICATION_CREDENTIALS')).toBe('/app/gcp-credentials.json');
+    expect(unknownKeys(config, fixture)).toEqual([]);
+    const pod = SpliceCharts.deployment(objects).spec.template.spec;
+    expect(envValue(c.env, 'GOOGLE_APPLICATION_CREDENTIALS')).toBe('/app/gcp-credentials.json');
     expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'svkms-gcp-credentials', secret: { secretName: 'gke-credentials' } }]));
-    expect(pod.containers[0].volumeMounts).toEqual(
-      expect.arrayContaining([{ name: 'svkms-gcp-credentials', mountPath: '/app/gcp-credentials.json', subPath: 'googleCredentials', readOnly: true }]),
-    );
+    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'svkms-gcp-credentials', mountPath: '/app/gcp-credentials.json', subPath: 'googleCredentials', readOnly: true }]));
   });
 
-  it('GCP with workload identity sets the pod ServiceAccount', async () => {
-    const objects = renderParticipant(migrationFor('gcp'));
-    expect(deployment(objects).spec.template.spec.serviceAccountName).toBe('participant-kms');
-    expect(containerEnv(objects).some((e) => e.name === 'GOOGLE_APPLICATION_CREDENTIALS')).toBe(false);
+  it('GCP with workload identity sets the pod ServiceAccount', () => {
+    const objects = charts.template('splice-participant', 'participant-1', 'sv-kms', minimalValues('splice-participant', fixture), renderParticipantValues(migrationFor('gcp'), undefined, { version }).values);
+    expect(SpliceCharts.deployment(objects).spec.template.spec.serviceAccountName).toBe('participant-kms');
+    expect((container(objects).env as EnvVar[]).some((e) => e.name === 'GOOGLE_APPLICATION_CREDENTIALS')).toBe(false);
   });
 
-  it('kebab-cases extra config keys exactly as sprig does', async () => {
+  it('kebab-cases extra config keys exactly as sprig does', () => {
     const m = migrationFor('aws', (r) => {
+      delete r.spec.kms.aws.customTags;
       r.spec.kms.allowUnknownExtraConfigKeys = true;
       r.spec.kms.extraConfig = { key2Name: 'a', ed25519Key: 'b', maxRetries2: 3, someLongCamelCaseKey: { innerHttpish: 'x', deepNested: { lastOne: false } } };
     });
-    const parsed = await parseKmsEnv(envValue(containerEnv(renderParticipant(m)), KMS_ENV_VAR));
-    expect(parsed.kms).toEqual(expectedKmsConfig(m));
+    const parsed = parseKmsEnv(envValue(participantEnv(m), KMS_ENV_VAR));
+    expect(parsed.kms).toEqual(expectedKmsConfig(m, { version }));
     expect(parsed.kms).toMatchObject({ 'key2-name': 'a', 'ed25519-key': 'b', 'max-retries2': 3, 'some-long-camel-case-key': { 'inner-httpish': 'x', 'deep-nested': { 'last-one': false } } });
   });
-});
 
-describe('splice-sv-node chart with the operator values', () => {
-  it('reads the governance key and the identity key from the fixed Secrets and onboards with the join-with-key sponsor', () => {
-    const base = parseValuesYaml(readFileSync(join(UPSTREAM_DIR, 'derived/helm-render/inputs/sv-node-minimal-values.yaml'), 'utf8'));
+  const svApp = (objects: Obj[]): EnvVar[] => {
+    const d = objects.find((o) => o.kind === 'Deployment' && o.spec.template.spec.containers[0].name === 'sv-app');
+    return d!.spec.template.spec.containers[0].env as EnvVar[];
+  };
+  const layouts = version.features.synchronizersLayout ? (['domain', 'synchronizers'] as const) : (['domain'] as const);
+
+  it.each(layouts)('sv-node (%s values): governance key and identity key from the fixed Secrets, join-with-key onboarding', async (layout) => {
+    const base = minimalValues('splice-sv-node', fixture, layout) as Obj;
+    if (layout === 'synchronizers') {
+      base.synchronizers.current.cometBFT = { enabled: true, connectionUri: 'http://cometbft-current:26657' };
+      base.synchronizers.successor = { ...base.synchronizers.current, sequencerAddress: 'sequencer-next', cometBFT: { enabled: true, connectionUri: 'http://cometbft-next:26657' } };
+    }
     const m = migrationFor('aws', (r) => (r.spec.newSv.svNode.sponsorApiUrl = 'https://sv.sv-2.example.com'));
-    const rendered = renderSvNodeValues(m, base);
+    const rendered = renderSvNodeValues(m, base, { version });
     expect(rendered.conflicts).toEqual(['nodeIdentifier', 'onboardingName']);
-    const sv = template('splice-sv-node', rendered).find((o) => o.kind === 'Deployment' && o.spec.template.spec.containers[0].name === 'sv-app');
-    const env = sv!.spec.template.spec.containers[0].env as EnvVar[];
+    const env = svApp(charts.template('splice-sv-node', 'sv', 'sv-kms', rendered.values));
     const ref = (name: string) => env.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
     expect(ref('SPLICE_APP_SV_COMETBFT_GOVERNANCE_PUBLIC_KEY')).toEqual({ key: 'public', name: 'splice-app-sv-cometbft-governance-key', optional: false });
     expect(ref('SPLICE_APP_SV_COMETBFT_GOVERNANCE_PRIVATE_KEY')).toEqual({ key: 'private', name: 'splice-app-sv-cometbft-governance-key', optional: false });
     expect(ref('SPLICE_APP_SV_PUBLIC_KEY')).toEqual({ key: 'public', name: 'splice-app-sv-key', optional: false });
     expect(ref('SPLICE_APP_SV_PRIVATE_KEY')).toEqual({ key: 'private', name: 'splice-app-sv-key', optional: false });
     expect(envValue(env, 'ADDITIONAL_CONFIG_SV_ONBOARDING')).toContain('sv-client.admin-api.url = "https://sv.sv-2.example.com"');
-    expect(envValue(env, 'ADDITIONAL_CONFIG_SV_ONBOARDING')).toContain('type = "join-with-key"');
     expect(envValue(env, 'SPLICE_APP_SV_ONBOARDING_NAME')).toBe('Acme-2');
-    expect(envValue(env, 'SPLICE_APP_SV_PARTICIPANT_IDENTIFIER')).toBe('Acme-2');
+    if (layout === 'synchronizers') {
+      // Each synchronizer's CometBFT node reads the external governance key (a successor too, for an LSU).
+      for (const sync of ['CURRENT', 'SUCCESSOR']) expect(envValue(env, `ADDITIONAL_CONFIG_SV_DOMAIN_${sync}`)).toContain('public-key = ${?SPLICE_APP_SV_COMETBFT_GOVERNANCE_PUBLIC_KEY}');
+    } else {
+      expect(envValue(env, 'ADDITIONAL_CONFIG_SV_COMETBFT_GOVERNANCE_KEY')).toContain('governance-key');
+    }
+    // copy-votes-from reaches the sv-app container on versions that have it; Canton reads the old SV's name.
+    const copyVotes = env.find((e) => e.name === COPY_VOTES_FROM_ENV_VAR);
+    expect(copyVotes !== undefined).toBe(version.features.copyVotesFrom);
+    if (copyVotes) expect(await oracle.parse(copyVotes.value!)).toEqual({ ok: true, value: { canton: { 'sv-apps': { sv: { 'copy-votes-from': 'Acme-1' } } } } });
+    const offboarded = svApp(charts.template('splice-sv-node', 'sv', 'sv-kms', renderSvNodeValues(m, base, { version, oldSvOffboarded: true }).values));
+    expect(offboarded.some((e) => e.name === COPY_VOTES_FROM_ENV_VAR)).toBe(false);
+  });
+
+  it(`sv-kms render --splice-version ${fixture.version} writes what this chart expects`, async () => {
+    const manifest = exampleManifest('aws');
+    if (!tagsKnown) delete manifest.spec.kms.aws.customTags;
+    const file = join(scratch, `migration-${fixture.version}.yaml`);
+    writeFileSync(file, dump(manifest));
+    const participantBase = join(scratch, `participant-base-${fixture.version}.yaml`);
+    writeFileSync(participantBase, dump(minimalValues('splice-participant', fixture)));
+    const svNodeBase = join(scratch, `sv-node-base-${fixture.version}.yaml`);
+    const svBase = minimalValues('splice-sv-node', fixture) as Obj;
+    if (svBase.synchronizers) svBase.synchronizers.current.cometBFT = { enabled: true, connectionUri: 'http://cometbft:26657' };
+    writeFileSync(svNodeBase, dump(svBase));
+    const out = join(scratch, `out-${fixture.version}`);
+    const run = await runCli('render', '-f', file, '--base-values', participantBase, '--sv-node-base-values', svNodeBase, '--out-dir', out, '--splice-version', fixture.version);
+    expect(run.code).toBe(0);
+    // helm validates the values against the chart's values.schema.json.
+    const participant = charts.template('splice-participant', 'participant-1', 'sv-kms', join(out, 'participant-values.yaml'));
+    const config = await cantonConfig(container(participant).env);
+    expect(unknownKeys(config, fixture)).toEqual([]);
+    expect(config.canton.participants.participant.crypto.kms).toEqual({
+      type: 'aws',
+      region: 'us-east-1',
+      'multi-region-key': true,
+      'audit-logging': true,
+      'disable-ssl-verification': false,
+      ...(tagsKnown ? { 'custom-tags': { Team: 'sv-platform', CostCenter: '4711' } } : {}),
+    });
+    const env = svApp(charts.template('splice-sv-node', 'sv', 'sv-kms', join(out, 'sv-node-values.yaml')));
+    expect(env.some((e) => e.name === 'SPLICE_APP_SV_COMETBFT_GOVERNANCE_PRIVATE_KEY')).toBe(true);
+    expect(env.some((e) => e.name === COPY_VOTES_FROM_ENV_VAR)).toBe(version.features.copyVotesFrom);
   });
 });

@@ -20,6 +20,7 @@ import type { VoteRequest } from '../../src/splice/vote-requests.ts';
 import { cloneJson } from '../../src/util/json.ts';
 import { sameAction } from '../../src/splice/daml-json.ts';
 import { exampleMigration } from './migrations.ts';
+import { expectedKmsConfig, expectedLiteralEnv, KMS_ENV_VAR } from '../../src/render/participant.ts';
 
 export const T0 = new Date('2026-11-02T10:00:00Z');
 export const NS = 'sv-kms';
@@ -210,6 +211,8 @@ export class FakeWorld {
   newWallet: FakeWallet | undefined;
   preflight: KmsPreflightReport = { ok: true, verified: ['credentials accepted'], notVerified: [] };
   cantonKeys = 3;
+  /** What the Scans answer to GET /version. */
+  spliceVersion = '0.7.4';
   /** Every write, in order: `kind verb name`. */
   readonly writes: string[] = [];
   readonly events: { type: EventType; reason: string; message: string }[] = [];
@@ -286,6 +289,7 @@ export class FakeWorld {
       kmsProbe: () => probe,
       splice: {
         dsoViews: async () => this.dso,
+        scanVersions: async () => this.dso.map((v) => ({ url: v.url, ok: true as const, value: this.spliceVersion })),
         onboardingStatus: async () => this.onboarding,
         oldSvApp: () => ({ ok: true, client: this.governance }),
         // The Scans publish the same votes the old SV's app lists.
@@ -304,4 +308,17 @@ export class FakeWorld {
 /** A reconcile context with a fixed clock. */
 export function reconcileContext(now: Date = T0, signal: AbortSignal = new AbortController().signal): ReconcileContext {
   return { signal, log: pino({ level: 'silent' }), reconcileId: 'test', now: () => now };
+}
+
+/** HOCON `path = value` lines for a JSON object (strings quoted). */
+function hoconLines(value: Record<string, unknown>, prefix: string): string {
+  return Object.entries(value)
+    .map(([k, v]) => (v !== null && typeof v === 'object' ? hoconLines(v as Record<string, unknown>, `${prefix}.${k}`) : `${prefix}.${k} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`))
+    .join('\n');
+}
+
+/** The participant container env the chart makes of the rendered values (the KMS config and the literal env vars). */
+export function participantEnv(m: SvKmsMigration): { name: string; value: string }[] {
+  const kms = hoconLines({ provider: 'kms', kms: expectedKmsConfig(m) }, 'canton.participants.participant.crypto');
+  return [{ name: KMS_ENV_VAR, value: kms }, ...Object.entries(expectedLiteralEnv(m)).map(([name, value]) => ({ name, value }))];
 }

@@ -5,6 +5,7 @@
  */
 import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
 import type { SvKmsMigration } from '../../api/types.ts';
+import type { ResolvedSpliceVersion } from '../../render/versions.ts';
 import { expectedKmsConfig, expectedLiteralEnv, KMS_ENV_VAR, parseKmsEnv } from '../../render/participant.ts';
 import { jsonEqual } from '../../util/json.ts';
 import { CONDITION } from '../meta.ts';
@@ -24,7 +25,7 @@ function available(d: V1Deployment): boolean {
 }
 
 /** What differs between the participant Deployment's env and the rendered values; empty when it matches. */
-export async function participantEnvMismatches(m: SvKmsMigration, d: V1Deployment): Promise<string[]> {
+export function participantEnvMismatches(m: SvKmsMigration, d: V1Deployment, version?: ResolvedSpliceVersion): string[] {
   const env = containerEnv(d, 'participant');
   if (!env) return ['it has no container named "participant"'];
   const byName = new Map(env.map((e) => [e.name, e]));
@@ -33,15 +34,15 @@ export async function participantEnvMismatches(m: SvKmsMigration, d: V1Deploymen
   if (kmsText === undefined) problems.push(`env ${KMS_ENV_VAR} is missing (the values have no kms section applied)`);
   else {
     try {
-      const { provider, kms } = await parseKmsEnv(kmsText);
+      const { provider, kms } = parseKmsEnv(kmsText);
       if (provider !== 'kms') problems.push(`env ${KMS_ENV_VAR} sets crypto.provider = ${String(provider)}, not kms`);
-      const expected = expectedKmsConfig(m);
+      const expected = expectedKmsConfig(m, version ? { version } : {});
       if (!jsonEqual(kms, expected)) problems.push(`env ${KMS_ENV_VAR} holds crypto.kms ${JSON.stringify(kms)}, the rendered values give ${JSON.stringify(expected)}`);
     } catch (err) {
       problems.push(`env ${KMS_ENV_VAR} cannot be read: ${(err as Error).message}`);
     }
   }
-  for (const [name, value] of Object.entries(expectedLiteralEnv(m))) {
+  for (const [name, value] of Object.entries(expectedLiteralEnv(m, version ? { version } : {}))) {
     const actual = byName.get(name)?.value;
     if (actual === undefined) problems.push(`env ${name} is missing`);
     else if (actual.trim() !== value.trim()) problems.push(`env ${name} differs from the rendered values`);
@@ -62,12 +63,10 @@ function svAppMismatches(m: SvKmsMigration, d: V1Deployment): string[] {
 
 export interface DeploymentObservation {
   participant: V1Deployment | undefined;
-  /** What differs between the participant Deployment and the rendered values (empty: it carries them). */
-  participantMismatches: string[];
   svApp: V1Deployment | undefined;
 }
 
-export function decideDeployment({ m, status, timing }: DecideInput, observed: DeploymentObservation): StepDecision<never> {
+export function decideDeployment({ m, status, timing, facts }: DecideInput, observed: DeploymentObservation): StepDecision<never> {
   const ns = m.spec.newSv.namespace;
   const release = m.spec.newSv.participant.releaseName;
   const wait = (reason: string, message: string) => waitingOn(CONDITION.NewSvDeployed, reason, message, timing.deploymentRecheckMs);
@@ -75,7 +74,8 @@ export function decideDeployment({ m, status, timing }: DecideInput, observed: D
   if (!participant) {
     return wait('ParticipantNotDeployed', `deploy the participant: helm install ${release} splice-participant -n ${ns} with the values in ConfigMap ${status.outputs?.participantValues?.configMapName}`);
   }
-  if (observed.participantMismatches.length > 0) return wait('ParticipantValuesNotApplied', `Deployment ${ns}/${release} does not carry the rendered values: ${observed.participantMismatches.join('; ')}`);
+  const mismatches = participantEnvMismatches(m, participant, facts.version);
+  if (mismatches.length > 0) return wait('ParticipantValuesNotApplied', `Deployment ${ns}/${release} does not carry the rendered values: ${mismatches.join('; ')}`);
   if (!svApp) return wait('SvAppNotDeployed', `deploy the SV node (splice-sv-node) in ${ns} with the values in ConfigMap ${status.outputs?.svNodeValues?.configMapName}`);
   const svAppProblems = svAppMismatches(m, svApp);
   if (svAppProblems.length > 0) return wait('SvNodeValuesNotApplied', `Deployment ${ns}/${SV_APP_DEPLOYMENT}: ${svAppProblems.join('; ')}`);
@@ -87,12 +87,7 @@ export const deploymentStep: Step<DeploymentObservation> = {
   name: 'deployment',
   async observe({ m, deps }) {
     const ns = m.spec.newSv.namespace;
-    const participant = deps.cluster.deployment(ns, m.spec.newSv.participant.releaseName);
-    return {
-      participant,
-      participantMismatches: participant ? await participantEnvMismatches(m, participant) : [],
-      svApp: deps.cluster.deployment(ns, SV_APP_DEPLOYMENT),
-    };
+    return { participant: deps.cluster.deployment(ns, m.spec.newSv.participant.releaseName), svApp: deps.cluster.deployment(ns, SV_APP_DEPLOYMENT) };
   },
   decide: decideDeployment,
 };

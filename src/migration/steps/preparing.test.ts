@@ -7,7 +7,7 @@ import type { V1ConfigMap, V1Deployment, V1Secret } from '@kubernetes/client-nod
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../../api/types.ts';
 import { KmsError, type KmsPreflightReport } from '../../kms/types.ts';
 import { expectedLiteralEnv, KMS_ENV_VAR } from '../../render/participant.ts';
-import { input, keySecret, migration, NS } from '../../../test/support/migration-fixtures.ts';
+import { input, keySecret, migration, NS, participantEnv } from '../../../test/support/migration-fixtures.ts';
 import { ALLOW_FROM_LABEL, ownedLabels } from '../meta.ts';
 import type { StepDecision } from '../step.ts';
 import { decideDeployment, participantEnvMismatches, SV_APP_DEPLOYMENT, type DeploymentObservation } from './deployment.ts';
@@ -140,7 +140,7 @@ describe('GovernanceKeyReady / IdentityKeyReady', () => {
 
 describe('ValuesRendered', () => {
   const m = migration();
-  const base = (): ValuesObservation => ({ participantBase: { ok: true, values: undefined }, svNodeBase: { ok: true, values: undefined }, current: {} });
+  const base = (): ValuesObservation => ({ participantBase: { ok: true, values: undefined }, svNodeBase: { ok: true, values: undefined }, oldParticipantDatabase: undefined, current: {} });
   const first = decideValues(input(m), base());
   const written = Object.fromEntries((first.act!.effect.configMaps as V1ConfigMap[]).map((c) => [c.metadata!.name!, c]));
   const foreign = (cm: V1ConfigMap, meta: V1ConfigMap['metadata']): V1ConfigMap => ({ ...cm, metadata: { name: cm.metadata!.name!, namespace: NS, ...meta } });
@@ -193,22 +193,22 @@ describe('NewSvDeployed', () => {
     { name: 'SPLICE_APP_SV_COMETBFT_GOVERNANCE_PUBLIC_KEY', valueFrom: { secretKeyRef: { name: 'splice-app-sv-cometbft-governance-key', key: 'public' } } },
     { name: 'SPLICE_APP_SV_COMETBFT_GOVERNANCE_PRIVATE_KEY', valueFrom: { secretKeyRef: { name: 'splice-app-sv-cometbft-governance-key', key: 'private' } } },
   ]);
-  const participant = deployment('participant-1', []);
-  const obs = (o: Partial<DeploymentObservation>): DeploymentObservation => ({ participant, participantMismatches: [], svApp, ...o });
+  const participant = deployment('participant-1', participantEnv(m));
+  const obs = (o: Partial<DeploymentObservation>): DeploymentObservation => ({ participant, svApp, ...o });
   const rows: [string, DeploymentObservation, Expect][] = [
     ['no participant Deployment: the helm command is in the message', obs({ participant: undefined }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotDeployed', message: /helm install participant-1 splice-participant/ }],
-    ['participant without the rendered values', obs({ participantMismatches: [`env ${KMS_ENV_VAR} is missing`] }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantValuesNotApplied' }],
+    ['participant without the rendered values', obs({ participant: deployment('participant-1', []) }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantValuesNotApplied' }],
     ['no sv-app', obs({ svApp: undefined }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'SvAppNotDeployed' }],
     ['sv-app without the external governance key', obs({ svApp: deployment(SV_APP_DEPLOYMENT, []) }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'SvNodeValuesNotApplied', message: /externalGovernanceKey/ }],
-    ['participant starting', obs({ participant: deployment('participant-1', [], false) }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotAvailable' }],
+    ['participant starting', obs({ participant: deployment('participant-1', participantEnv(m), false) }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotAvailable' }],
     ['deployed and available', obs({}), { outcome: 'done', condition: 'NewSvDeployed', reason: 'Deployed', status: 'True' }],
   ];
   it.each(rows)('%s', (_n, observed, e) => check(decideDeployment(input(m, { status: { outputs: { participantValues: { configMapName: 'cm' } } } }), observed), e));
 
   it('compares the participant env with the rendered values', async () => {
-    expect(await participantEnvMismatches(m, deployment('participant-1', []))).toEqual(expect.arrayContaining([`env ${KMS_ENV_VAR} is missing (the values have no kms section applied)`]));
+    expect(participantEnvMismatches(m, deployment('participant-1', []))).toEqual(expect.arrayContaining([`env ${KMS_ENV_VAR} is missing (the values have no kms section applied)`]));
     const literal = Object.entries(expectedLiteralEnv(m)).map(([name, value]) => ({ name, value }));
-    const mismatches = await participantEnvMismatches(m, deployment('participant-1', [{ name: KMS_ENV_VAR, value: 'canton.participants.participant.crypto.provider = jce\ncanton.participants.participant.crypto.kms.type = aws' }, ...literal]));
+    const mismatches = participantEnvMismatches(m, deployment('participant-1', [{ name: KMS_ENV_VAR, value: 'canton.participants.participant.crypto.provider = jce\ncanton.participants.participant.crypto.kms.type = aws' }, ...literal]));
     expect(mismatches.join(' ')).toMatch(/crypto.provider = jce, not kms/);
   });
 });
@@ -227,7 +227,7 @@ describe('KmsKeysObserved', () => {
 
 describe('ValuesRendered: what makes values stale', () => {
   const m = migration();
-  const base = (): ValuesObservation => ({ participantBase: { ok: true, values: undefined }, svNodeBase: { ok: true, values: undefined }, current: {} });
+  const base = (): ValuesObservation => ({ participantBase: { ok: true, values: undefined }, svNodeBase: { ok: true, values: undefined }, oldParticipantDatabase: undefined, current: {} });
   const written = Object.fromEntries((decideValues(input(m), base()).act!.effect.configMaps as V1ConfigMap[]).map((c) => [c.metadata!.name!, c]));
 
   it('a label the operator sets was removed: written again', () => {

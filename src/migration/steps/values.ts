@@ -9,6 +9,8 @@ import type { BaseValuesSpec, SvKmsMigration } from '../../api/types.ts';
 import { renderParticipantValues } from '../../render/participant.ts';
 import { renderSvNodeValues } from '../../render/sv-node.ts';
 import { parseValuesYaml, RenderProblemsError, type RenderedValues } from '../../render/values.ts';
+import { participantDatabaseFromEnv, participantDbConflict, type ParticipantDatabase } from '../../render/db-conflict.ts';
+import { targetVersion } from '../../render/target-version.ts';
 import { doneWith, stalledOn } from '../decision.ts';
 import { CONDITION, MANAGED_BY_LABEL, MIGRATION_LABEL, MIGRATION_NAMESPACE_LABEL, ownedLabels, participantValuesConfigMapName, svNodeValuesConfigMapName, VALUES_KEY } from '../meta.ts';
 import type { ClusterView } from '../ports.ts';
@@ -32,9 +34,23 @@ export function readBaseValues(cluster: ClusterView, m: SvKmsMigration, spec: Ba
   }
 }
 
+/** The old SV's participant database: as the spec names it, or as its participant Deployment's env says. */
+export function oldParticipantDatabase(m: SvKmsMigration, cluster: ClusterView): ParticipantDatabase | undefined {
+  if (m.spec.oldSv.participantDatabaseHost) return { host: m.spec.oldSv.participantDatabaseHost };
+  if (!m.spec.oldSv.namespace) return undefined;
+  for (const w of cluster.workloads(m.spec.oldSv.namespace, (m.spec.oldSv.workloadSelector ?? {}) as Record<string, string>)) {
+    const env = w.spec?.template?.spec?.containers?.find((c) => c.name === 'participant')?.env;
+    const db = env ? participantDatabaseFromEnv(env) : undefined;
+    if (db) return db;
+  }
+  return undefined;
+}
+
 export interface ValuesObservation {
   participantBase: BaseValues;
   svNodeBase: BaseValues;
+  /** The old SV's participant database, when known (spec.oldSv.participantDatabaseHost, or its Deployment's env). */
+  oldParticipantDatabase: ParticipantDatabase | undefined;
   /** The values ConfigMaps as they are now, by name. */
   current: Record<string, V1ConfigMap | undefined>;
 }
@@ -79,17 +95,26 @@ export function foreignOwner(m: SvKmsMigration, cm: V1ConfigMap): string | undef
   return 'someone else (it has no svkms.dev/migration label)';
 }
 
-export function decideValues({ m }: DecideInput, observed: ValuesObservation): StepDecision<WriteValues> {
+export function decideValues({ m, status, facts }: DecideInput, observed: ValuesObservation): StepDecision<WriteValues> {
   for (const base of [observed.participantBase, observed.svNodeBase]) if (!base.ok) return stalledOn(CONDITION.ValuesRendered, base.reason, base.message);
+  const version = facts.version ? { version: facts.version } : {};
   let participant: RenderedValues;
   let svNode: RenderedValues;
   try {
-    participant = renderParticipantValues(m, observed.participantBase.ok ? observed.participantBase.values : undefined);
-    svNode = renderSvNodeValues(m, observed.svNodeBase.ok ? observed.svNodeBase.values : undefined);
+    participant = renderParticipantValues(m, observed.participantBase.ok ? observed.participantBase.values : undefined, version);
+    // Once the old SV is offboarded the new SV stops mirroring its votes.
+    svNode = renderSvNodeValues(m, observed.svNodeBase.ok ? observed.svNodeBase.values : undefined, { ...version, oldSvOffboarded: status.oldSv?.offboarded === true });
   } catch (err) {
     if (!(err instanceof RenderProblemsError)) throw err;
     return stalledOn(CONDITION.ValuesRendered, 'CannotRender', err.message);
   }
+  const conflict = participantDbConflict({
+    version: targetVersion(m, version),
+    newParticipantValues: observed.participantBase.ok ? observed.participantBase.values : undefined,
+    oldParticipantDatabase: observed.oldParticipantDatabase,
+    valuesPath: 'spec.newSv.participant.baseValues',
+  });
+  if (conflict) return stalledOn(CONDITION.ValuesRendered, 'ParticipantDatabaseConflict', `${conflict.path}: ${conflict.message}`);
   const ns = m.spec.newSv.namespace;
   const outputs = [
     { name: participantValuesConfigMapName(m), rendered: participant, chart: 'splice-participant' },
@@ -108,15 +133,16 @@ export function decideValues({ m }: DecideInput, observed: ValuesObservation): S
   }
   const stale = outputs.map((o) => valuesConfigMap(m, o.name, o.rendered, o.chart)).filter((desired) => !upToDate(observed.current[desired.metadata!.name!], desired));
   const conflicts = [...participant.conflicts.map((c) => `participant: ${c}`), ...svNode.conflicts.map((c) => `sv-node: ${c}`)];
-  const status = {
+  const outputsStatus = {
     outputs: {
       participantValues: { configMapName: outputs[0]!.name, sha256: participant.sha256 },
       svNodeValues: { configMapName: outputs[1]!.name, sha256: svNode.sha256 },
       ...(conflicts.length ? { conflicts } : {}),
     },
   };
-  const note = conflicts.length ? `; the operator overrode base values at ${conflicts.join(', ')}` : '';
-  const done = doneWith<WriteValues>(CONDITION.ValuesRendered, conflicts.length ? 'RenderedWithOverrides' : 'Rendered', `values in ConfigMaps ${ns}/${outputs[0]!.name} and ${outputs[1]!.name}${note}`, status);
+  const warnings = [...participant.warnings, ...svNode.warnings];
+  const note = `${conflicts.length ? `; the operator overrode base values at ${conflicts.join(', ')}` : ''}${warnings.length ? `; note: ${warnings.join('; ')}` : ''}`;
+  const done = doneWith<WriteValues>(CONDITION.ValuesRendered, conflicts.length ? 'RenderedWithOverrides' : 'Rendered', `values in ConfigMaps ${ns}/${outputs[0]!.name} and ${outputs[1]!.name}${note}`, outputsStatus);
   if (stale.length === 0) return done;
   return { ...done, act: { effect: { kind: 'writeValues', configMaps: stale }, checkpoint: false, describe: `writing values ConfigMaps ${stale.map((c) => c.metadata!.name).join(', ')}` } };
 }
@@ -127,6 +153,7 @@ export const valuesStep: Step<ValuesObservation, WriteValues> = {
   async observe({ m, deps }) {
     const ns = m.spec.newSv.namespace;
     return {
+      oldParticipantDatabase: oldParticipantDatabase(m, deps.cluster),
       participantBase: readBaseValues(deps.cluster, m, m.spec.newSv.participant.baseValues, 'spec.newSv.participant.baseValues'),
       svNodeBase: readBaseValues(deps.cluster, m, m.spec.newSv.svNode.baseValues, 'spec.newSv.svNode.baseValues'),
       current: Object.fromEntries([participantValuesConfigMapName(m), svNodeValuesConfigMapName(m)].map((name) => [name, deps.cluster.configMap(ns, name)])),

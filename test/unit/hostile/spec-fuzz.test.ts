@@ -15,9 +15,19 @@ import { validateMigration, type Problem } from '../../../src/api/validate.ts';
 import { GROUP, KIND } from '../../../src/api/schema.ts';
 import type { SvKmsMigration } from '../../../src/api/types.ts';
 import { checkKmsExtraConfig, PROTOTYPE_KEY_MESSAGE } from '../../../src/render/catalogue.ts';
-import { hoconString, isPrototypeMemberName, parseHocon, UnsafeHoconError } from '../../../src/render/hocon.ts';
-import { CUSTOM_TAGS_ENV_VAR, KMS_ENV_VAR, parseKmsEnv, renderParticipantValues, SESSION_KEY_CACHE_ENV_VAR } from '../../../src/render/participant.ts';
-import { checkSvNodeRenderable, renderSvNodeValues } from '../../../src/render/sv-node.ts';
+import { hoconString, isPrototypeMemberName } from '../../../src/render/hocon.ts';
+import { parseHocon } from '../../../src/render/hocon-parse.ts';
+import {
+  CUSTOM_TAGS_ENV_VAR,
+  KMS_ENV_VAR,
+  parseKmsEnv,
+  renderParticipantValues,
+  SESSION_KEY_CACHE_ENV_VAR,
+  SESSION_SIGNING_KEYS_ENV_VAR,
+} from '../../../src/render/participant.ts';
+import { checkSvNodeRenderable, COPY_VOTES_FROM_ENV_VAR, renderSvNodeValues } from '../../../src/render/sv-node.ts';
+import { targetVersion } from '../../../src/render/target-version.ts';
+import { durationMs } from '../../../src/util/duration.ts';
 import { RenderProblemsError } from '../../../src/render/values.ts';
 import { main } from '../../../src/cli/main.ts';
 import { printable } from '../../../src/cli/printable.ts';
@@ -36,7 +46,13 @@ const REAL_FIELD = /^(apiVersion|kind)$|^(spec|metadata)(\.|\[|$)/;
 function allProblems(input: unknown): { problems: Problem[]; migration?: SvKmsMigration; catalogue: Problem[]; svNode: Problem[] } {
   const { problems, migration } = validateMigration(input);
   if (!migration) return { problems, catalogue: [], svNode: [] };
-  const catalogue = checkKmsExtraConfig(migration.spec);
+  let catalogue: Problem[];
+  try {
+    catalogue = checkKmsExtraConfig(migration.spec, targetVersion(migration));
+  } catch (err) {
+    if (!(err instanceof RenderProblemsError)) throw err;
+    catalogue = err.problems; // spec.splice.version older than the oldest known version
+  }
   const svNode = checkSvNodeRenderable(migration);
   return { problems: [...catalogue, ...svNode], migration, catalogue, svNode };
 }
@@ -121,31 +137,42 @@ async function checkParticipant(m: SvKmsMigration): Promise<void> {
   const tags = m.spec.kms.provider === 'aws' ? m.spec.kms.aws?.customTags : undefined;
   const tagsText = env.get(CUSTOM_TAGS_ENV_VAR);
   expect(tagsText !== undefined).toBe(tags !== undefined && Object.keys(tags).length > 0);
-  const texts = [kmsText, env.get(SESSION_KEY_CACHE_ENV_VAR)!, ...(tagsText ? [tagsText] : [])];
+  // The target version (spec.splice.version, else 0.7.4): session signing keys by its default unless the spec or
+  // extraConfig says otherwise; the cache only when it differs from the version's default.
+  const { features } = targetVersion(m);
+  const signingViaExtra = isObj(m.spec.kms.extraConfig) && Object.hasOwn(m.spec.kms.extraConfig, 'sessionSigningKeys');
+  const signing = signingViaExtra ? undefined : (m.spec.kms.sessionKeys.signing?.enabled ?? (features.sessionSigningKeysByDefault ? true : undefined));
+  const defaults = features.encryptionKeyCacheDefault;
+  const { encryptionKeyCacheTtl: ttl = defaults.ttl, encryptionKeyCacheSize: size = defaults.size } = m.spec.kms.sessionKeys;
+  const cacheDiffers = durationMs(ttl) !== durationMs(defaults.ttl) || size !== defaults.size;
+  expect(env.has(SESSION_SIGNING_KEYS_ENV_VAR)).toBe(signing !== undefined);
+  expect(env.has(SESSION_KEY_CACHE_ENV_VAR)).toBe(cacheDiffers);
+  const texts = [kmsText, ...[SESSION_SIGNING_KEYS_ENV_VAR, SESSION_KEY_CACHE_ENV_VAR, CUSTOM_TAGS_ENV_VAR].flatMap((n) => (env.has(n) ? [env.get(n)!] : []))];
   expect(env.has(KMS_ENV_VAR)).toBe(false); // the chart builds that one from `kms`
   // What the operator reads back (the kms env var, through parseKmsEnv) must parse whatever the values hold: prototype
   // member names in values (region us-constructor-1, endpoint …/toString) are data.
-  expect((await parseKmsEnv(kmsText)).kms).toEqual(intendedKms(m));
-  if (tags && Object.keys(tags).some(isPrototypeMemberName)) {
-    // A tag named like a prototype member is a key the HOCON reader refuses; the operator never reads this env var
-    // back (it compares the text), so only this test's own parse is affected.
-    await expect(parseHocon(tagsText!)).rejects.toThrow(UnsafeHoconError);
-    return;
-  }
+  expect(parseKmsEnv(kmsText).kms).toEqual(intendedKms(m));
   if (texts.some(mentionsPrototypeName)) renderedWithPrototypeNames++;
-  // The image concatenates the ADDITIONAL_CONFIG_* texts; Canton must read exactly this participant config.
-  const parsed = await parseHocon(texts.join('\n'));
-  const cache = { 'maximum-size': m.spec.kms.sessionKeys.encryptionKeyCacheSize, 'expire-after-timeout': m.spec.kms.sessionKeys.encryptionKeyCacheTtl };
-  expect(parsed).toEqual({
+  // The image concatenates the ADDITIONAL_CONFIG_* texts; Canton must read exactly this participant config. Tag keys
+  // named like prototype members are plain own keys for the reader.
+  const parsed = parseHocon(texts.join('\n'));
+  const cache = { 'maximum-size': size, 'expire-after-timeout': ttl };
+  const expected: Obj = {
     canton: {
       participants: {
         participant: {
           crypto: { provider: 'kms', kms: { ...intendedKms(m), ...(tagsText ? { 'custom-tags': tags } : {}) } },
-          parameters: { caching: { 'session-encryption-key-cache': { 'sender-cache': cache, 'receiver-cache': cache } } },
+          ...(cacheDiffers ? { parameters: { caching: { 'session-encryption-key-cache': { 'sender-cache': cache, 'receiver-cache': cache } } } } : {}),
         },
       },
     },
-  });
+  };
+  if (signing !== undefined) {
+    let at = expected;
+    for (const seg of features.sessionSigningKeysPath) at = (at[seg] ??= {}) as Obj;
+    at.enabled = signing;
+  }
+  expect(parsed).toEqual(expected);
   rendered++;
 }
 
@@ -153,7 +180,9 @@ async function checkParticipant(m: SvKmsMigration): Promise<void> {
 function checkSvNode(m: SvKmsMigration): void {
   const { values, yaml } = renderSvNodeValues(m);
   expect(load(yaml, { schema: YAML11_SCHEMA })).toStrictEqual(values);
+  const copyVotes = targetVersion(m).features.copyVotesFrom && m.spec.newSv.svNode.copyVotesFromOldSv !== false;
   expect(values).toStrictEqual({
+    ...(copyVotes ? { additionalEnvVars: [{ name: COPY_VOTES_FROM_ENV_VAR, value: `canton.sv-apps.sv.copy-votes-from = ${JSON.stringify(m.spec.oldSv.name)}` }] } : {}),
     cometBFT: { externalGovernanceKey: true },
     joinWithKeyOnboarding: { sponsorApiUrl: m.spec.newSv.svNode.sponsorApiUrl },
     onboardingName: m.spec.newSv.name,
@@ -233,9 +262,9 @@ describe('hostile SvKmsMigration manifests', () => {
     expectPrototypeUntouched();
   });
 
-  it('keep the HOCON printing honest: a quoted injection stays one value', async () => {
+  it('keep the HOCON printing honest: a quoted injection stays one value', () => {
     const text = chartKmsText({ type: hoconString('aws'), endpointOverride: hoconString('"\n}\nprovider = mock\ninclude "x"\n${?HOME}') });
-    expect(await parseHocon(text)).toEqual({
+    expect(parseHocon(text)).toEqual({
       canton: { participants: { participant: { crypto: { provider: 'kms', kms: { type: 'aws', 'endpoint-override': '"\n}\nprovider = mock\ninclude "x"\n${?HOME}' } } } } },
     });
   });
