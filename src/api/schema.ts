@@ -281,7 +281,7 @@ const oldSvSpec = obj(
     extraBeneficiaries: list(
       'The old SV\'s extraBeneficiaries as in the configs repository\'s approved-sv-id-values.yaml: they move to the new SV (in the ' +
         'configs change of the weight transfer, and in the new SV app\'s values) before the weight does, or the beneficiaries lose their share.',
-      obj('A beneficiary.', { beneficiary: str('Party id of the beneficiary.', { pattern: P.PARTY_ID, maxLength: 255 }), weight: str('Share in basis points, as a string (as in the file).', { pattern: '^[0-9]{1,6}$' }) }, { required: ['beneficiary', 'weight'] }),
+      obj('A beneficiary.', { beneficiary: str('Party id of the beneficiary.', { pattern: P.PARTY_ID, maxLength: 255 }), weight: str('Share in basis points, as a string (as in the file).', { pattern: '^[0-9]{1,6}$', maxLength: 6 }) }, { required: ['beneficiary', 'weight'] }),
       { maxItems: 32 },
     ),
     workloadSelector: map(

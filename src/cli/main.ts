@@ -9,6 +9,7 @@ import { renderCommand } from './render-command.ts';
 import { validateCommand } from './validate-command.ts';
 import { runCommand } from './run-command.ts';
 import { approveCommand, pauseCommand, resumeCommand } from './spec-change-command.ts';
+import { configsSnippetCommand } from './configs-snippet-command.ts';
 
 export interface CliIo {
   stdout: Pick<Writable, 'write'>;
@@ -34,6 +35,7 @@ const commands: Command[] = [
   approveCommand,
   pauseCommand,
   resumeCommand,
+  configsSnippetCommand,
 ];
 
 export function version(): string {

@@ -25,11 +25,18 @@ export interface SpecChange {
   value: boolean;
   /** What the change does, for the success line (`approved weightTransfer`). */
   done: string;
+  /** A field set together with it (the vote's reason URL). */
+  also?: { path: readonly string[]; value: string };
 }
 
 /** The spec change each command makes. */
 export const specChanges = {
-  approve: (gate: Gate): SpecChange => ({ path: ['spec', 'workflow', gate, 'approved'], value: true, done: `approved ${gate}` }),
+  approve: (gate: Gate, reasonUrl?: string): SpecChange => ({
+    path: ['spec', 'workflow', gate, 'approved'],
+    value: true,
+    done: `approved ${gate}`,
+    ...(reasonUrl ? { also: { path: ['spec', 'workflow', gate, 'reasonUrl'], value: reasonUrl } } : {}),
+  }),
   pause: (): SpecChange => ({ path: ['spec', 'paused'], value: true, done: 'paused' }),
   resume: (): SpecChange => ({ path: ['spec', 'paused'], value: false, done: 'resumed' }),
 };
@@ -37,6 +44,22 @@ export const specChanges = {
 /** `{a: {b: value}}` for the path `['a', 'b']`. */
 function nested(path: readonly string[], value: unknown): Record<string, unknown> {
   return path.reduceRight<Record<string, unknown>>((inner, key, i) => (i === path.length - 1 ? { [key]: value } : { [key]: inner }), {});
+}
+
+/** `a` and `b` merged, objects key by key (b wins). */
+function merged(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] = typeof cur === 'object' && cur !== null && typeof v === 'object' && v !== null ? merged(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** The fields a change sets, as one nested object. */
+function fields(change: SpecChange): Record<string, unknown> {
+  const main = nested(change.path, change.value);
+  return change.also ? merged(main, nested(change.also.path, change.also.value)) : main;
 }
 
 /** The value at `path` in `obj`, or undefined. */
@@ -51,12 +74,12 @@ function valueAt(obj: unknown, path: readonly string[]): unknown {
 
 /** The merge patch of a change decided on the object at `resourceVersion`. */
 export function mergePatch(change: SpecChange, resourceVersion: string): Record<string, unknown> {
-  return { ...nested(change.path, change.value), metadata: { resourceVersion } };
+  return { ...fields(change), metadata: { resourceVersion } };
 }
 
 /** The YAML to put into the manifest in Git instead (the field with its parents). */
 export function gitChangeYaml(change: SpecChange): string {
-  return dump(nested(change.path, change.value), { indent: 2 });
+  return dump(fields(change), { indent: 2 });
 }
 
 const COMMON_OPTIONS = `Options:
@@ -72,7 +95,11 @@ const HELP = {
   approve: `Usage: sv-kms approve MIGRATION GATE [options]
 
 Opens an approval gate: sets spec.workflow.GATE.approved to true. GATE is one of ${GATES.join(', ')}.
-Tell the other SV operators first (docs/user-guide.md says what each gate needs from them).
+Tell the other SV operators first (docs/user-guide.md says what each gate needs from them; status.governance has the
+announcement and the configs-repo change). On MainNet and TestNet a vote gate (weightTransfer, offboarding) opens only
+with its reason URL: give it with --reason-url (the configs-repo PR the other SV operators review).
+
+      --reason-url URL   also set spec.workflow.GATE.reasonUrl (weightTransfer and offboarding only)
 
 ${COMMON_OPTIONS}`,
   pause: `Usage: sv-kms pause MIGRATION [options]
@@ -88,6 +115,7 @@ ${COMMON_OPTIONS}`,
 } as const;
 
 const FLAGS = {
+  reasonUrl: { names: ['--reason-url'], takesValue: true },
   namespace: { names: ['-n', '--namespace'], takesValue: true },
   kubeconfig: { names: ['--kubeconfig'], takesValue: true },
   help: { names: ['-h', '--help'], takesValue: false },
@@ -114,8 +142,12 @@ function parseInvocation(command: CommandName, args: string[]): Invocation | 'he
   if (command === 'approve') {
     if (gate === undefined) throw new UsageError(`which gate? give one of ${GATES.join(', ')}`);
     if (!(GATES as readonly string[]).includes(gate)) throw new UsageError(`unknown gate "${gate}": give one of ${GATES.join(', ')}`);
-    change = specChanges.approve(gate as Gate);
+    const reasonUrl = values.reasonUrl?.[0];
+    if (reasonUrl !== undefined && gate !== 'weightTransfer' && gate !== 'offboarding') throw new UsageError(`--reason-url goes with the vote gates (weightTransfer, offboarding), not ${gate}`);
+    if (reasonUrl !== undefined && !/^https?:\/\/\S+$/.test(reasonUrl)) throw new UsageError(`--reason-url "${reasonUrl}" is not an http(s) URL`);
+    change = specChanges.approve(gate as Gate, reasonUrl);
   } else {
+    if (values.reasonUrl) throw new UsageError(`--reason-url goes with approve, not ${command}`);
     change = specChanges[command]();
   }
   const namespace = values.namespace?.[0];
@@ -140,7 +172,7 @@ async function apply(client: KubeClient, namespace: string, inv: Invocation, io:
       io.stderr.write(printable(`${prefix}: ${where} not found (check the name and -n/--namespace)`) + '\n');
       return EXIT.problems;
     }
-    if (valueAt(obj, inv.change.path) === inv.change.value) {
+    if (valueAt(obj, inv.change.path) === inv.change.value && (!inv.change.also || valueAt(obj, inv.change.also.path) === inv.change.also.value)) {
       io.stdout.write(printable(`${where}: ${field} is already ${String(inv.change.value)}; nothing changed`) + '\n');
       return EXIT.ok;
     }
@@ -190,13 +222,14 @@ function specChangeCommand(command: CommandName, summary: string): Command {
       const kc = loadKubeConfig(inv.kubeconfig, io, prefix);
       if (!kc) return EXIT.failure;
       const namespace = inv.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-      const { KubeClient } = await import('../controller/kube-client.ts');
+      const { KubeClient, KubeApiError } = await import('../controller/kube-client.ts');
       const client = new KubeClient(kc, { fieldManager: 'sv-kms-cli' });
       try {
         return await apply(client, namespace, inv, io, prefix);
       } catch (err) {
         io.stderr.write(`${prefix}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
-        return EXIT.failure;
+        // The API server refused the change by the CRD's rules (e.g. a vote gate without its reason URL): bad input.
+        return err instanceof KubeApiError && err.code === 422 ? EXIT.problems : EXIT.failure;
       }
     },
   };

@@ -10,6 +10,7 @@
  * The format was read from the configs repository's files and scripts (see docs/research notes in the user guide).
  */
 import { dump, load, YAML11_SCHEMA } from 'js-yaml';
+import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
 
 /** An extra beneficiary of an SV's rewards: its party and its share in basis points (a string in the file). */
 export interface ExtraBeneficiary {
@@ -45,6 +46,19 @@ export interface HandoverIdentities {
   newSv: { name: string; publicKey: string };
   /** The weight to move (the old SV's weight when first observed). */
   weightBps: number;
+}
+
+/**
+ * The identities of a migration, from its spec and status (`observedOldWeight`: the old SV's weight as the Scans show
+ * it, used until the weight to move is recorded).
+ */
+export function migrationIdentities(m: SvKmsMigration, status: Readonly<SvKmsMigrationStatus>, observedOldWeight?: number): HandoverIdentities {
+  return {
+    network: m.spec.network.name ?? 'MainNet',
+    oldSv: { name: m.spec.oldSv.name, extraBeneficiaries: m.spec.oldSv.extraBeneficiaries ?? [] },
+    newSv: { name: m.spec.newSv.name, publicKey: status.identityKey?.publicKey ?? '' },
+    weightBps: status.oldSv?.originalRewardWeight ?? observedOldWeight ?? status.oldSv?.rewardWeight ?? 0,
+  };
 }
 
 export function configsFile(network: string): string {
@@ -83,8 +97,8 @@ export function renderSnippet(change: ConfigsChange): string {
     }
     const entry: ApprovedIdentity = { name: edit.name, ...edit.set };
     const text = dump([entry], { lineWidth: -1, noRefs: true }).trimEnd().split('\n');
-    if (!edit.set.publicKey) text.push('    # publicKey: unchanged');
-    if (edit.removeFields?.length) text.push(`    # ${edit.removeFields.join(', ')}: removed (moved to the new SV)`);
+    if (!edit.set.publicKey) text.push('  # publicKey: unchanged');
+    if (edit.removeFields?.length) text.push(`  # ${edit.removeFields.join(', ')}: removed (moved to the new SV)`);
     lines.push(...text.map((l) => `  ${l}`));
   }
   return `${lines.join('\n')}\n`;

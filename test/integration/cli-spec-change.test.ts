@@ -61,23 +61,38 @@ function without(spec: SvKmsMigration['spec'], path: string[]): unknown {
   return copy;
 }
 
+const PR = 'https://github.com/global-synchronizer-foundation/configs/pull/42';
+/** The vote gates open only with their reason URL on MainNet (the examples' network). */
+const reasonFlags = (gate: string): string[] => (gate === 'weightTransfer' || gate === 'offboarding' ? ['--reason-url', PR] : []);
+
 describe('sv-kms approve', () => {
   it.each([['weightTransfer'], ['assetTransfer'], ['offboarding'], ['retirement']])('opens the %s gate of an unmanaged migration and changes nothing else', async (gate) => {
     const name = `approve-${gate.toLowerCase()}`;
     const before = await create(name);
     expect(before.spec.workflow[gate as 'weightTransfer'].approved).toBe(false);
-    const r = await svKms('approve', name, gate);
+    const r = await svKms('approve', name, gate, ...reasonFlags(gate));
     expect(r.stdout).toBe(`SvKmsMigration ${namespace}/${name}: approved ${gate} (spec.workflow.${gate}.approved: true)\n`);
     expect(r.code).toBe(0);
     const after = await fetch(name);
     expect(after.spec.workflow[gate as 'weightTransfer'].approved).toBe(true);
-    expect(without(after.spec, ['workflow', gate, 'approved'])).toEqual(without(before.spec, ['workflow', gate, 'approved']));
+    const changed = reasonFlags(gate).length ? ['reasonUrl'] : [];
+    for (const field of changed) expect((after.spec.workflow[gate as 'weightTransfer'] as unknown as Record<string, unknown>)[field]).toBe(PR);
+    const strip = (spec: SvKmsMigration['spec']) => changed.reduce((acc, f) => without(acc as SvKmsMigration['spec'], ['workflow', gate, f]) as SvKmsMigration['spec'], without(spec, ['workflow', gate, 'approved']) as SvKmsMigration['spec']);
+    expect(strip(after.spec)).toEqual(strip(before.spec));
     expect(after.metadata.generation).toBe((before.metadata.generation ?? 0) + 1);
+  });
+
+  it('a vote gate on MainNet does not open without its reason URL: the API server says why', async () => {
+    await create('approve-no-reason');
+    const r = await svKms('approve', 'approve-no-reason', 'weightTransfer');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('spec.workflow.weightTransfer.reasonUrl is required to approve the vote on MainNet and TestNet');
+    expect((await fetch('approve-no-reason')).spec.workflow.weightTransfer.approved).toBe(false);
   });
 
   it('changes nothing when the gate is already open', async () => {
     await create('approve-twice');
-    expect((await svKms('approve', 'approve-twice', 'offboarding')).code).toBe(0);
+    expect((await svKms('approve', 'approve-twice', 'offboarding', ...reasonFlags('offboarding'))).code).toBe(0);
     const rv = (await fetch('approve-twice')).metadata.resourceVersion;
     const r = await svKms('approve', 'approve-twice', 'offboarding');
     expect(r.stdout).toMatch(/spec\.workflow\.offboarding\.approved is already true; nothing changed/);

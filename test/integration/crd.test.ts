@@ -73,7 +73,8 @@ describe('SvKmsMigration CRD', () => {
   it.each(['aws', 'gcp'] as const)('accepts the %s example and fills in the defaults', async (provider) => {
     const created = await create(example(provider), 'Strict');
     expect(created.spec.kms.provider).toBe(provider);
-    expect(created.spec.workflow.weightTransfer).toEqual({ approved: false, voteExpiration: '168h', attempt: 1 });
+    expect(created.spec.workflow.weightTransfer).toEqual({ approved: false, effectiveAtThreshold: false, mode: 'Operator', attempt: 1 });
+    expect(created.spec.network.name).toBe('MainNet');
     // No cache defaults in the schema: the renderer uses the target Splice version's own (research/splice-versions.md §2).
     expect(created.spec.kms.sessionKeys).toEqual({});
     expect(created.spec.newSv.governanceKey).toEqual({ secretName: 'splice-app-sv-cometbft-governance-key', generate: true });
@@ -112,7 +113,13 @@ describe('SvKmsMigration CRD', () => {
     expect(rename).toContain('spec.newSv.name');
     expect(rename).toContain('immutable');
     // Gates stay mutable: that is how a Git commit opens a step.
-    await replace((x) => (x.spec.workflow.weightTransfer.approved = true))();
+    await replace((x) => {
+      x.spec.workflow.weightTransfer.approved = true;
+      x.spec.workflow.weightTransfer.reasonUrl = 'https://github.com/global-synchronizer-foundation/configs/pull/1';
+    })();
+    // On MainNet a vote gate opens only with the reason URL the other SV operators review.
+    const noReason = await rejection(replace((x) => (x.spec.workflow.offboarding.approved = true)));
+    expect(noReason).toContain('spec.workflow.offboarding.reasonUrl is required to approve the vote on MainNet and TestNet');
   });
 
   const onCreate = badManifests.filter((b) => !b.transition);

@@ -142,10 +142,11 @@ export async function prepareHandover(client: KubeClient, sim: SpliceSim, setup:
   const m = wireToNetwork(awsTestMigration(setup.name, setup.namespace, setup.kmsEndpoint), sim);
   m.spec.oldSv.namespace = setup.oldNamespace;
   const open = setup.gates !== 'closed';
+  const w = m.spec.workflow;
   m.spec.workflow = {
-    weightTransfer: { approved: open },
+    weightTransfer: { ...w.weightTransfer, approved: open },
     assetTransfer: { approved: open, reserve: setup.reserve ?? '10' },
-    offboarding: { approved: open },
+    offboarding: { ...w.offboarding, approved: open },
     retirement: { approved: open },
   } as SvKmsMigration['spec']['workflow'];
   return m;

@@ -5,7 +5,7 @@
  */
 import type { SvKmsMigrationStatus } from '../../api/types.ts';
 import { announcement } from '../../governance/announcement.ts';
-import { configsChange, configsFile, renderSnippet, type ConfigsStep, type HandoverIdentities } from '../../governance/approved-identities.ts';
+import { configsChange, configsFile, migrationIdentities, renderSnippet, type ConfigsStep, type HandoverIdentities } from '../../governance/approved-identities.ts';
 import { describeAction, offboardSvAction, updateSvRewardWeightAction } from '../../splice/daml-json.ts';
 import { decision } from '../decision.ts';
 import { NOTHING_TO_OBSERVE, type DecideInput, type Step, type StepDecision } from '../step.ts';
@@ -14,12 +14,7 @@ import { weightLabel } from './weight.ts';
 
 /** The network, the two SVs and the weight, as far as known. */
 export function handoverIdentities({ m, status, facts }: DecideInput): HandoverIdentities {
-  return {
-    network: m.spec.network.name ?? 'MainNet',
-    oldSv: { name: m.spec.oldSv.name, extraBeneficiaries: m.spec.oldSv.extraBeneficiaries ?? [] },
-    newSv: { name: m.spec.newSv.name, publicKey: status.identityKey?.publicKey ?? '' },
-    weightBps: status.oldSv?.originalRewardWeight ?? facts.dso?.oldSv?.weight ?? 0,
-  };
+  return migrationIdentities(m, status, facts.dso?.oldSv?.weight);
 }
 
 /** The votes of a step, as the announcement lists them. */
@@ -57,13 +52,14 @@ export function decideGovernanceInfo(step: ConfigsStep) {
     const ids = handoverIdentities(input);
     const votes = votesOf(step, input, ids);
     const gate = step === 'onboarding' ? undefined : input.m.spec.workflow[step];
+    const timing = timingOf(step, input, votes.map((v) => v.label));
     const text = announcement(step, {
       network: ids.network,
       oldSv: { name: ids.oldSv.name, ...(input.status.oldSv?.partyId ? { partyId: input.status.oldSv.partyId } : {}) },
       newSv: { name: ids.newSv.name, ...(input.status.newSv?.partyId ? { partyId: input.status.newSv.partyId } : {}), ...(ids.newSv.publicKey ? { publicKey: ids.newSv.publicKey } : {}) },
       weightBps: ids.weightBps,
       votes,
-      ...(timingOf(step, input, votes.map((v) => v.label)) ? { timing: timingOf(step, input, votes.map((v) => v.label))! } : {}),
+      ...(timing ? { timing } : {}),
       ...(gate?.reasonUrl ? { reasonUrl: gate.reasonUrl } : {}),
       configsFile: configsFile(ids.network),
     });
