@@ -63,6 +63,8 @@ export interface ControllerOptions<T extends KubeObject> {
   logger: Logger;
   hooks?: ControllerHooks;
   queueOptions?: Omit<WorkQueueOptions, 'onAdd' | 'onDepth' | 'onLatency'>;
+  /** The time reconciles see (tests pass days with a fake clock); the wall clock by default. */
+  now?: () => Date;
 }
 
 const keyOf = (ref: ObjectRef) => `${ref.namespace}/${ref.name}`;
@@ -148,7 +150,7 @@ export class Controller<T extends KubeObject> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const outcome = await this.opts.reconciler.reconcile(obj, { signal: abort, log, reconcileId, now: () => new Date() });
+      const outcome = await this.opts.reconciler.reconcile(obj, { signal: abort, log, reconcileId, now: this.opts.now ?? (() => new Date()) });
       queue.forget(key);
       if (outcome.requeueAfterMs !== undefined && !abort.aborted) {
         queue.addAfter(key, outcome.requeueAfterMs);

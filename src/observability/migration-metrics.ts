@@ -33,6 +33,7 @@ export const MIGRATION_METRIC_NAMES = {
   rewardWeight: 'svkms_migration_reward_weight_bps',
   voteDeadline: 'svkms_vote_deadline_timestamp_seconds',
   votes: 'svkms_vote_votes',
+  voteClosingShort: 'svkms_vote_closing_short',
 } as const;
 
 type Key = 'namespace' | 'name';
@@ -125,4 +126,12 @@ export function registerMigrationMetrics(registry: Registry, source: () => reado
       for (const [kind, n] of Object.entries(counts)) if (n !== undefined) g.set({ ...labels, kind }, n);
     }
   });
+  gauge(
+    MIGRATION_METRIC_NAMES.voteClosingShort,
+    'Open vote requests that close within 24 h without enough votes to pass (1), as the operator judged at its last look.',
+    ['namespace', 'name', 'action', 'attempt'],
+    (g, m) => {
+      for (const v of m.status?.votes ?? []) if (isOpen(v)) g.set({ ...key(m), action: v.action, attempt: String(v.attempt) }, v.closingShort ? 1 : 0);
+    },
+  );
 }

@@ -46,6 +46,8 @@ export interface OperatorConfig {
    * 5 min; a failure is a passing one — the network, a throttled KMS — and the work queue is the only retry).
    */
   retryBackoff?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** The time the workflow sees (tests pass days with a fake clock shared with the simulated network). */
+  now?: () => Date;
   /** Called on every Kubernetes API request (tests count writes). */
   onRequest?: (r: RequestRecord) => void;
 }
@@ -142,6 +144,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     resyncMs: cfg.resyncMs,
     logger,
     ...(cfg.retryBackoff ? { queueOptions: cfg.retryBackoff } : {}),
+    ...(cfg.now ? { now: cfg.now } : {}),
     hooks: {
       onReconcile: (result, seconds) => {
         metrics.reconcileTotal.inc({ controller: 'svkmsmigration', result });

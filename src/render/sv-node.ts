@@ -93,6 +93,9 @@ export function svNodeOperatorValues(migration: SvKmsMigration, baseValues?: Rec
   };
   // With `synchronizers`, the key goes into each synchronizer's cometBFT (after merging, see below).
   if (!synchronizers) values.cometBFT = { externalGovernanceKey: true };
+  // The old SV's extra beneficiaries move with its weight: the new SV app must name them before the weight arrives.
+  const beneficiaries = migration.spec.oldSv.extraBeneficiaries ?? [];
+  if (beneficiaries.length > 0) values.extraBeneficiaries = beneficiaries.map((b) => ({ beneficiary: b.beneficiary, weight: b.weight }));
   const copyVotes = copyVotesFromHocon(migration, version, options.oldSvOffboarded === true);
   if (copyVotes) values.additionalEnvVars = [{ name: COPY_VOTES_FROM_ENV_VAR, value: copyVotes }];
   return values;

@@ -12,8 +12,13 @@ export const NEW_SV = 'Acme-2';
 export const OLD_WEIGHT = 165_0000;
 export const OLD_BALANCE = '12345.6789';
 
-export async function startTestNetwork(opts: { autoVote?: { accept: boolean; delayMs: number } } = {}): Promise<SpliceSim> {
+export async function startTestNetwork(
+  opts: { autoVote?: { accept: boolean; delayMs: number }; version?: '0.4.15' | '0.6.12'; mainNetRules?: boolean; now?: () => number } = {},
+): Promise<SpliceSim> {
   return startSpliceSim({
+    ...(opts.version ? { version: opts.version } : {}),
+    ...(opts.mainNetRules ? { mainNetRules: true } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
     svs: [
       { name: OLD_SV, weightBps: OLD_WEIGHT, balance: OLD_BALANCE },
       { name: 'Globex-1', weightBps: 10_000, balance: '100' },

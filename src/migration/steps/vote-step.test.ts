@@ -328,3 +328,57 @@ describe('vote records', () => {
     expect(withVote(undefined, a)).toEqual([a]);
   });
 });
+
+describe('vote steps: external voters, deadlines and warnings', () => {
+  const external = () =>
+    approved((m) => {
+      m.spec.workflow.weightTransfer.mode = 'External';
+      m.spec.workflow.weightTransfer.effectiveAt = '2026-11-12T10:00:00Z';
+    });
+  const base = { oldSv: { originalRewardWeight: OLD_WEIGHT } };
+
+  it('External: nothing is sent; the exact request and a ready command are published', () => {
+    const d = decideVoteStep(WEIGHT, input(external(), { status: base, dso: facts() }), app());
+    expect(d.act).toBeUndefined();
+    expect(d.conditions?.[0]).toMatchObject({ reason: 'AwaitingExternalVoteRequest', message: expect.stringContaining('request the vote on UpdateSvRewardWeight(Acme-2:=10000) yourself') });
+    const ext = d.status?.governance?.externalVote;
+    expect(ext).toMatchObject({ gate: 'weightTransfer', label: NEW_LABEL, actionJson: JSON.stringify(NEW_ACTION), reasonUrl: 'https://github.com/global-synchronizer-foundation/configs/pull/1', effectiveAt: '2026-11-12T10:00:00Z' });
+    expect(ext?.description).toContain(`[${intentTag('0f0e0d0c-uid', { label: NEW_LABEL, attempt: 1 })}]`);
+    expect(ext?.command).toMatch(/^curl -fsS -X POST .*\/api\/sv\/v0\/admin\/sv\/voterequest\/create -d '\{"requester":"Acme-1::1220aaaa","action":/);
+    expect(d.status?.votes ?? []).toEqual([]);
+  });
+
+  it('External: a request made by hand is adopted and followed; the instructions go away', () => {
+    const status = { ...base, governance: { externalVote: { gate: 'weightTransfer', label: NEW_LABEL } } };
+    const d = decideVoteStep(WEIGHT, input(external(), { status, dso: facts({ oldWeight: 0 }) }), app([openVote(NEW_ACTION, { requester: 'governance-voter', trackingCid: 'cid-hand' })]));
+    expect(d.act).toBeUndefined();
+    expect(d.status?.votes).toEqual([expect.objectContaining({ action: NEW_LABEL, outcome: 'Pending', trackingCid: 'cid-hand' })]);
+    expect(d.status?.governance?.externalVote).toBeUndefined();
+  });
+
+  it('a vote that will close within a day short of its threshold is warned about once', () => {
+    const soon = new Date('2026-11-09T00:00:00Z');
+    const status = { ...base, votes: [record(NEW_LABEL, 'Pending', { trackingCid: 'cid-7' })] };
+    const first = decideVoteStep(WEIGHT, input(approved(), { status, dso: facts({ oldWeight: 0 }), now: soon }), app([openVote(NEW_ACTION, { trackingCid: 'cid-7', accepts: 1 })]));
+    expect(first.status?.votes?.[0]).toMatchObject({ closingShort: true, notVoted: ['Acme-1', 'Acme-2', 'Other-1'] });
+    expect(first.events).toEqual([{ type: 'Warning', reason: 'VoteClosingShort', message: 'the vote on UpdateSvRewardWeight(Acme-2:=10000) closes in 10h with 1 of 3 votes; not voted yet: Acme-1, Acme-2, Other-1' }]);
+    const again = decideVoteStep(WEIGHT, input(approved(), { status: { ...status, ...first.status } as typeof status, dso: facts({ oldWeight: 0 }), now: soon }), app([openVote(NEW_ACTION, { trackingCid: 'cid-7', accepts: 1 })]));
+    expect(again.events).toEqual([]);
+  });
+
+  it('a vote that is passing, or closes in more than a day, is not warned about', () => {
+    const status = { ...base, votes: [record(NEW_LABEL, 'Pending', { trackingCid: 'cid-7' })] };
+    const passing = decideVoteStep(WEIGHT, input(approved(), { status, dso: facts({ oldWeight: 0 }), now: new Date('2026-11-09T00:00:00Z') }), app([openVote(NEW_ACTION, { trackingCid: 'cid-7', accepts: 3 })]));
+    expect([passing.status?.votes?.[0]?.closingShort, passing.events]).toEqual([false, []]);
+    const early = decideVoteStep(WEIGHT, input(approved(), { status, dso: facts({ oldWeight: 0 }) }), app([openVote(NEW_ACTION, { trackingCid: 'cid-7', accepts: 1 })]));
+    expect([early.status?.votes?.[0]?.closingShort, early.events]).toEqual([false, []]);
+  });
+
+  it('status.nextDeadline is the earliest open vote\'s close, and goes when none is open', () => {
+    const status = { ...base, votes: [record(NEW_LABEL, 'Pending'), record(OLD_LABEL, 'Pending')] };
+    const open = decideVoteStep(WEIGHT, input(approved(), { status, dso: facts() }), app([openVote(NEW_ACTION, { voteBefore: '2026-11-09T10:00:00Z', trackingCid: 'a' }), openVote(OLD_ACTION, { voteBefore: '2026-11-08T10:00:00Z', trackingCid: 'b' })]));
+    expect(open.status?.nextDeadline).toBe('2026-11-08T10:00:00Z');
+    const done = decideVoteStep(WEIGHT, input(approved(), { status: { ...open.status, ...base } as typeof status, dso: facts({ newWeight: OLD_WEIGHT, oldWeight: 0 }) }), app());
+    expect(done.status && 'nextDeadline' in done.status ? done.status.nextDeadline : 'absent').toBeUndefined();
+  });
+});
