@@ -57,7 +57,13 @@ function updatedTransfers(transfers: readonly TransferStatus[] | undefined, stat
 export function decideAssets({ m, status, timing, now }: DecideInput, observation: AssetsObservation): StepDecision<AssetsEffect> {
   const gate = m.spec.workflow.assetTransfer;
   const poll = timing.networkPollMs;
-  if (observation.kind === 'noAccess') return stalledOn(CONDITION.AssetsTransferred, observation.reason, observation.message);
+  if (observation.kind === 'noAccess') {
+    // Manual transfer without wallet credentials: the operator cannot see the balance, so the approval is the
+    // confirmation that the assets have moved.
+    if (gate.mode !== 'Manual') return stalledOn(CONDITION.AssetsTransferred, observation.reason, observation.message);
+    if (gate.approved) return doneWith(CONDITION.AssetsTransferred, 'ConfirmedByUser', 'manual mode without wallet credentials: spec.workflow.assetTransfer.approved confirms that the old SV\'s assets were moved');
+    return waitingOn(CONDITION.AssetsTransferred, 'AwaitingApproval', `manual mode without wallet credentials (${observation.message}): transfer the old SV wallet's balance yourself, then set spec.workflow.assetTransfer.approved to true to confirm`);
+  }
   if (!observation.reads.ok) return fromResult(CONDITION.AssetsTransferred, networkFailure(observation.reads.error, `the old SV's wallet (${m.spec.oldSv.walletUrl})`, poll));
   const { unlocked, states, incoming } = observation.reads.value;
   let transfers = updatedTransfers(status.assets?.transfers, states);
