@@ -46,5 +46,7 @@ describe('SpliceAccessVerified', () => {
     expect(accessCached(unfinished, 1, later(300_000), 300_000)).toBe(false);
     expect(accessCached({}, 1, T0, 300_000)).toBe(false);
     expect(decideAccess(input(migration()), { kind: 'cached' })).toEqual({ outcome: { kind: 'done' } });
+    const refused = { conditions: [{ type: 'SpliceAccessVerified', status: 'False' as const, reason: 'SvAppNotAuthorized', message: 'refused', lastTransitionTime: '' }] };
+    expect(decideAccess(input(migration(), { status: refused }), { kind: 'cached' }).outcome).toEqual({ kind: 'stalled', reason: 'SvAppNotAuthorized', message: 'refused', requeueAfterMs: 300_000 });
   });
 });

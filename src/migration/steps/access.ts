@@ -34,8 +34,13 @@ function definite(err: unknown): boolean {
   return err instanceof AuthError || err instanceof WalletUserNotOnboarded;
 }
 
-export function decideAccess({ m, generation, now, timing }: DecideInput, observation: AccessObservation): StepDecision<never> {
-  if (observation.kind === 'cached') return decision({ kind: 'done' });
+export function decideAccess({ m, status, generation, now, timing }: DecideInput, observation: AccessObservation): StepDecision<never> {
+  if (observation.kind === 'cached') {
+    // A refusal found a moment ago still holds until it is checked again (soon after: the recheck interval).
+    const last = status.conditions?.find((c) => c.type === CONDITION.SpliceAccessVerified);
+    if (last?.status === 'False') return decision({ kind: 'stalled', reason: last.reason, message: last.message, requeueAfterMs: timing.stalledRecheckMs });
+    return decision({ kind: 'done' });
+  }
   const checkedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const record = (verified: boolean) => ({ spliceAccess: { generation, checkedAt, verified } });
   const { svApp, wallet } = observation;

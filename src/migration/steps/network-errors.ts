@@ -13,7 +13,7 @@ export function networkFailure(err: unknown, what: string, pollMs: number): Step
     return {
       kind: 'stalled',
       reason: 'SvAppNotAuthorized',
-      message: `${what}: the OAuth2 client's user may not act for this SV (${err.message}); use the SV app's ledger API user, or a user whose primary party is the SV party`,
+      message: `${what}: the SV app refuses the OAuth2 client for this SV (${err.message}); check that the token's audience is the SV app's and that its user is the SV app's ledger API user or a user whose primary party is the SV party`,
       requeueAfterMs: pollMs * 4,
     };
   }

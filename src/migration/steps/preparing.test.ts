@@ -158,6 +158,12 @@ describe('ValuesRendered', () => {
   ];
   it.each(rows)('%s', (_n, observed, e) => check(decideValues(input(m), observed), e));
 
+  it('a new participant on the old SV\'s Postgres server (0.6.8+ refuses a second participant database) stalls, writing nothing', () => {
+    const observed: ValuesObservation = { ...base(), participantBase: { ok: true, values: { persistence: { host: 'pg.sv.svc', port: 5432 } } }, oldParticipantDatabase: { host: 'PG.sv.svc' } };
+    check(decideValues(input(m), observed), { outcome: 'stalled', condition: 'ValuesRendered', reason: 'ParticipantDatabaseConflict', message: /pg.sv.svc/i, effect: null });
+    check(decideValues(input(m), { ...observed, oldParticipantDatabase: { host: 'pg.other.svc' } }), { outcome: 'done', condition: 'ValuesRendered', effect: 'writeValues' });
+  });
+
   it('a spec the renderer cannot take stalls as CannotRender, writing nothing', () => {
     const broken = migration((x) => delete (x.spec.kms as { aws?: unknown }).aws);
     check(decideValues(input(broken), base()), { outcome: 'stalled', condition: 'ValuesRendered', reason: 'CannotRender', message: /spec.kms.aws/, effect: null });
