@@ -542,6 +542,18 @@ export const statusSchema: JsonSchema = obj('Observed state of the migration.', 
     notVerified: list('What it could not verify (and why), e.g. that CreateKey is allowed: AWS has no dry-run.', str('An unverified check.')),
   }),
   kmsKeys: obj('Keys Canton created in the KMS.', { count: int('Number of keys observed.', { minimum: 0 }) }),
+  lastHandledReconcileAt: str('The value of the svkms.dev/reconcile-requested-at annotation last acted on (every cached check was redone).', { maxLength: 256 }),
+  history: list(
+    'The side effects the operator made (vote requests, transfers, scale-downs, generated keys), oldest first; the last 50 are kept.',
+    obj('One side effect.', {
+      time: str('When it was made.', { format: 'date-time' }),
+      effect: str('What kind: VoteRequested, TransferSent, TransferAccepted, ScaledDown, KeyGenerated.'),
+      id: str('What it acted on: the vote (label#attempt), the transfer\'s tracking id, the workloads, the Secret.', { maxLength: 1024 }),
+      generation: int('The spec generation it was decided at.', { minimum: 0 }),
+      change: str('The approving change: the svkms.dev/change-ref annotation (e.g. the Git commit your GitOps tool applied), when set.', { maxLength: 256 }),
+    }, { required: ['time', 'effect', 'id'] }),
+    { maxItems: 50 },
+  ),
   splice: obj('The Splice version the values are rendered for, and where the operator learned it.', {
     version: str('The version (as given or as the Scans report it).'),
     source: str('Spec (spec.splice.version), Network (agreed by scanQuorum Scans) or Assumed (the newest known version: the Scans could not be read yet).', { enum: ['Spec', 'Network', 'Assumed'] }),

@@ -779,6 +779,39 @@ export interface SvKmsMigrationStatus {
     count?: number;
   };
   /**
+   * The value of the svkms.dev/reconcile-requested-at annotation last acted on (every cached check was redone).
+   */
+  lastHandledReconcileAt?: string;
+  /**
+   * The side effects the operator made (vote requests, transfers, scale-downs, generated keys), oldest first; the last 50 are kept.
+   *
+   * @maxItems 50
+   *
+   * Items: One side effect.
+   */
+  history?: {
+    /**
+     * When it was made.
+     */
+    time: string;
+    /**
+     * What kind: VoteRequested, TransferSent, TransferAccepted, ScaledDown, KeyGenerated.
+     */
+    effect: string;
+    /**
+     * What it acted on: the vote (label#attempt), the transfer's tracking id, the workloads, the Secret.
+     */
+    id: string;
+    /**
+     * The spec generation it was decided at.
+     */
+    generation?: number;
+    /**
+     * The approving change: the svkms.dev/change-ref annotation (e.g. the Git commit your GitOps tool applied), when set.
+     */
+    change?: string;
+  }[];
+  /**
    * The Splice version the values are rendered for, and where the operator learned it.
    */
   splice?: {

@@ -26,6 +26,8 @@ export type StatusPatch = Partial<Omit<SvKmsMigrationStatus, 'conditions' | 'pha
 export interface Effect<E> {
   effect: E;
   checkpoint: boolean;
+  /** How the effect is recorded in status.history once made (effects that are not bookkeeping, e.g. a vote request). */
+  history?: { effect: 'VoteRequested' | 'TransferSent' | 'TransferAccepted' | 'ScaledDown' | 'KeyGenerated'; id: string };
   /** What the operator is about to do, for status.message while the checkpoint is written. */
   describe: string;
 }

@@ -16,6 +16,15 @@ export const ORPHANED_ANNOTATION = 'svkms.dev/migration-deleted';
  * Only someone who may label Namespaces can grant it, so a user of one namespace cannot reach into another.
  */
 export const ALLOW_FROM_LABEL = 'svkms.dev/allow-migrations-from';
+/**
+ * Annotation that asks for a reconcile now, with every cached check (KMS preflight, Splice access and version) redone —
+ * as Flux's `reconcile.fluxcd.io/requestedAt`: set it to any new value (e.g. the time).
+ */
+export const RECONCILE_REQUESTED_ANNOTATION = 'svkms.dev/reconcile-requested-at';
+/** Annotation naming the change that approved the current spec (e.g. the Git commit); recorded with each side effect. */
+export const CHANGE_REF_ANNOTATION = 'svkms.dev/change-ref';
+/** How many side effects status.history keeps. */
+export const HISTORY_LIMIT = 50;
 
 /** Labels on every object the operator creates for `m`. */
 export function ownedLabels(m: SvKmsMigration): Record<string, string> {

@@ -175,6 +175,19 @@ describe('reconciler', () => {
     expect(bench.m.status?.phase).toBe('Completed');
     expect(bench.m.status?.retirement?.scaled).toEqual(['Deployment/sv-app=1']);
 
+    // The audit trail: every side effect, in order, with the generation it was decided at.
+    expect(bench.m.status?.history?.map((h) => [h.effect, h.id])).toEqual([
+      ['KeyGenerated', 'sv-kms/splice-app-sv-cometbft-governance-key'],
+      ['KeyGenerated', 'sv-kms/splice-app-sv-key'],
+      ['VoteRequested', 'UpdateSvRewardWeight(Acme-2:=10000)#1'],
+      ['VoteRequested', 'UpdateSvRewardWeight(Acme-1:=0)#1'],
+      ['TransferSent', tid],
+      ['TransferAccepted', tid],
+      ['VoteRequested', 'OffboardSv(Acme-1)#1'],
+      ['ScaledDown', 'sv/Deployment/sv-app'],
+    ]);
+    expect(bench.m.status?.history?.find((h) => h.effect === 'VoteRequested')?.generation).toBe(2);
+
     // The truth, at the end: each effect once, every record final, every condition at the current generation.
     expect(world.governance.requests).toHaveLength(3);
     expect(world.oldWallet.sent).toHaveLength(1);
@@ -206,6 +219,28 @@ describe('reconciler', () => {
     const forNewSv = bench.world.governance.requests.filter((r) => JSON.stringify(r.action) === JSON.stringify(updateSvRewardWeightAction(PARTY.new, 10_000)));
     expect(forNewSv).toHaveLength(1);
     expect(bench.m.status?.votes?.map((v) => v.outcome)).toEqual(['Pending', 'Pending']);
+  });
+
+  it('a reconcile request redoes every cached check once, and is acknowledged in status', async () => {
+    const bench = new Bench(migration());
+    await bench.settle();
+    expect(bench.world.preflightCalls).toBe(1);
+    bench.m = { ...bench.m, metadata: { ...bench.m.metadata, annotations: { 'svkms.dev/reconcile-requested-at': '2026-11-02T11:00:00Z' } } };
+    await bench.settle();
+    expect(bench.world.preflightCalls).toBe(2);
+    expect(bench.m.status?.lastHandledReconcileAt).toBe('2026-11-02T11:00:00Z');
+    await bench.settle();
+    expect(bench.world.preflightCalls).toBe(2);
+  });
+
+  it('records the approving change with each side effect, and keeps the last 50', async () => {
+    const bench = new Bench(migration((m) => (m.metadata.annotations = { 'svkms.dev/change-ref': 'git:abc123' })));
+    bench.m.status = { history: Array.from({ length: 50 }, (_, i) => ({ time: '2026-11-01T00:00:00Z', effect: 'ScaledDown', id: `old-${i}` })) };
+    await bench.settle();
+    const history = bench.m.status?.history ?? [];
+    expect(history).toHaveLength(50);
+    expect(history.at(-1)).toMatchObject({ effect: 'KeyGenerated', change: 'git:abc123', generation: 1 });
+    expect(history[0]?.id).toBe('old-2');
   });
 
   it('a conflict on the checkpoint sends nothing and retries soon', async () => {

@@ -10,10 +10,10 @@ import type { EventType } from '../controller/events.ts';
 import type { Phase, SvKmsMigration } from '../api/types.ts';
 import { WORKFLOW_PHASES, type WorkflowPhase } from '../api/phases.ts';
 import { cloneJson, jsonEqual } from '../util/json.ts';
-import { CONDITION, FINALIZER, MIGRATION_LABEL, MIGRATION_NAMESPACE_LABEL, ORPHANED_ANNOTATION, participantValuesConfigMapName, svNodeValuesConfigMapName } from './meta.ts';
+import { CHANGE_REF_ANNOTATION, CONDITION, FINALIZER, HISTORY_LIMIT, MIGRATION_LABEL, RECONCILE_REQUESTED_ANNOTATION, MIGRATION_NAMESPACE_LABEL, ORPHANED_ANNOTATION, participantValuesConfigMapName, svNodeValuesConfigMapName } from './meta.ts';
 import type { MigrationDeps } from './ports.ts';
 import { StatusDraft, type StepResult } from './status-draft.ts';
-import type { EventNote } from './decision.ts';
+import type { Effect, EventNote } from './decision.ts';
 import { bindStep, type ActContext, type BoundStep, type Facts, type ObserveContext, type StepDecision } from './step.ts';
 import { effectFailure } from './steps/network-errors.ts';
 import { specStep } from './steps/spec.ts';
@@ -114,7 +114,10 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
 
   /** Runs the always-steps, then phase after phase until a step does not finish. */
   private async runSteps(m: SvKmsMigration, draft: StatusDraft, writer: StatusWriter, ctx: ReconcileContext, now: Date, notes: EventNote[]): Promise<RunEnd> {
-    const facts: Facts = {};
+    // A new reconcile request redoes every cached check; it is acknowledged in status once handled.
+    const requested = m.metadata.annotations?.[RECONCILE_REQUESTED_ANNOTATION];
+    const facts: Facts = requested !== undefined && requested !== draft.status.lastHandledReconcileAt ? { recheck: true } : {};
+    if (requested !== undefined) draft.status.lastHandledReconcileAt = requested;
     const base = { m, generation: draft.generation, now, timing: this.deps.timing, deps: this.deps, signal: ctx.signal, log: ctx.log, facts };
     const actCtx: ActContext = { m, deps: this.deps, signal: ctx.signal, log: ctx.log, now };
     const runOne = async (step: BoundStep): Promise<RunEnd | undefined> => {
@@ -130,7 +133,8 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
         }
         if (ctx.signal.aborted) return { kind: 'aborted' };
         try {
-          await act(actCtx);
+          const made = await act(actCtx);
+          if (made !== false && decision.act.history) record(draft, m, now, decision.act.history);
         } catch (err) {
           const failed = effectFailure(err, decision.act.describe, this.deps.timing.networkPollMs);
           if (failed.kind === 'stalled' && step.condition) draft.condition(step.condition, 'False', failed.reason, failed.message);
@@ -202,6 +206,13 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
     await this.deps.actions.removeFinalizer(m, FINALIZER);
     return {};
   }
+}
+
+/** Adds a side effect to status.history (bounded), with the change that approved the spec, when annotated. */
+function record(draft: StatusDraft, m: SvKmsMigration, now: Date, entry: NonNullable<Effect<unknown>['history']>): void {
+  const change = m.metadata.annotations?.[CHANGE_REF_ANNOTATION];
+  const history = [...(draft.status.history ?? []), { time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), ...entry, generation: draft.generation, ...(change ? { change } : {}) }];
+  draft.status.history = history.slice(-HISTORY_LIMIT);
 }
 
 /** Applies a decision to the draft: its conditions, its status fields, its facts. */

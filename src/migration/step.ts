@@ -29,6 +29,8 @@ export interface DsoFacts {
 /** Facts established by earlier steps of the same reconcile. */
 export interface Facts {
   dso?: DsoFacts;
+  /** The user asked for every cached check to be redone (svkms.dev/reconcile-requested-at changed). */
+  recheck?: boolean;
   /** The Splice version the values are rendered for (set by the version step, before the values). */
   version?: ResolvedSpliceVersion;
 }
@@ -71,8 +73,8 @@ export interface Step<O = unknown, E = never> {
   readonly condition?: ConditionType;
   observe(ctx: ObserveContext): Promise<O>;
   decide(input: DecideInput, observed: O): StepDecision<E>;
-  /** The one effect; throws on failure (mapped by {@link actFailure}-style handling in the runner). */
-  act?(effect: E, ctx: ActContext): Promise<void>;
+  /** The one effect; throws on failure. Resolves false when there was nothing to do after all (not recorded). */
+  act?(effect: E, ctx: ActContext): Promise<void | boolean>;
 }
 
 /** A failure while observing, kept as data for `decide` (which maps it to a result). */
@@ -97,7 +99,7 @@ export const NOTHING_TO_OBSERVE = async (): Promise<undefined> => undefined;
 export interface BoundStep {
   readonly name: string;
   readonly condition?: ConditionType;
-  run(ctx: ObserveContext): Promise<{ decision: StepDecision<unknown>; act?: (ctx: ActContext) => Promise<void> }>;
+  run(ctx: ObserveContext): Promise<{ decision: StepDecision<unknown>; act?: (ctx: ActContext) => Promise<void | boolean> }>;
 }
 
 /** Binds a step's observation and effect types. */

@@ -187,6 +187,8 @@ export class FakeWallet implements WalletPort {
   async acceptOffer(contractId: string): Promise<void> {
     this.fail();
     this.accepted.push(contractId);
+    // An accepted offer is no longer open to accept.
+    for (const [id, cid] of this.incoming) if (cid === contractId) this.incoming.delete(id);
   }
 }
 

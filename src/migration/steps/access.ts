@@ -78,8 +78,8 @@ export function decideAccess({ m, status, generation, now, timing }: DecideInput
 
 export const accessStep: Step<AccessObservation> = {
   name: 'spliceAccess',
-  async observe({ m, deps, status, generation, now, timing, signal }) {
-    if (accessCached(status, generation, now, timing.stalledRecheckMs)) return { kind: 'cached' };
+  async observe({ m, deps, status, generation, now, timing, signal, facts }) {
+    if (!facts.recheck && accessCached(status, generation, now, timing.stalledRecheckMs)) return { kind: 'cached' };
     const app = deps.splice.oldSvApp(m);
     const wallet = deps.splice.oldWallet(m);
     return {

@@ -100,12 +100,12 @@ export function decideAssets({ m, status, timing, now }: DecideInput, observatio
       trackingId,
     };
     const message = `sending ${order.amount} from ${m.spec.oldSv.name}'s wallet to ${order.receiverPartyId} (tracking id ${trackingId})`;
-    return { ...waitingOn<AssetsEffect>(CONDITION.AssetsTransferred, 'TransferInProgress', message, poll, assets()), act: { effect: { kind: 'sendTransfer', order }, checkpoint: true, describe: message } };
+    return { ...waitingOn<AssetsEffect>(CONDITION.AssetsTransferred, 'TransferInProgress', message, poll, assets()), act: { effect: { kind: 'sendTransfer', order }, checkpoint: true, describe: message, history: { effect: 'TransferSent', id: trackingId } } };
   }
   const offer = incoming[trackingId];
   const message = `transfer ${trackingId} of ${entry.amount} is ${entry.status?.toLowerCase()}${entry.status === 'Created' && !m.spec.newSv.walletUrl ? '; accept it in the new SV\'s wallet' : ''}; waiting for the old SV balance (${unlocked}) to reach the reserve`;
   const waiting = waitingOn<AssetsEffect>(CONDITION.AssetsTransferred, 'TransferInProgress', message, poll, assets());
-  if (entry.status === 'Created' && offer) return { ...waiting, act: { effect: { kind: 'acceptOffer', trackingId, contractId: offer }, checkpoint: false, describe: `accepting transfer ${trackingId} on ${m.spec.newSv.name}'s wallet` } };
+  if (entry.status === 'Created' && offer) return { ...waiting, act: { effect: { kind: 'acceptOffer', trackingId, contractId: offer }, checkpoint: false, describe: `accepting transfer ${trackingId} on ${m.spec.newSv.name}'s wallet`, history: { effect: 'TransferAccepted', id: trackingId } } };
   return decision(waiting.outcome, waiting.conditions?.[0], waiting.status);
 }
 
@@ -133,15 +133,15 @@ export const assetsStep: Step<AssetsObservation, AssetsEffect> = {
   async act(effect, { m, deps, signal }) {
     if (effect.kind === 'sendTransfer') {
       const wallet = deps.splice.oldWallet(m);
-      if (!wallet.ok) return;
+      if (!wallet.ok) return false;
       const sent = await wallet.client.sendTransfer(effect.order, signal);
       if (sent === 'created') {
         await deps.event(m, 'Normal', 'TransferOffered', `offered ${effect.order.amount} from ${m.spec.oldSv.name}'s wallet to ${effect.order.receiverPartyId} (tracking id ${effect.order.trackingId})`);
       }
-      return;
+      return sent === 'created';
     }
     const wallet = deps.splice.newWallet(m);
-    if (!wallet?.ok) return;
+    if (!wallet?.ok) return false;
     await wallet.client.acceptOffer(effect.contractId, signal);
     await deps.event(m, 'Normal', 'TransferAccepted', `accepted transfer ${effect.trackingId} on ${m.spec.newSv.name}'s wallet`);
   },

@@ -53,6 +53,7 @@ export function decideKeySecret(kind: KeyKind) {
         effect: { kind: 'generateKey', namespace, name },
         checkpoint: false,
         describe: `generating the ${title} in Secret ${namespace}/${name}`,
+        history: { effect: 'KeyGenerated', id: `${namespace}/${name}` },
       });
     }
     const check = checkKeySecret(kind, secret.data, { name, namespace });
@@ -91,6 +92,7 @@ export function keySecretStep(kind: KeyKind): Step<KeyObservation, GenerateKey> 
       const ref = `${effect.namespace}/${effect.name}`;
       log.info({ secret: ref, created }, created ? 'created key Secret' : 'key Secret appeared meanwhile; adopting it after checking it');
       if (created) await deps.event(m, 'Normal', 'KeyGenerated', `generated the ${KEY_KIND_INFO[kind].title} in Secret ${ref}`);
+      return created;
     },
   };
 }

@@ -37,8 +37,8 @@ export function decidePreflight({ m, generation, timing }: DecideInput, observed
 
 export const preflightStep: Step<PreflightObservation> = {
   name: 'kmsPreflight',
-  async observe({ m, deps, status, generation, signal }) {
-    if (preflightCached(status, generation, m.spec.kms.provider)) return { kind: 'cached' };
+  async observe({ m, deps, status, generation, signal, facts }) {
+    if (!facts.recheck && preflightCached(status, generation, m.spec.kms.provider)) return { kind: 'cached' };
     const creds = kmsCredentials(m, deps);
     if (!creds.ok) return { kind: 'noCredentials', lookup: creds };
     return { kind: 'report', report: await deps.kmsProbe(m.spec.kms.provider).preflight(m.spec.kms, creds.credentials, { ...deps.kmsCallHook, signal }) };

@@ -62,6 +62,7 @@ export function decideRetirement({ m, status, facts, timing }: DecideInput, { wo
       effect: { kind: 'scaleDown', namespace, workloads: running.map((w) => ({ kind: kindOf(w), name: w.metadata!.name!, replicas: w.spec?.replicas ?? 1 })) },
       checkpoint: true,
       describe: `scaling ${running.map((w) => `${kindOf(w)}/${w.metadata?.name}`).join(', ')} in ${namespace} to zero`,
+      history: { effect: 'ScaledDown', id: running.map((w) => `${namespace}/${kindOf(w)}/${w.metadata?.name}`).join(', ') },
     },
   };
 }

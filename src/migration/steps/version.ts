@@ -54,9 +54,9 @@ export function decideVersion({ m, status, now }: DecideInput, observed: Version
 
 export const versionStep: Step<VersionObservation> = {
   name: 'spliceVersion',
-  async observe({ m, deps, status, now, timing, signal }) {
+  async observe({ m, deps, status, now, timing, signal, facts }) {
     if (m.spec.splice?.version) return { kind: 'spec' };
-    if (versionRecorded(status, now, timing.stalledRecheckMs)) return { kind: 'recorded' };
+    if (!facts.recheck && versionRecorded(status, now, timing.stalledRecheckMs)) return { kind: 'recorded' };
     return { kind: 'scans', views: await deps.splice.scanVersions(m, signal) };
   },
   decide: decideVersion,

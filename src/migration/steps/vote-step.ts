@@ -174,7 +174,7 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
     ...decision<RequestVote>({ kind: 'wait', message, requeueAfterMs: timing.networkPollMs }, { type: condition, status: 'False', reason, message }, { votes, nextDeadline: nextDeadline(votes), governance }),
     events: closingShortWarnings(status.votes, votes, now),
   };
-  return act ? { ...result, act: { effect: act, checkpoint: true, describe: `requesting the vote on ${act.label} (attempt ${act.attempt})` } } : result;
+  return act ? { ...result, act: { effect: act, checkpoint: true, describe: `requesting the vote on ${act.label} (attempt ${act.attempt})`, history: { effect: 'VoteRequested', id: `${act.label}#${act.attempt}` } } } : result;
 }
 
 /** status.governance without the by-hand request of `gate` (it exists, or is no longer needed). */
@@ -204,8 +204,8 @@ export function voteStep(opts: VoteStepOptions): Step<VoteStepObservation, Reque
     async act(effect, ctx) {
       const app = ctx.deps.splice.oldSvApp(ctx.m);
       // The Secret went away since observing: the next reconcile reports it.
-      if (!app.ok) return;
-      await requestVote(effect, ctx, app.client);
+      if (!app.ok) return false;
+      return requestVote(effect, ctx, app.client);
     },
   };
 }

@@ -233,12 +233,13 @@ export interface RequestVote {
 }
 
 /** Sends a vote request; a duplicate answer means it exists and is adopted on the next look. */
-export async function requestVote(effect: RequestVote, { m, deps, signal, log }: ActContext, app: GovernancePort): Promise<void> {
+export async function requestVote(effect: RequestVote, { m, deps, signal, log }: ActContext, app: GovernancePort): Promise<boolean> {
   const result = await app.requestVote(effect.request, signal);
   if (result === 'exists') {
     log.info({ vote: effect.label }, 'the SV app already has this vote request; adopting it');
-    return;
+    return false;
   }
   log.info({ vote: effect.label, attempt: effect.attempt }, 'requested a vote');
   await deps.event(m, 'Normal', 'VoteRequested', `requested a vote on ${effect.label} (attempt ${effect.attempt}) through ${m.spec.oldSv.name}'s SV app`);
+  return true;
 }
