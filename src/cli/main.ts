@@ -10,6 +10,7 @@ import { validateCommand } from './validate-command.ts';
 import { runCommand } from './run-command.ts';
 import { approveCommand, pauseCommand, resumeCommand } from './spec-change-command.ts';
 import { configsSnippetCommand } from './configs-snippet-command.ts';
+import { statusCommand } from './status-command.ts';
 
 export interface CliIo {
   stdout: Pick<Writable, 'write'>;
@@ -36,6 +37,7 @@ const commands: Command[] = [
   pauseCommand,
   resumeCommand,
   configsSnippetCommand,
+  statusCommand,
 ];
 
 export function version(): string {
