@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { isAlreadyExists, isNotFound, RESOURCES, type KubeClient, type KubeObject } from './kube-client.ts';
+import { isAlreadyExists, isNotFound, RUNTIME_RESOURCES, type KubeClient, type KubeObject } from './kube-client.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -54,7 +54,7 @@ export class KubeEventRecorder implements EventRecorder {
         prior.count += 1;
         prior.at = now;
         try {
-          await this.client.patch(RESOURCES.events, prior.namespace, prior.name, { count: prior.count, lastTimestamp: time }, 'merge');
+          await this.client.patch(RUNTIME_RESOURCES.events, prior.namespace, prior.name, { count: prior.count, lastTimestamp: time }, 'merge');
           return;
         } catch (err) {
           if (!isNotFound(err)) throw err;
@@ -62,7 +62,7 @@ export class KubeEventRecorder implements EventRecorder {
       }
       const name = `${meta.name ?? 'object'}.${now.toString(16)}${key.slice(0, 6)}`.slice(0, 253);
       try {
-        await this.client.create(RESOURCES.events, namespace, {
+        await this.client.create(RUNTIME_RESOURCES.events, namespace, {
           apiVersion: 'v1',
           kind: 'Event',
           metadata: { name, namespace },

@@ -6,7 +6,7 @@
  * Writes use the lease's resourceVersion, so two candidates can never both win the same round.
  */
 import type { Logger } from 'pino';
-import { isAlreadyExists, isConflict, RESOURCES, type KubeClient, type KubeObject } from './kube-client.ts';
+import { isAlreadyExists, isConflict, RUNTIME_RESOURCES, type KubeClient, type KubeObject } from './kube-client.ts';
 
 export interface LeaseObject extends KubeObject {
   spec?: {
@@ -95,10 +95,10 @@ export class LeaderElector {
     const { namespace, name, identity } = this.opts;
     const now = Date.now();
     const durationSeconds = Math.ceil(this.opts.leaseDurationMs / 1000);
-    const lease = await this.client.get<LeaseObject>(RESOURCES.leases, namespace, name);
+    const lease = await this.client.get<LeaseObject>(RUNTIME_RESOURCES.leases, namespace, name);
     if (!lease) {
       try {
-        const created = await this.client.create<LeaseObject>(RESOURCES.leases, namespace, {
+        const created = await this.client.create<LeaseObject>(RUNTIME_RESOURCES.leases, namespace, {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name, namespace },
@@ -127,7 +127,7 @@ export class LeaderElector {
       },
     };
     try {
-      const updated = await this.client.replace<LeaseObject>(RESOURCES.leases, namespace, name, next);
+      const updated = await this.client.replace<LeaseObject>(RUNTIME_RESOURCES.leases, namespace, name, next);
       this.observe(updated, now);
       return true;
     } catch (err) {
@@ -156,7 +156,7 @@ export class LeaderElector {
     const lease = this.observed.lease;
     if (lease.spec?.holderIdentity !== this.opts.identity) return;
     try {
-      await this.client.replace<LeaseObject>(RESOURCES.leases, this.opts.namespace, this.opts.name, {
+      await this.client.replace<LeaseObject>(RUNTIME_RESOURCES.leases, this.opts.namespace, this.opts.name, {
         ...lease,
         spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(Date.now()) },
       });

@@ -4,10 +4,10 @@
  */
 import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { Informer } from '../controller/informer.ts';
-import { isAlreadyExists, isConflict, RESOURCES, type KubeClient, type KubeObject } from '../controller/kube-client.ts';
+import { isAlreadyExists, isConflict, type KubeClient, type KubeObject } from '../controller/kube-client.ts';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
 import type { ClusterActions, ClusterView } from '../migration/ports.ts';
-import { SVKMS_MIGRATIONS } from './resources.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from './resources.ts';
 import { jsonEqual } from '../util/json.ts';
 
 /** Informers per kind; each list holds one informer per served namespace, or one for all namespaces. */

@@ -8,7 +8,7 @@ import type { KubeConfig, V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1St
 import { Controller } from '../controller/controller.ts';
 import { KubeEventRecorder } from '../controller/events.ts';
 import type { Informer } from '../controller/informer.ts';
-import { KubeClient, RESOURCES, type KubeObject, type RequestRecord, type ResourceType } from '../controller/kube-client.ts';
+import { KubeClient, type KubeObject, type RequestRecord, type ResourceType } from '../controller/kube-client.ts';
 import { Manager } from '../controller/manager.ts';
 import { kmsProbeFor, type KmsProbe } from '../kms/index.ts';
 import { MigrationReconciler } from '../migration/reconciler.ts';
@@ -21,7 +21,7 @@ import { startHealthServer } from '../observability/http-server.ts';
 import { secretScrubber } from '../observability/secret-scrubber.ts';
 import { clusterActions, clusterView, type Caches } from './cluster-port.ts';
 import { spliceAccess } from './splice-port.ts';
-import { SVKMS_MIGRATIONS } from './resources.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from './resources.ts';
 import { configMapRefs, namespaceRefs, secretRefs, workloadRefs } from './watch-map.ts';
 
 export interface OperatorConfig {

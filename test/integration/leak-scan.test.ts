@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
-import { KubeClient, RESOURCES, type KubeObject } from '../../src/controller/kube-client.ts';
+import { KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { RESOURCES } from '../../src/operator/resources.ts';
 import { findLeaks, scanForLeaks } from '../support/leak-scan.ts';
 import { generateGovernanceKey } from '../../src/keys/governance-key.ts';
 

@@ -8,8 +8,8 @@
 import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, RESOURCES, type KubeObject } from '../../src/controller/kube-client.ts';
-import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
+import { KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
 
 /** Env var naming the folder where harnesses drop what the operator wrote (logs). */
 export const LEAK_DIR_ENV = 'SVKMS_LEAK_DIR';
