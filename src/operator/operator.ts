@@ -42,6 +42,11 @@ export interface OperatorConfig {
   timing?: Partial<Timing>;
   /** Called on every Kubernetes API request (tests count writes). */
   onRequest?: (r: RequestRecord) => void;
+  /**
+   * Called once when this replica lost the leader lease, after everything it started was aborted and the operator
+   * stopped (`done` resolves). `sv-kms run` exits the process there (the Deployment restarts it); tests observe it.
+   */
+  onLeadershipLost?: (reason: string) => void;
 }
 
 export interface RunningOperator {
@@ -78,6 +83,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
       leading = l;
       metrics.leader.set(l ? 1 : 0);
     },
+    onLost: cfg.onLeadershipLost,
   });
 
   const scopes: (string | undefined)[] = cfg.namespaces === 'all' ? [undefined] : cfg.namespaces;
@@ -148,7 +154,13 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   });
   manager.add(controller);
 
-  const health = await startHealthServer({ port: cfg.metricsPort, host: cfg.metricsHost, registry: metrics.registry, ready: () => manager.synced() });
+  const health = await startHealthServer({
+    port: cfg.metricsPort,
+    host: cfg.metricsHost,
+    registry: metrics.registry,
+    ready: () => manager.synced(),
+    health: () => ({ ...manager.health() }),
+  });
   const stopper = new AbortController();
   logger.info({ namespaces: cfg.namespaces, port: health.port, leaderElection: Boolean(cfg.leaderElection) }, 'sv-kms-operator starting');
   const done = manager.run(stopper.signal).finally(() => health.close());
