@@ -12,14 +12,18 @@ import type { DsoState } from '../splice/scan.ts';
 import type { OnboardingStatus, SvAppClient } from '../splice/sv-app.ts';
 import type { WalletClient } from '../splice/wallet.ts';
 
-/** Reads of cluster state, from caches. */
+/**
+ * Reads of cluster state, from caches. Objects the operator did not make are fetched on first read (and cached by
+ * resourceVersion), so these reads are asynchronous; a Namespace's labels come from a cache.
+ */
 export interface ClusterView {
-  secret(namespace: string, name: string): V1Secret | undefined;
-  configMap(namespace: string, name: string): V1ConfigMap | undefined;
-  deployment(namespace: string, name: string): V1Deployment | undefined;
+  secret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  configMap(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
+  deployment(namespace: string, name: string): Promise<V1Deployment | undefined>;
+  /** The Namespace's metadata (labels). */
   namespace(name: string): V1Namespace | undefined;
   /** Deployments and StatefulSets in `namespace` whose labels include `selector`. */
-  workloads(namespace: string, selector: Record<string, string>): (V1Deployment | V1StatefulSet)[];
+  workloads(namespace: string, selector: Record<string, string>): Promise<(V1Deployment | V1StatefulSet)[]>;
   /** Whether the operator is configured to serve `namespace`. */
   serves(namespace: string): boolean;
 }
@@ -57,10 +61,10 @@ export interface SpliceAccess {
   dsoViews(m: SvKmsMigration, signal: AbortSignal): Promise<ScanView<DsoState>[]>;
   /** The sponsor's view of the new SV's onboarding (public endpoint of spec.newSv.svNode.sponsorApiUrl). */
   onboardingStatus(m: SvKmsMigration, signal: AbortSignal): Promise<OnboardingStatus>;
-  oldSvApp(m: SvKmsMigration): Access<SvAppApi>;
-  oldWallet(m: SvKmsMigration): Access<WalletApi>;
+  oldSvApp(m: SvKmsMigration): Promise<Access<SvAppApi>>;
+  oldWallet(m: SvKmsMigration): Promise<Access<WalletApi>>;
   /** The new SV's wallet, when spec.newSv.walletUrl is set. */
-  newWallet(m: SvKmsMigration): Access<WalletApi> | undefined;
+  newWallet(m: SvKmsMigration): Promise<Access<WalletApi> | undefined>;
 }
 
 /** How often the workflow looks again at things that change outside the cluster (no watch tells it). */

@@ -26,7 +26,7 @@ export async function transferAssets(ctx: StepContext): Promise<StepResult> {
   const { m, deps, draft, signal } = ctx;
   const gate = m.spec.workflow.assetTransfer;
   const poll = deps.timing.networkPollMs;
-  const oldWallet = deps.splice.oldWallet(m);
+  const oldWallet = await deps.splice.oldWallet(m);
   if (!oldWallet.ok) {
     draft.condition(CONDITION.AssetsTransferred, 'False', oldWallet.reason, oldWallet.message);
     return { kind: 'stalled', reason: oldWallet.reason, message: oldWallet.message };
@@ -108,7 +108,7 @@ function failed(ctx: StepContext, result: StepResult): StepResult {
 
 /** The wallet's status of the offer, in status terms; undefined when the wallet does not know it. */
 async function offerStatus(ctx: StepContext, trackingId: string): Promise<TransferStatus['status'] | undefined> {
-  const wallet = ctx.deps.splice.oldWallet(ctx.m);
+  const wallet = await ctx.deps.splice.oldWallet(ctx.m);
   if (!wallet.ok) return undefined;
   try {
     const st = (await wallet.client.getTransferOfferStatus(trackingId, ctx.signal)) as { status: string };
@@ -122,7 +122,7 @@ async function offerStatus(ctx: StepContext, trackingId: string): Promise<Transf
 
 /** Accepts the offer on the new SV's wallet, when the spec gives it. */
 async function acceptOnNewSv(ctx: StepContext, trackingId: string, entry: TransferStatus): Promise<void> {
-  const access = ctx.deps.splice.newWallet(ctx.m);
+  const access = await ctx.deps.splice.newWallet(ctx.m);
   if (!access?.ok) return;
   const offers = await access.client.listTransferOffers(ctx.signal);
   const offer = offers.find((o) => o.trackingId === trackingId);

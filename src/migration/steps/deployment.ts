@@ -67,13 +67,13 @@ export async function observeDeployment({ m, deps, draft }: StepContext): Promis
     draft.condition(CONDITION.NewSvDeployed, 'False', reason, message);
     return { kind: 'wait', message, requeueAfterMs: deps.timing.deploymentRecheckMs };
   };
-  const participant = deps.cluster.deployment(ns, release);
+  const participant = await deps.cluster.deployment(ns, release);
   if (!participant) {
     return wait('ParticipantNotDeployed', `deploy the participant: helm install ${release} splice-participant -n ${ns} with the values in ConfigMap ${draft.status.outputs?.participantValues?.configMapName}`);
   }
   const mismatches = await participantEnvMismatches(m, participant);
   if (mismatches.length > 0) return wait('ParticipantValuesNotApplied', `Deployment ${ns}/${release} does not carry the rendered values: ${mismatches.join('; ')}`);
-  const svApp = deps.cluster.deployment(ns, SV_APP_DEPLOYMENT);
+  const svApp = await deps.cluster.deployment(ns, SV_APP_DEPLOYMENT);
   if (!svApp) return wait('SvAppNotDeployed', `deploy the SV node (splice-sv-node) in ${ns} with the values in ConfigMap ${draft.status.outputs?.svNodeValues?.configMapName}`);
   const svAppProblems = svAppMismatches(m, svApp);
   if (svAppProblems.length > 0) return wait('SvNodeValuesNotApplied', `Deployment ${ns}/${SV_APP_DEPLOYMENT}: ${svAppProblems.join('; ')}`);

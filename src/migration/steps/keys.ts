@@ -28,7 +28,7 @@ export function keySecretStep(kind: KeyKind) {
       return { kind: 'stalled', reason, message };
     };
 
-    let secret = deps.cluster.secret(namespace, name);
+    let secret = await deps.cluster.secret(namespace, name);
     if (!secret) {
       if (recorded?.fingerprint) {
         return stalled(

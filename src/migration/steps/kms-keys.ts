@@ -10,7 +10,7 @@ import { kmsCredentials } from './credentials.ts';
 
 export async function observeKmsKeys({ m, deps, draft, signal }: StepContext): Promise<StepResult> {
   if (draft.conditionStatus(CONDITION.KmsKeysObserved) === 'True') return DONE;
-  const creds = kmsCredentials(m, deps);
+  const creds = await kmsCredentials(m, deps);
   if (!creds.ok) {
     draft.condition(CONDITION.KmsKeysObserved, 'False', creds.reason, creds.message);
     return { kind: 'stalled', reason: creds.reason, message: creds.message };

@@ -12,7 +12,7 @@ export type OldSvApp = { ok: true; app: SvAppApi; requester: { partyId: string; 
 
 export async function oldSvApp(ctx: StepContext, condition: ConditionType, what: string): Promise<OldSvApp> {
   const { m, deps, draft } = ctx;
-  const access = deps.splice.oldSvApp(m);
+  const access = await deps.splice.oldSvApp(m);
   if (!access.ok) {
     draft.condition(condition, 'False', access.reason, access.message);
     return { ok: false, result: { kind: 'stalled', reason: access.reason, message: access.message } };

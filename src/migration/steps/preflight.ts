@@ -13,7 +13,7 @@ export async function kmsPreflight({ m, deps, draft, signal }: StepContext): Pro
   const cached = draft.status.preflight;
   if (cached?.generation === draft.generation && cached.provider === provider && draft.conditionStatus(CONDITION.KmsPreflightPassed) === 'True') return DONE;
 
-  const creds = kmsCredentials(m, deps);
+  const creds = await kmsCredentials(m, deps);
   if (!creds.ok) {
     draft.condition(CONDITION.KmsPreflightPassed, 'False', creds.reason, creds.message);
     return { kind: 'stalled', reason: creds.reason, message: creds.message };

@@ -33,7 +33,7 @@ export async function retireOldSv(ctx: StepContext): Promise<StepResult> {
     draft.condition(CONDITION.OldSvRetired, 'False', 'OldSvStillAnSv', message);
     return { kind: 'wait', message, requeueAfterMs: deps.timing.networkPollMs };
   }
-  const workloads = deps.cluster.workloads(namespace, (m.spec.oldSv.workloadSelector ?? {}) as Record<string, string>);
+  const workloads = await deps.cluster.workloads(namespace, (m.spec.oldSv.workloadSelector ?? {}) as Record<string, string>);
   const scaled = ((draft.status.retirement ??= {}).scaled ??= []);
   const running = workloads.filter((w) => (w.spec?.replicas ?? 1) > 0);
   for (const w of running) {

@@ -16,11 +16,11 @@ import type { StepContext } from '../step.ts';
 type BaseValues = { ok: true; values: Record<string, unknown> | undefined } | { ok: false; reason: string; message: string };
 
 /** The user's base values from the ConfigMap in the migration's namespace. */
-export function readBaseValues(cluster: ClusterView, m: SvKmsMigration, spec: BaseValuesSpec | undefined, field: string): BaseValues {
+export async function readBaseValues(cluster: ClusterView, m: SvKmsMigration, spec: BaseValuesSpec | undefined, field: string): Promise<BaseValues> {
   if (!spec) return { ok: true, values: undefined };
   const ns = m.metadata.namespace;
   const { name, key } = spec.configMapRef;
-  const cm = cluster.configMap(ns, name);
+  const cm = await cluster.configMap(ns, name);
   if (!cm) return { ok: false, reason: 'BaseValuesNotFound', message: `${field}: ConfigMap ${ns}/${name} does not exist; create it or remove ${field}` };
   const text = cm.data?.[key];
   if (text === undefined) return { ok: false, reason: 'BaseValuesKeyMissing', message: `${field}: ConfigMap ${ns}/${name} has no key "${key}" (has: ${Object.keys(cm.data ?? {}).join(', ') || 'none'})` };
@@ -53,8 +53,8 @@ function upToDate(current: V1ConfigMap | undefined, desired: V1ConfigMap): boole
 }
 
 export async function renderValues({ m, deps, draft, log }: StepContext): Promise<StepResult> {
-  const participantBase = readBaseValues(deps.cluster, m, m.spec.newSv.participant.baseValues, 'spec.newSv.participant.baseValues');
-  const svNodeBase = readBaseValues(deps.cluster, m, m.spec.newSv.svNode.baseValues, 'spec.newSv.svNode.baseValues');
+  const participantBase = await readBaseValues(deps.cluster, m, m.spec.newSv.participant.baseValues, 'spec.newSv.participant.baseValues');
+  const svNodeBase = await readBaseValues(deps.cluster, m, m.spec.newSv.svNode.baseValues, 'spec.newSv.svNode.baseValues');
   for (const base of [participantBase, svNodeBase]) {
     if (!base.ok) {
       draft.condition(CONDITION.ValuesRendered, 'False', base.reason, base.message);
@@ -77,7 +77,7 @@ export async function renderValues({ m, deps, draft, log }: StepContext): Promis
   ];
   for (const out of outputs) {
     const desired = valuesConfigMap(m, out.name, out.rendered, out.chart);
-    if (!upToDate(deps.cluster.configMap(m.spec.newSv.namespace, out.name), desired)) {
+    if (!upToDate(await deps.cluster.configMap(m.spec.newSv.namespace, out.name), desired)) {
       await deps.actions.applyConfigMap(desired);
       log.info({ configMap: `${m.spec.newSv.namespace}/${out.name}`, sha256: out.rendered.sha256 }, 'wrote values');
     }
