@@ -26,6 +26,19 @@ describe('findLeaks', () => {
     expect(leaks.every((l) => l.source === 'log' && !l.secret.includes(secret))).toBe(true);
   });
 
+  // A secret with what JSON and URLs escape: quotes, a backslash, newlines (a PEM key), '/', '+', '&', '=', a space, non-ASCII.
+  const awkward = `-----BEGIN KEY-----\n"q"\\ /+&= é ${randomBytes(8).toString('hex')}\n-----END KEY-----`;
+  it.each([
+    ['json-escaped', JSON.stringify(awkward).slice(1, -1)],
+    ['json-escaped-ascii', JSON.stringify(awkward).slice(1, -1).replace('é', '\\u00e9')],
+    ['url-encoded', encodeURIComponent(awkward)],
+    ['form-encoded', new URLSearchParams({ s: awkward }).toString().slice(2)],
+  ])('finds a secret planted %s (and not as raw text)', (form, planted) => {
+    expect(planted.includes(awkward)).toBe(false);
+    const leaks = findLeaks([awkward], [{ source: 'log', text: `{"msg":"oops ${planted} here"}` }]);
+    expect(leaks.map((l) => l.form)).toContain(form);
+  });
+
   it('finds a base64 private key by its raw bytes, and reports no secret in full', () => {
     const pair = generateGovernanceKey();
     const leaks = findLeaks([pair.private], [{ source: 'event', text: Buffer.from(pair.private, 'base64').toString('hex') }]);
