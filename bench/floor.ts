@@ -5,8 +5,8 @@
  * operator cannot beat.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, RESOURCES, type KubeObject, type ResourceType } from '../src/controller/kube-client.ts';
-import { SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
+import { KubeClient, type KubeObject, type ResourceType } from '../src/controller/kube-client.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
 import { FINALIZER } from '../src/migration/meta.ts';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../src/api/types.ts';
 import { applyMigrations, type Applied } from './apply.ts';

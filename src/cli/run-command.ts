@@ -1,6 +1,10 @@
 /**
  * `sv-kms run`: starts the operator. Configuration from flags, or from the environment (as the Helm chart sets it);
  * the kubeconfig from the pod's service account in a cluster, else KUBECONFIG / ~/.kube/config.
+ *
+ * The one command that may end the process itself: a replica that lost the leader lease exits at once (as
+ * controller-runtime's manager does by default), so nothing it started — a stray timer, a pooled socket — can act
+ * on after another replica took over; its Deployment restarts it as a fresh standby.
  */
 import type { CliIo, Command } from './main.ts';
 import { EXIT } from './exit-codes.ts';
@@ -110,6 +114,15 @@ export function runSettings(args: string[], env: NodeJS.ProcessEnv): RunSettings
   };
 }
 
+/** Exit code of a replica that lost the leader lease. */
+export const LEADERSHIP_LOST_EXIT = EXIT.failure;
+
+/** What `sv-kms run` does when the lease is lost: one log line, then exit (the operator has already stopped). */
+export function exitOnLeadershipLost(reason: string, io: CliIo, exit: (code: number) => void = (code) => process.exit(code)): void {
+  io.stderr.write(`sv-kms run: leader election lost (${reason}); exiting so that the Deployment restarts this replica\n`);
+  exit(LEADERSHIP_LOST_EXIT);
+}
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'Run the operator (in a cluster, or against KUBECONFIG).',
@@ -138,6 +151,7 @@ export const runCommand: Command = {
       logLevel: settings.logLevel,
       leaderElection: settings.leaderElect ? { namespace: settings.leaseNamespace!, name: settings.leaseName } : undefined,
       timing: settings.timing,
+      onLeadershipLost: (reason) => exitOnLeadershipLost(reason, io),
     });
     const stop = (signal: string) => {
       operator.logger.info({ signal }, 'shutting down');

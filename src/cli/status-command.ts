@@ -94,8 +94,8 @@ export const statusCommand: Command = {
     const kc = loadKubeConfig(inv.kubeconfig, io, PREFIX);
     if (!kc) return EXIT.failure;
     const namespace = inv.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-    const { KubeClient, KubeApiError, RESOURCES } = await import('../controller/kube-client.ts');
-    const { SVKMS_MIGRATIONS } = await import('../operator/resources.ts');
+    const { KubeClient, KubeApiError } = await import('../controller/kube-client.ts');
+    const { SVKMS_MIGRATIONS, RESOURCES } = await import('../operator/resources.ts');
     const client = new KubeClient(kc, { fieldManager: 'sv-kms-cli' });
     try {
       const m = await client.get<SvKmsMigration>(SVKMS_MIGRATIONS, namespace, inv.migration);

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { isAlreadyExists, isNotFound, RESOURCES, type KubeClient, type KubeObject } from './kube-client.ts';
+import { isAlreadyExists, isNotFound, RUNTIME_RESOURCES, type KubeClient, type KubeObject } from './kube-client.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -20,6 +20,8 @@ export interface EventRecorderOptions {
   logger?: Logger;
   /** Repeats within this window are aggregated into one Event. */
   aggregateWindowMs?: number;
+  /** The signal Event writes run under (the leadership term's: a replica that lost the lease records nothing). */
+  signal?: () => AbortSignal | undefined;
 }
 
 interface Seen {
@@ -38,7 +40,7 @@ export class KubeEventRecorder implements EventRecorder {
 
   constructor(client: KubeClient, opts: EventRecorderOptions) {
     this.client = client;
-    this.opts = { scrub: (t) => t, aggregateWindowMs: 10 * 60_000, ...opts };
+    this.opts = { scrub: (t) => t, aggregateWindowMs: 10 * 60_000, signal: () => undefined, ...opts };
   }
 
   async event(obj: KubeObject, type: EventType, reason: string, rawMessage: string): Promise<void> {
@@ -48,13 +50,14 @@ export class KubeEventRecorder implements EventRecorder {
     const key = createHash('sha256').update(`${meta.uid}\u0000${type}\u0000${reason}\u0000${message}`).digest('hex').slice(0, 16);
     const now = Date.now();
     const time = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const request = { signal: this.opts.signal() };
     try {
       const prior = this.seen.get(key);
       if (prior && now - prior.at < this.opts.aggregateWindowMs) {
         prior.count += 1;
         prior.at = now;
         try {
-          await this.client.patch(RESOURCES.events, prior.namespace, prior.name, { count: prior.count, lastTimestamp: time }, 'merge');
+          await this.client.patch(RUNTIME_RESOURCES.events, prior.namespace, prior.name, { count: prior.count, lastTimestamp: time }, 'merge', request);
           return;
         } catch (err) {
           if (!isNotFound(err)) throw err;
@@ -62,7 +65,7 @@ export class KubeEventRecorder implements EventRecorder {
       }
       const name = `${meta.name ?? 'object'}.${now.toString(16)}${key.slice(0, 6)}`.slice(0, 253);
       try {
-        await this.client.create(RESOURCES.events, namespace, {
+        await this.client.create(RUNTIME_RESOURCES.events, namespace, {
           apiVersion: 'v1',
           kind: 'Event',
           metadata: { name, namespace },
@@ -76,7 +79,7 @@ export class KubeEventRecorder implements EventRecorder {
           source: { component: this.opts.component },
           reportingComponent: this.opts.component,
           reportingInstance: this.opts.instance,
-        } as KubeObject);
+        } as KubeObject, request);
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
       }

@@ -2,11 +2,12 @@
  * An informer: a cache of one resource type kept current by list + watch, and change notifications.
  *
  * What client-node's ListWatch lacks and this adds: it never stops on an error (it retries with exponential backoff
- * and re-lists when the watch is too old), it asks for bookmarks so a quiet resource keeps its resourceVersion fresh,
- * the server ends each watch after a jittered timeout, and a watchdog aborts a connection that went silent.
+ * and re-lists when the watch is too old), it lists in pages, it asks for bookmarks so a quiet resource keeps its
+ * resourceVersion fresh, the server ends each watch after a jittered timeout, a watchdog aborts a connection that
+ * went silent, a watch that ends at once counts as a failure (no hot loop), and it reports its health.
  */
 import type { Logger } from 'pino';
-import { KubeApiError, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
+import { isGone, type KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
 import { safeString } from '../util/safe-text.ts';
 
 export type ChangeType = 'add' | 'update' | 'delete';
@@ -17,38 +18,90 @@ export interface InformerOptions {
   /** Namespace to watch; undefined watches all namespaces. */
   namespace?: string;
   labelSelector?: string;
+  /** Cache metadata only (PartialObjectMetadata): names, labels, resourceVersions; no data, spec or status. */
+  metadataOnly?: boolean;
+  /** Page size of lists. */
+  pageSize?: number;
   /** Server-side watch timeout; each watch gets a random value between this and twice this. */
   watchTimeoutSeconds?: number;
+  /** Extra silence allowed after the watch timeout before the connection is presumed dead. */
+  watchGraceMs?: number;
+  /** A watch that ends cleanly sooner than this, with no event, counts as a failure and backs off. */
+  minWatchMs?: number;
+  /** The informer is unhealthy when it made no progress (list, event, bookmark, watch end) for this long. */
+  stuckAfterMs?: number;
   backoff?: { initialMs: number; maxMs: number };
   logger?: Logger;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** What /healthz reports per informer. */
+export interface InformerHealth {
+  resource: string;
+  namespace?: string;
+  labelSelector?: string;
+  synced: boolean;
+  /** Milliseconds since the last list, event, bookmark or clean watch end; undefined before the first. */
+  lastActivityAgeMs?: number;
+  consecutiveFailures: number;
+  /** False when no progress was made for `stuckAfterMs`: the process should be restarted. */
+  healthy: boolean;
 }
 
 export const objectKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    const onAbort = () => (clearTimeout(t), resolve());
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
+type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger'>>;
+
+/**
+ * Defaults. The API server sends a bookmark shortly before a watch's timeoutSeconds and then ends it
+ * (apiserver cacher: a bookmark "right before watch deadline", plus about once a minute), so a healthy watch is never
+ * silent for longer than its timeout: with timeouts of 45-90 s and 25 s of grace, a dead connection is noticed
+ * within 115 s.
+ */
+const DEFAULTS: Defaults = {
+  metadataOnly: false,
+  pageSize: 500,
+  watchTimeoutSeconds: 45,
+  watchGraceMs: 25_000,
+  // client-go's reflector treats a watch shorter than a second with no event as an error ("very short watch").
+  minWatchMs: 1000,
+  stuckAfterMs: 5 * 60_000,
+  backoff: { initialMs: 500, maxMs: 30_000 },
+  sleep: abortableSleep,
+  now: () => Date.now(),
+  random: Math.random,
+};
+
 export class Informer<T extends KubeObject> {
   private readonly client: KubeClient;
-  private readonly opts: Required<Omit<InformerOptions, 'namespace' | 'labelSelector' | 'logger'>> & Pick<InformerOptions, 'namespace' | 'labelSelector' | 'logger'>;
+  private readonly opts: Defaults & Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger'>;
   private readonly store = new Map<string, T>();
   private readonly handlers: ChangeHandler<T>[] = [];
   private resourceVersion = '';
   private synced = false;
+  private syncWaiters: (() => void)[] = [];
   private abort?: AbortController;
   private loop?: Promise<void>;
-  /** Time (ms since epoch) of the last list, watch event or bookmark. */
-  lastActivity = 0;
+  private startedAt = 0;
+  /** Time (ms, informer clock) of the last list, watch event, bookmark or clean watch end. */
+  private lastActivity?: number;
+  private failures = 0;
 
   constructor(client: KubeClient, opts: InformerOptions) {
     this.client = client;
-    this.opts = { watchTimeoutSeconds: 300, backoff: { initialMs: 500, maxMs: 30_000 }, sleep: abortableSleep, ...opts };
+    this.opts = { ...DEFAULTS, ...opts };
   }
 
   get resource(): ResourceType {
@@ -63,6 +116,20 @@ export class Informer<T extends KubeObject> {
     return this.synced;
   }
 
+  health(): InformerHealth {
+    const now = this.opts.now();
+    const progress = this.lastActivity ?? this.startedAt;
+    return {
+      resource: this.opts.resource.plural,
+      ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
+      ...(this.opts.labelSelector ? { labelSelector: this.opts.labelSelector } : {}),
+      synced: this.synced,
+      ...(this.lastActivity !== undefined ? { lastActivityAgeMs: now - this.lastActivity } : {}),
+      consecutiveFailures: this.failures,
+      healthy: !this.loop || now - progress < this.opts.stuckAfterMs,
+    };
+  }
+
   get(namespace: string | undefined, name: string): T | undefined {
     return this.store.get(`${namespace ?? ''}/${name}`);
   }
@@ -75,6 +142,7 @@ export class Informer<T extends KubeObject> {
   start(): void {
     if (this.loop) return;
     this.abort = new AbortController();
+    this.startedAt = this.opts.now();
     this.loop = this.run(this.abort.signal);
   }
 
@@ -82,15 +150,19 @@ export class Informer<T extends KubeObject> {
     this.abort?.abort();
     await this.loop;
     this.loop = undefined;
+    for (const w of this.syncWaiters.splice(0)) w();
   }
 
-  /** Resolves once the first list has filled the cache (or the signal aborts). */
+  /** Resolves true once the first list has filled the cache, false if the signal aborts (or the informer stops) first. */
   async waitForSync(signal?: AbortSignal): Promise<boolean> {
-    while (!this.synced) {
-      if (signal?.aborted) return false;
-      await abortableSleep(25, signal ?? new AbortController().signal);
-    }
-    return true;
+    if (this.synced) return true;
+    if (signal?.aborted) return false;
+    await new Promise<void>((resolve) => {
+      const done = () => (signal?.removeEventListener('abort', done), resolve());
+      this.syncWaiters.push(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+    return this.synced;
   }
 
   private emit(type: ChangeType, obj: T, old?: T): void {
@@ -134,47 +206,62 @@ export class Informer<T extends KubeObject> {
     else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj, old);
   }
 
+  /** Metadata-only objects still carry managedFields, often their biggest part; the cache does not need them. */
+  private slim(obj: T): T {
+    if (!this.opts.metadataOnly || !obj.metadata?.managedFields) return obj;
+    const { managedFields: _dropped, ...metadata } = obj.metadata;
+    return { ...obj, metadata };
+  }
+
   private async run(signal: AbortSignal): Promise<void> {
-    const { resource, namespace, labelSelector, logger } = this.opts;
-    let delay = this.opts.backoff.initialMs;
+    const { resource, namespace, labelSelector, metadataOnly, logger } = this.opts;
     while (!signal.aborted) {
       try {
         if (!this.resourceVersion) {
-          const list = await this.client.list<T>(resource, namespace, { labelSelector, signal });
-          this.relist(list.items);
+          const list = await this.client.list<T>(resource, namespace, { labelSelector, signal, metadataOnly, pageSize: this.opts.pageSize });
+          this.relist(list.items.map((i) => this.slim(i)));
           this.resourceVersion = list.resourceVersion;
-          this.synced = true;
-          this.lastActivity = Date.now();
+          this.lastActivity = this.opts.now();
+          this.failures = 0;
+          if (!this.synced) {
+            this.synced = true;
+            for (const w of this.syncWaiters.splice(0)) w();
+          }
         }
-        const timeoutSeconds = this.opts.watchTimeoutSeconds + Math.floor(Math.random() * this.opts.watchTimeoutSeconds);
+        const timeoutSeconds = this.opts.watchTimeoutSeconds + Math.floor(this.opts.random() * this.opts.watchTimeoutSeconds);
+        const watchStarted = this.opts.now();
+        let events = 0;
         await this.client.watch<T>(
           resource,
           namespace,
-          {
-            resourceVersion: this.resourceVersion,
-            labelSelector,
-            timeoutSeconds,
-            // Bookmarks arrive about once a minute; a connection silent for much longer than the server timeout is dead.
-            inactivityMs: (timeoutSeconds + 60) * 1000,
-            signal,
-          },
+          { resourceVersion: this.resourceVersion, labelSelector, metadataOnly, timeoutSeconds, inactivityMs: timeoutSeconds * 1000 + this.opts.watchGraceMs, signal },
           (event) => {
-            this.lastActivity = Date.now();
-            if (event.type !== 'BOOKMARK') this.apply(event.type as 'ADDED' | 'MODIFIED' | 'DELETED', event.object);
+            events += 1;
+            this.lastActivity = this.opts.now();
+            this.failures = 0;
+            if (event.type !== 'BOOKMARK') this.apply(event.type as 'ADDED' | 'MODIFIED' | 'DELETED', this.slim(event.object));
             this.resourceVersion = event.object.metadata?.resourceVersion ?? this.resourceVersion;
-            delay = this.opts.backoff.initialMs;
           },
         );
+        if (signal.aborted) break;
+        if (events === 0 && this.opts.now() - watchStarted < this.opts.minWatchMs) {
+          throw new Error(`the watch ended after ${this.opts.now() - watchStarted} ms without an event`);
+        }
+        this.lastActivity = this.opts.now();
       } catch (err) {
         if (signal.aborted) break;
-        if (err instanceof KubeApiError && (err.code === 410 || err.reason === 'Expired' || err.reason === 'Gone')) {
-          // The watch's resourceVersion is too old: list again.
+        if (isGone(err)) {
+          // The watch's resourceVersion is too old: list again (at once: this is the protocol, not a failure).
           this.resourceVersion = '';
           continue;
         }
-        logger?.warn({ err: err instanceof Error ? err.message : safeString(err), resource: resource.plural, namespace, retryInMs: delay }, 'list/watch failed; retrying');
+        this.failures += 1;
+        const delay = Math.min(this.opts.backoff.initialMs * 2 ** (this.failures - 1), this.opts.backoff.maxMs);
+        logger?.warn(
+          { err: err instanceof Error ? err.message : safeString(err), resource: resource.plural, namespace, failures: this.failures, retryInMs: delay },
+          'list/watch failed; retrying',
+        );
         await this.opts.sleep(delay, signal);
-        delay = Math.min(delay * 2, this.opts.backoff.maxMs);
       }
     }
   }

@@ -10,6 +10,7 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fetch } from 'undici';
+import { KubeApiError, errorFromBody, parseJsonBody, WatchInactiveError } from './kube-errors.ts';
 import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 
 /** A Kubernetes resource type: API group ('' for core), version, plural and scope. */
@@ -21,12 +22,9 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-export const RESOURCES = {
-  secrets: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
-  configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
+/** The resource types the runtime itself uses (Events, leader-election Leases); the operator's kinds live in src/operator. */
+export const RUNTIME_RESOURCES = {
   events: { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
-  deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
-  statefulSets: { group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
 } as const satisfies Record<string, ResourceType>;
 
@@ -38,33 +36,34 @@ export interface RequestRecord {
   resource: string;
   subresource?: string;
   status: number;
+  /** When the request was sent (ms since the epoch), and how long it took. */
+  startedAt: number;
   seconds: number;
 }
 
 export interface KubeClientOptions {
   /** Field manager for writes (server-side apply and managedFields). */
   fieldManager: string;
-  /** Timeout of non-watch requests. */
+  /** Deadline of a non-watch request that names none. */
   timeoutMs?: number;
   /** Called after every request (metrics, request counting). */
   onRequest?: (r: RequestRecord) => void;
 }
 
-/** An error answer of the API server, with its HTTP code and `Status.reason` (NotFound, Conflict, AlreadyExists, …). */
-export class KubeApiError extends Error {
-  readonly code: number;
-  readonly reason: string;
-  constructor(code: number, reason: string, message: string) {
-    super(message);
-    this.name = 'KubeApiError';
-    this.code = code;
-    this.reason = reason;
-  }
+/** What every request takes: the caller's signal (a reconcile's, a lease term's) and a deadline. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Deadline of this request; the client's `timeoutMs` when unset. */
+  timeoutMs?: number;
 }
+
+export { KubeApiError, WatchInactiveError } from './kube-errors.ts';
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.code === 404;
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'Conflict';
 export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'AlreadyExists';
+/** 410 Gone / Expired: a watch's or a list continuation's resourceVersion is too old. */
+export const isGone = (e: unknown): boolean => e instanceof KubeApiError && (e.code === 410 || e.reason === 'Expired' || e.reason === 'Gone');
 
 export interface KubeObject {
   apiVersion?: string;
@@ -81,6 +80,7 @@ export interface KubeObject {
     deletionTimestamp?: string;
     ownerReferences?: unknown[];
     creationTimestamp?: string;
+    managedFields?: unknown[];
   };
 }
 
@@ -89,12 +89,27 @@ export interface ListResult<T> {
   resourceVersion: string;
 }
 
+export interface ListOptions extends RequestOptions {
+  labelSelector?: string;
+  /** Page size (`limit`/`continue`); 0 or unset lists in one request. */
+  pageSize?: number;
+  /** Ask for metadata only (PartialObjectMetadataList): no data, spec or status reaches this process. */
+  metadataOnly?: boolean;
+}
+
 export type PatchType = 'merge' | 'json' | 'apply';
 const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
   apply: 'application/apply-patch+yaml',
 };
+
+/**
+ * Accept headers of the metadata-only protocol (kubernetes.io/docs/reference/using-api/api-concepts, "Receiving
+ * resources as metadata only"); a server that does not know it answers 406, which surfaces as an error.
+ */
+const ACCEPT_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const ACCEPT_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 export interface WatchEvent<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -108,6 +123,7 @@ export interface WatchOptions {
   timeoutSeconds: number;
   /** Abort when no data (events or bookmarks) arrived for this long: the watchdog against silent connections. */
   inactivityMs: number;
+  metadataOnly?: boolean;
   signal: AbortSignal;
 }
 
@@ -118,6 +134,15 @@ const DISPATCHER_LIFETIME_MS = 10 * 60_000;
  * hour and are rotated well before), so rotated tokens are picked up, without building credentials per request.
  */
 const HEADERS_LIFETIME_MS = 60_000;
+
+interface SendInit extends RequestOptions {
+  method: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  subresource?: string;
+}
 
 export class KubeClient {
   private readonly kc: KubeConfig;
@@ -158,23 +183,25 @@ export class KubeClient {
     return `${base}${ns}/${res.plural}${obj}${subresource ? `/${subresource}` : ''}`;
   }
 
-  private async send(
-    verb: Verb,
-    res: ResourceType,
-    path: string,
-    init: { method: string; query?: Record<string, string | undefined>; body?: unknown; contentType?: string; signal?: AbortSignal; subresource?: string },
-  ): Promise<unknown> {
+  private url(path: string): URL {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    const url = new URL(cluster.server + path);
+    return new URL(cluster.server + path);
+  }
+
+  private async send(verb: Verb, res: ResourceType, path: string, init: SendInit): Promise<unknown> {
+    const url = this.url(path);
     for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const transport = await this.transport(url, init.method);
-    const headers: Record<string, string> = { ...transport.headers, accept: 'application/json' };
-    if (init.body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
-    const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(this.opts.timeoutMs)]) : AbortSignal.timeout(this.opts.timeoutMs);
+    const deadline = AbortSignal.timeout(init.timeoutMs ?? this.opts.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const startedAt = Date.now();
     const started = performance.now();
     let status = 0;
     try {
+      signal.throwIfAborted();
+      const transport = await this.transport(url, init.method);
+      const headers: Record<string, string> = { ...transport.headers, accept: init.accept ?? 'application/json' };
+      if (init.body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
       const response = await fetch(url, {
         method: init.method,
         headers,
@@ -184,42 +211,61 @@ export class KubeClient {
       });
       status = response.status;
       const text = await response.text();
-      const parsed: unknown = text ? JSON.parse(text) : undefined;
-      if (status >= 400) throw toApiError(status, parsed);
-      return parsed;
+      const contentType = response.headers.get('content-type') ?? '';
+      if (status >= 400) throw errorFromBody(status, contentType, text);
+      return parseJsonBody(status, contentType, text);
     } finally {
-      this.opts.onRequest?.({ verb, resource: res.plural, subresource: init.subresource, status, seconds: (performance.now() - started) / 1000 });
+      this.opts.onRequest?.({ verb, resource: res.plural, subresource: init.subresource, status, startedAt, seconds: (performance.now() - started) / 1000 });
     }
   }
 
-  async get<T extends KubeObject>(res: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined> {
+  async get<T extends KubeObject>(res: ResourceType, namespace: string | undefined, name: string, opts: RequestOptions = {}): Promise<T | undefined> {
     try {
-      return (await this.send('get', res, this.path(res, namespace, name), { method: 'GET' })) as T;
+      return (await this.send('get', res, this.path(res, namespace, name), { ...opts, method: 'GET' })) as T;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   }
 
-  async list<T extends KubeObject>(res: ResourceType, namespace?: string, opts: { labelSelector?: string; signal?: AbortSignal } = {}): Promise<ListResult<T>> {
-    const body = (await this.send('list', res, this.path(res, namespace), {
-      method: 'GET',
-      query: { labelSelector: opts.labelSelector },
-      signal: opts.signal,
-    })) as { items?: T[]; metadata?: { resourceVersion?: string } };
+  /**
+   * Lists a collection, in pages of `pageSize` when set. As client-go's ListPager (FullListIfExpired) does, a
+   * continue token that expired (410) is answered by one full list without `limit`.
+   */
+  async list<T extends KubeObject>(res: ResourceType, namespace?: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    const page = async (limit: number | undefined, cont: string | undefined) =>
+      (await this.send('list', res, this.path(res, namespace), {
+        ...opts,
+        method: 'GET',
+        accept: opts.metadataOnly ? ACCEPT_METADATA_LIST : undefined,
+        query: { labelSelector: opts.labelSelector, limit: limit ? String(limit) : undefined, continue: cont },
+      })) as { items?: T[]; metadata?: { resourceVersion?: string; continue?: string } } | undefined;
+    const limit = opts.pageSize && opts.pageSize > 0 ? opts.pageSize : undefined;
+    let body = await page(limit, undefined);
+    const items = [...(body?.items ?? [])];
+    while (body?.metadata?.continue) {
+      try {
+        body = await page(limit, body.metadata.continue);
+      } catch (err) {
+        if (!isGone(err)) throw err;
+        body = await page(undefined, undefined);
+        items.length = 0;
+      }
+      items.push(...(body?.items ?? []));
+    }
     const kind = res.kind;
     const apiVersion = res.group ? `${res.group}/${res.version}` : res.version;
     // List items carry no apiVersion/kind; fill them in so cached objects are complete.
-    const items = (body.items ?? []).map((i) => ({ apiVersion, kind, ...i }));
-    return { items, resourceVersion: body.metadata?.resourceVersion ?? '' };
+    return { items: items.map((i) => ({ apiVersion, kind, ...i })), resourceVersion: body?.metadata?.resourceVersion ?? '' };
   }
 
-  async create<T extends KubeObject>(res: ResourceType, namespace: string | undefined, body: T): Promise<T> {
-    return (await this.send('create', res, this.path(res, namespace), { method: 'POST', body, query: { fieldManager: this.opts.fieldManager } })) as T;
+  async create<T extends KubeObject>(res: ResourceType, namespace: string | undefined, body: T, opts: RequestOptions = {}): Promise<T> {
+    return (await this.send('create', res, this.path(res, namespace), { ...opts, method: 'POST', body, query: { fieldManager: this.opts.fieldManager } })) as T;
   }
 
-  async replace<T extends KubeObject>(res: ResourceType, namespace: string | undefined, name: string, body: T, subresource?: string): Promise<T> {
+  async replace<T extends KubeObject>(res: ResourceType, namespace: string | undefined, name: string, body: T, subresource?: string, opts: RequestOptions = {}): Promise<T> {
     return (await this.send('update', res, this.path(res, namespace, name, subresource), {
+      ...opts,
       method: 'PUT',
       body,
       subresource,
@@ -233,9 +279,11 @@ export class KubeClient {
     name: string,
     patch: unknown,
     type: PatchType,
-    opts: { subresource?: string; force?: boolean } = {},
+    opts: RequestOptions & { subresource?: string; force?: boolean } = {},
   ): Promise<T> {
     return (await this.send('patch', res, this.path(res, namespace, name, opts.subresource), {
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
       method: 'PATCH',
       body: patch,
       contentType: PATCH_CONTENT_TYPE[type],
@@ -244,9 +292,10 @@ export class KubeClient {
     })) as T;
   }
 
-  async delete(res: ResourceType, namespace: string | undefined, name: string, preconditions?: { uid?: string; resourceVersion?: string }): Promise<void> {
+  async delete(res: ResourceType, namespace: string | undefined, name: string, preconditions?: { uid?: string; resourceVersion?: string }, opts: RequestOptions = {}): Promise<void> {
     try {
       await this.send('delete', res, this.path(res, namespace, name), {
+        ...opts,
         method: 'DELETE',
         body: preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions } : undefined,
       });
@@ -260,45 +309,44 @@ export class KubeClient {
    * on a clean end; rejects with the error otherwise (the caller re-lists on 410 Gone).
    */
   async watch<T extends KubeObject>(res: ResourceType, namespace: string | undefined, opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void): Promise<void> {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    const url = new URL(cluster.server + this.path(res, namespace));
+    const url = this.url(this.path(res, namespace));
     url.searchParams.set('watch', 'true');
     url.searchParams.set('allowWatchBookmarks', 'true');
     url.searchParams.set('resourceVersion', opts.resourceVersion);
     url.searchParams.set('timeoutSeconds', String(opts.timeoutSeconds));
     if (opts.labelSelector) url.searchParams.set('labelSelector', opts.labelSelector);
-    const transport = await this.transport(url, HttpMethod.GET);
     const inactivity = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => inactivity.abort(new KubeApiError(0, 'WatchInactive', `no watch data for ${opts.inactivityMs} ms`)), opts.inactivityMs);
+      timer = setTimeout(() => inactivity.abort(new WatchInactiveError(opts.inactivityMs)), opts.inactivityMs);
       timer.unref();
     };
+    const startedAt = Date.now();
     const started = performance.now();
     let status = 0;
     arm();
     try {
+      const transport = await this.transport(url, HttpMethod.GET);
       const response = await fetch(url, {
         method: 'GET',
-        headers: { ...transport.headers, accept: 'application/json' },
+        headers: { ...transport.headers, accept: opts.metadataOnly ? ACCEPT_METADATA : 'application/json' },
         dispatcher: transport.dispatcher as never,
         signal: AbortSignal.any([opts.signal, inactivity.signal]),
       });
       status = response.status;
       if (status !== 200 || !response.body) {
-        const text = await response.text();
-        throw toApiError(status, text ? safeJson(text) : undefined);
+        throw errorFromBody(status === 200 ? 500 : status, response.headers.get('content-type') ?? '', await response.text());
       }
       const lines = createInterface({ input: Readable.fromWeb(response.body as never), crlfDelay: Infinity });
       for await (const line of lines) {
         arm();
         if (!line.trim()) continue;
-        const event = JSON.parse(line) as WatchEvent<T>;
+        const event = parseJsonBody(200, 'application/json', line) as WatchEvent<T> | undefined;
+        if (!event || typeof event !== 'object' || !event.object) throw new KubeApiError(500, 'InvalidWatchEvent', 'the API server sent a watch line that is not an event');
         if (event.type === 'ERROR') {
-          const st = event.object as unknown as { code?: number; reason?: string; message?: string };
-          throw new KubeApiError(st.code ?? 500, st.reason ?? 'WatchError', st.message ?? 'watch error');
+          const st = event.object as unknown as { code?: unknown; reason?: unknown; message?: unknown };
+          throw errorFromBody(typeof st.code === 'number' ? st.code : 500, 'application/json', JSON.stringify(st));
         }
         onEvent(event);
       }
@@ -308,20 +356,7 @@ export class KubeClient {
       throw err;
     } finally {
       clearTimeout(timer);
-      this.opts.onRequest?.({ verb: 'watch', resource: res.plural, status, seconds: (performance.now() - started) / 1000 });
+      this.opts.onRequest?.({ verb: 'watch', resource: res.plural, status, startedAt, seconds: (performance.now() - started) / 1000 });
     }
   }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text.slice(0, 500) };
-  }
-}
-
-function toApiError(status: number, body: unknown): KubeApiError {
-  const st = (body ?? {}) as { reason?: string; message?: string };
-  return new KubeApiError(status, st.reason ?? `HTTP${status}`, st.message ?? `HTTP ${status}`);
 }

@@ -1,10 +1,12 @@
 /**
  * Runs controllers: shared informers (started on every replica, so a standby has warm caches), leader election (only
- * the leader reconciles), and graceful shutdown (stop taking work, finish the reconciles in flight, release the lease).
+ * the leader reconciles), graceful shutdown (stop taking work, finish the reconciles in flight, release the lease),
+ * and the end of the process's term when leadership is lost (everything aborts at once; `onLost` decides what next —
+ * the operator exits, as controller-runtime does by default, and its Deployment restarts it).
  */
 import type { Logger } from 'pino';
 import type { Controller } from './controller.ts';
-import { Informer } from './informer.ts';
+import { Informer, type InformerHealth } from './informer.ts';
 import type { KubeClient, KubeObject, ResourceType } from './kube-client.ts';
 import { LeaderElector } from './leader-election.ts';
 
@@ -14,7 +16,19 @@ export interface ManagerOptions {
   /** Leader election; without it this replica always leads (single replica, tests). */
   leaderElection?: { namespace: string; name: string; identity: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   onLeaderChange?: (leading: boolean) => void;
+  /** Called once when this replica lost the lease (after everything it started was aborted); `run` then returns. */
+  onLost?: (reason: string) => void;
 }
+
+/** Liveness of the manager: every informer makes progress. */
+export interface ManagerHealth {
+  healthy: boolean;
+  leader: boolean;
+  leadershipLost?: string;
+  informers: InformerHealth[];
+}
+
+const ABORTED = AbortSignal.abort(new Error('not the leader'));
 
 export class Manager {
   readonly client: KubeClient;
@@ -22,6 +36,8 @@ export class Manager {
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly controllers: Controller<KubeObject>[] = [];
   private elector?: LeaderElector;
+  private term?: AbortSignal;
+  private lost?: string;
 
   constructor(opts: ManagerOptions) {
     this.opts = opts;
@@ -29,11 +45,11 @@ export class Manager {
   }
 
   /** The shared informer of a resource in one namespace (undefined: all namespaces), created on first use. */
-  informer<T extends KubeObject>(resource: ResourceType, namespace?: string, labelSelector?: string): Informer<T> {
-    const key = `${resource.group}/${resource.plural}/${namespace ?? '*'}/${labelSelector ?? ''}`;
+  informer<T extends KubeObject>(resource: ResourceType, namespace?: string, labelSelector?: string, opts: { metadataOnly?: boolean } = {}): Informer<T> {
+    const key = `${resource.group}/${resource.plural}/${namespace ?? '*'}/${labelSelector ?? ''}/${opts.metadataOnly ? 'meta' : 'full'}`;
     let informer = this.informers.get(key);
     if (!informer) {
-      informer = new Informer<KubeObject>(this.client, { resource, namespace, labelSelector, logger: this.opts.logger });
+      informer = new Informer<KubeObject>(this.client, { resource, namespace, labelSelector, metadataOnly: opts.metadataOnly, logger: this.opts.logger });
       this.informers.set(key, informer);
     }
     return informer as unknown as Informer<T>;
@@ -49,10 +65,28 @@ export class Manager {
   }
 
   isLeader(): boolean {
-    return this.elector ? this.elector.isLeader() : true;
+    return this.term !== undefined && !this.term.aborted;
   }
 
-  /** Runs until `stop` aborts. */
+  /**
+   * The signal of the current leadership term (aborted when not leading). Writes made on behalf of reconciles run
+   * under it, so none is even sent once this replica may no longer act.
+   */
+  leadershipSignal(): AbortSignal {
+    return this.term ?? ABORTED;
+  }
+
+  health(): ManagerHealth {
+    const informers = [...this.informers.values()].map((i) => i.health());
+    return {
+      healthy: informers.every((i) => i.healthy),
+      leader: this.isLeader(),
+      ...(this.lost !== undefined ? { leadershipLost: this.lost } : {}),
+      informers,
+    };
+  }
+
+  /** Runs until `stop` aborts or leadership is lost. */
   async run(stop: AbortSignal): Promise<void> {
     const log = this.opts.logger;
     for (const informer of this.informers.values()) informer.start();
@@ -62,6 +96,7 @@ export class Manager {
 
     const terms: Promise<void>[] = [];
     const lead = (abort: AbortSignal) => {
+      this.term = abort;
       this.opts.onLeaderChange?.(true);
       abort.addEventListener('abort', () => this.opts.onLeaderChange?.(false), { once: true });
       terms.push(...this.controllers.map((c) => c.run(stop, abort)));
@@ -69,11 +104,21 @@ export class Manager {
 
     const le = this.opts.leaderElection;
     if (le) {
-      this.elector = new LeaderElector(this.client, { ...le, logger: log, onStartedLeading: lead });
+      const lostCtl = new AbortController();
+      this.elector = new LeaderElector(this.client, {
+        ...le,
+        logger: log,
+        onStartedLeading: lead,
+        onLost: (reason) => {
+          this.lost = reason;
+          lostCtl.abort();
+        },
+      });
       // The elector releases the lease only after the controllers finished their work in flight.
       const electorStop = new AbortController();
       const election = this.elector.run(electorStop.signal);
-      await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
+      const ended = AbortSignal.any([stop, lostCtl.signal]);
+      await new Promise<void>((resolve) => (ended.aborted ? resolve() : ended.addEventListener('abort', () => resolve(), { once: true })));
       await Promise.all(terms);
       electorStop.abort();
       await election;
@@ -84,7 +129,12 @@ export class Manager {
       this.opts.onLeaderChange?.(false);
     }
     await this.shutdownInformers();
-    log.info('stopped');
+    if (this.lost !== undefined) {
+      log.error({ reason: this.lost }, 'leadership lost; stopped');
+      this.opts.onLost?.(this.lost);
+    } else {
+      log.info('stopped');
+    }
   }
 
   private async shutdownInformers(): Promise<void> {

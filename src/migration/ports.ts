@@ -12,14 +12,18 @@ import type { DsoState } from '../splice/scan.ts';
 import type { VoteAction } from '../splice/daml-json.ts';
 import type { VoteRequest } from '../splice/vote-requests.ts';
 
-/** Reads of cluster state, from caches. */
+/**
+ * Reads of cluster state, from caches. Objects the operator did not make are fetched on first read (and cached by
+ * resourceVersion), so these reads are asynchronous; a Namespace's labels come from a cache.
+ */
 export interface ClusterView {
-  secret(namespace: string, name: string): V1Secret | undefined;
-  configMap(namespace: string, name: string): V1ConfigMap | undefined;
-  deployment(namespace: string, name: string): V1Deployment | undefined;
+  secret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  configMap(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
+  deployment(namespace: string, name: string): Promise<V1Deployment | undefined>;
+  /** The Namespace's metadata (labels). */
   namespace(name: string): V1Namespace | undefined;
   /** Deployments and StatefulSets in `namespace` whose labels include `selector`. */
-  workloads(namespace: string, selector: Record<string, string>): (V1Deployment | V1StatefulSet)[];
+  workloads(namespace: string, selector: Record<string, string>): Promise<(V1Deployment | V1StatefulSet)[]>;
   /** Whether the operator is configured to serve `namespace`. */
   serves(namespace: string): boolean;
 }
@@ -146,12 +150,12 @@ export interface SpliceAccess {
   scanVersions(m: SvKmsMigration, signal: AbortSignal): Promise<ScanView<string>[]>;
   /** The sponsor's view of the new SV's onboarding (public endpoint of spec.newSv.svNode.sponsorApiUrl). */
   onboardingStatus(m: SvKmsMigration, signal: AbortSignal): Promise<OnboardingProgress>;
-  oldSvApp(m: SvKmsMigration): Access<GovernancePort>;
+  oldSvApp(m: SvKmsMigration): Promise<Access<GovernancePort>>;
   /** The votes as the Scans of spec.network agree on them. */
   networkVotes(m: SvKmsMigration): NetworkVotesPort;
-  oldWallet(m: SvKmsMigration): Access<WalletPort>;
+  oldWallet(m: SvKmsMigration): Promise<Access<WalletPort>>;
   /** The new SV's wallet, when spec.newSv.walletUrl is set. */
-  newWallet(m: SvKmsMigration): Access<WalletPort> | undefined;
+  newWallet(m: SvKmsMigration): Promise<Access<WalletPort> | undefined>;
 }
 
 /** How often the workflow looks again at things that change outside the cluster (no watch tells it). */

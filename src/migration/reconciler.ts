@@ -188,14 +188,14 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
     const ours = (labels: Record<string, string> | undefined) => labels?.[MIGRATION_LABEL] === m.metadata.name && labels?.[MIGRATION_NAMESPACE_LABEL] === m.metadata.namespace;
     const kept: string[] = [];
     for (const name of [m.spec.newSv.governanceKey.secretName, m.spec.newSv.identityKey.secretName]) {
-      const s = this.deps.cluster.secret(ns, name);
+      const s = await this.deps.cluster.secret(ns, name);
       if (s && ours(s.metadata?.labels)) {
         if (s.metadata?.annotations?.[ORPHANED_ANNOTATION] === undefined) await this.deps.actions.annotate('Secret', ns, name, mark);
         kept.push(`Secret ${ns}/${name}`);
       }
     }
     for (const name of [participantValuesConfigMapName(m), svNodeValuesConfigMapName(m)]) {
-      const cm = this.deps.cluster.configMap(ns, name);
+      const cm = await this.deps.cluster.configMap(ns, name);
       if (cm && ours(cm.metadata?.labels)) {
         if (cm.metadata?.annotations?.[ORPHANED_ANNOTATION] === undefined) await this.deps.actions.annotate('ConfigMap', ns, name, mark);
         kept.push(`ConfigMap ${ns}/${name}`);

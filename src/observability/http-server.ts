@@ -1,6 +1,7 @@
 /**
- * The operator's HTTP endpoint: /healthz (the process and its event loop answer), /readyz (caches synced — a
- * standby replica is ready too, it serves as soon as it leads), /metrics (Prometheus).
+ * The operator's HTTP endpoint: /healthz (the process answers and its informers make progress — a stuck informer
+ * fails it, so the kubelet restarts the pod), /readyz (caches synced — a standby replica is ready too, it serves as
+ * soon as it leads), /metrics (Prometheus).
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -10,7 +11,14 @@ export interface HealthServerOptions {
   host?: string;
   registry: Registry;
   ready: () => boolean;
-  healthy?: () => boolean;
+  /** Liveness with details (JSON body of /healthz); healthy when absent. */
+  health?: () => HealthReport;
+}
+
+/** What /healthz answers: 200 when healthy, 500 otherwise, with the details as JSON. */
+export interface HealthReport {
+  healthy: boolean;
+  [detail: string]: unknown;
 }
 
 export async function startHealthServer(opts: HealthServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
@@ -21,7 +29,15 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<{ se
       res.end(body);
     };
     if (req.method !== 'GET') return reply(405, 'method not allowed\n');
-    if (path === '/healthz' || path === '/livez') return (opts.healthy?.() ?? true) ? reply(200, 'ok\n') : reply(500, 'unhealthy\n');
+    if (path === '/healthz' || path === '/livez') {
+      let report: HealthReport;
+      try {
+        report = opts.health?.() ?? { healthy: true };
+      } catch (err) {
+        report = { healthy: false, error: err instanceof Error ? err.message : 'health check failed' };
+      }
+      return reply(report.healthy ? 200 : 500, `${JSON.stringify(report)}\n`, 'application/json');
+    }
     if (path === '/readyz') return opts.ready() ? reply(200, 'ok\n') : reply(503, 'caches not synced\n');
     if (path === '/metrics') {
       opts.registry.metrics().then(

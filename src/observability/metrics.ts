@@ -12,6 +12,7 @@ export class OperatorMetrics {
   readonly queueAdds: Counter<'controller'>;
   readonly queueLatency: Histogram<'controller'>;
   readonly leader: Gauge;
+  readonly cacheFetches: Counter<'resource'>;
   readonly kubeRequests: Counter<'verb' | 'resource' | 'code'>;
   readonly kubeRequestDuration: Histogram<'verb' | 'resource'>;
   readonly kmsCalls: Counter<'provider' | 'operation' | 'outcome'>;
@@ -42,6 +43,7 @@ export class OperatorMetrics {
       registers,
     });
     this.leader = new Gauge({ name: 'svkms_leader', help: '1 while this replica is the leader.', registers });
+    this.cacheFetches = new Counter({ name: 'svkms_cache_fetches_total', help: 'GETs of objects the operator did not make, on first read or after they changed (scoped caches).', labelNames: ['resource'], registers });
     this.kubeRequests = new Counter({ name: 'svkms_kube_requests_total', help: 'Kubernetes API requests by verb, resource and HTTP code.', labelNames: ['verb', 'resource', 'code'], registers });
     this.kubeRequestDuration = new Histogram({
       name: 'svkms_kube_request_duration_seconds',

@@ -4,50 +4,44 @@
  */
 import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { Informer } from '../controller/informer.ts';
-import { isAlreadyExists, isConflict, RESOURCES, type KubeClient, type KubeObject } from '../controller/kube-client.ts';
+import { isAlreadyExists, isConflict, type KubeClient, type KubeObject, type RequestOptions } from '../controller/kube-client.ts';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
 import type { ClusterActions, ClusterView } from '../migration/ports.ts';
-import { SVKMS_MIGRATIONS } from './resources.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from './resources.ts';
 import { jsonEqual } from '../util/json.ts';
+import type { ScopedKind } from './scoped-cache.ts';
 
-/** Informers per kind; each list holds one informer per served namespace, or one for all namespaces. */
+/** The scoped caches per kind (see scoped-cache.ts) and the Namespaces' metadata. */
 export interface Caches {
-  secrets: Informer<V1Secret & KubeObject>[];
-  configMaps: Informer<V1ConfigMap & KubeObject>[];
-  deployments: Informer<V1Deployment & KubeObject>[];
-  statefulSets: Informer<V1StatefulSet & KubeObject>[];
+  secrets: ScopedKind<V1Secret & KubeObject>;
+  configMaps: ScopedKind<V1ConfigMap & KubeObject>;
+  deployments: ScopedKind<V1Deployment & KubeObject>;
+  statefulSets: ScopedKind<V1StatefulSet & KubeObject>;
+  /** Metadata only: the workflow reads a Namespace's labels. */
   namespaces: Informer<V1Namespace & KubeObject>;
 }
 
-function find<T extends KubeObject>(informers: Informer<T>[], namespace: string, name: string): T | undefined {
-  for (const i of informers) {
-    const found = i.get(namespace, name);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 export function clusterView(caches: Caches, served: 'all' | readonly string[]): ClusterView {
-  const matches = (labels: Record<string, string> | undefined, selector: Record<string, string>) =>
-    Object.entries(selector).every(([k, v]) => labels?.[k] === v);
   return {
-    secret: (ns, name) => find(caches.secrets, ns, name),
-    configMap: (ns, name) => find(caches.configMaps, ns, name),
-    deployment: (ns, name) => find(caches.deployments, ns, name),
+    secret: (ns, name) => caches.secrets.get(ns, name),
+    configMap: (ns, name) => caches.configMaps.get(ns, name),
+    deployment: (ns, name) => caches.deployments.get(ns, name),
     namespace: (name) => caches.namespaces.get(undefined, name),
-    workloads: (ns, selector) => [
-      ...caches.deployments.flatMap((i) => i.list(ns)).filter((d) => matches(d.metadata?.labels, selector)),
-      ...caches.statefulSets.flatMap((i) => i.list(ns)).filter((s) => matches(s.metadata?.labels, selector)),
-    ],
+    workloads: async (ns, selector) => [...(await caches.deployments.select(ns, selector)), ...(await caches.statefulSets.select(ns, selector))],
     serves: (ns) => served === 'all' || served.includes(ns),
   };
 }
 
-export function clusterActions(client: KubeClient): ClusterActions {
+/**
+ * The workflow's writes. Each runs under `signal()` — the operator passes its leadership term's signal, so a replica
+ * that lost the lease sends nothing more, and what it has in flight is aborted.
+ */
+export function clusterActions(client: KubeClient, signal: () => AbortSignal | undefined = () => undefined): ClusterActions {
+  const req = (): RequestOptions => ({ signal: signal() });
   return {
     async createSecret(secret) {
       try {
-        await client.create(RESOURCES.secrets, secret.metadata?.namespace, secret as KubeObject);
+        await client.create(RESOURCES.secrets, secret.metadata?.namespace, secret as KubeObject, req());
         return true;
       } catch (err) {
         if (isAlreadyExists(err)) return false;
@@ -58,23 +52,23 @@ export function clusterActions(client: KubeClient): ClusterActions {
       const ns = cm.metadata!.namespace!;
       const name = cm.metadata!.name!;
       try {
-        await client.create(RESOURCES.configMaps, ns, cm as KubeObject);
+        await client.create(RESOURCES.configMaps, ns, cm as KubeObject, req());
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
-        await client.patch(RESOURCES.configMaps, ns, name, { metadata: { labels: cm.metadata?.labels, annotations: cm.metadata?.annotations }, data: cm.data }, 'merge');
+        await client.patch(RESOURCES.configMaps, ns, name, { metadata: { labels: cm.metadata?.labels, annotations: cm.metadata?.annotations }, data: cm.data }, 'merge', req());
       }
     },
     async annotate(kind, ns, name, annotations) {
-      await client.patch(kind === 'Secret' ? RESOURCES.secrets : RESOURCES.configMaps, ns, name, { metadata: { annotations } }, 'merge');
+      await client.patch(kind === 'Secret' ? RESOURCES.secrets : RESOURCES.configMaps, ns, name, { metadata: { annotations } }, 'merge', req());
     },
     async addFinalizer(m, finalizer) {
       const finalizers = [...(m.metadata.finalizers ?? []), finalizer];
       // resourceVersion makes the merge patch conditional: a concurrent change of the list is never overwritten.
-      await client.patch(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { metadata: { finalizers, resourceVersion: m.metadata.resourceVersion } }, 'merge');
+      await client.patch(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { metadata: { finalizers, resourceVersion: m.metadata.resourceVersion } }, 'merge', req());
     },
     async removeFinalizer(m, finalizer) {
       const finalizers = (m.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-      await client.patch(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { metadata: { finalizers, resourceVersion: m.metadata.resourceVersion } }, 'merge');
+      await client.patch(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { metadata: { finalizers, resourceVersion: m.metadata.resourceVersion } }, 'merge', req());
     },
     async writeStatus(m: SvKmsMigration, status: SvKmsMigrationStatus) {
       // Guarded by resourceVersion. On a conflict, look at the fresh object: if only metadata changed (another writer
@@ -83,12 +77,12 @@ export function clusterActions(client: KubeClient): ClusterActions {
       let target: SvKmsMigration = m;
       for (let attempt = 0; attempt < 5; attempt++) {
         try {
-          const updated = await client.replace(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { ...target, status } as KubeObject, 'status');
+          const updated = await client.replace(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, { ...target, status } as KubeObject, 'status', req());
           return updated.metadata?.resourceVersion ?? '';
         } catch (err) {
           if (!isConflict(err)) throw err;
         }
-        const fresh = await client.get<KubeObject>(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name);
+        const fresh = await client.get<KubeObject>(SVKMS_MIGRATIONS, m.metadata.namespace, m.metadata.name, req());
         const f = fresh as unknown as SvKmsMigration | undefined;
         if (!f || f.metadata.generation !== m.metadata.generation || !jsonEqual(f.status ?? {}, m.status ?? {})) return undefined;
         target = f;
@@ -97,7 +91,7 @@ export function clusterActions(client: KubeClient): ClusterActions {
     },
     async scaleToZero(kind, ns, name) {
       const res = kind === 'Deployment' ? RESOURCES.deployments : RESOURCES.statefulSets;
-      await client.patch(res, ns, name, { spec: { replicas: 0 } }, 'merge', { subresource: 'scale' });
+      await client.patch(res, ns, name, { spec: { replicas: 0 } }, 'merge', { ...req(), subresource: 'scale' });
     },
   };
 }

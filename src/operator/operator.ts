@@ -8,7 +8,7 @@ import type { KubeConfig, V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1St
 import { Controller } from '../controller/controller.ts';
 import { KubeEventRecorder } from '../controller/events.ts';
 import type { Informer } from '../controller/informer.ts';
-import { KubeClient, RESOURCES, type KubeObject, type RequestRecord, type ResourceType } from '../controller/kube-client.ts';
+import { KubeClient, type KubeObject, type RequestRecord, type ResourceType } from '../controller/kube-client.ts';
 import { Manager } from '../controller/manager.ts';
 import { kmsProbeFor, type KmsProbe, type KmsProvider } from '../kms/index.ts';
 import { MigrationReconciler } from '../migration/reconciler.ts';
@@ -22,8 +22,9 @@ import { startHealthServer } from '../observability/http-server.ts';
 import { secretScrubber } from '../observability/secret-scrubber.ts';
 import { clusterActions, clusterView, type Caches } from './cluster-port.ts';
 import { spliceAccess } from './splice-port.ts';
-import { SVKMS_MIGRATIONS } from './resources.ts';
-import { configMapRefs, namespaceRefs, secretRefs, workloadRefs } from './watch-map.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from './resources.ts';
+import { MigrationWatchIndex } from './watch-map.ts';
+import { NOT_OWNED_SELECTOR, OWNED_SELECTOR, ScopedKind } from './scoped-cache.ts';
 
 export interface OperatorConfig {
   kubeConfig: KubeConfig;
@@ -50,6 +51,11 @@ export interface OperatorConfig {
   now?: () => Date;
   /** Called on every Kubernetes API request (tests count writes). */
   onRequest?: (r: RequestRecord) => void;
+  /**
+   * Called once when this replica lost the leader lease, after everything it started was aborted and the operator
+   * stopped (`done` resolves). `sv-kms run` exits the process there (the Deployment restarts it); tests observe it.
+   */
+  onLeadershipLost?: (reason: string) => void;
 }
 
 export interface RunningOperator {
@@ -86,22 +92,36 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
       leading = l;
       metrics.leader.set(l ? 1 : 0);
     },
+    onLost: cfg.onLeadershipLost,
   });
 
   const scopes: (string | undefined)[] = cfg.namespaces === 'all' ? [undefined] : cfg.namespaces;
-  const per = <T extends KubeObject>(res: ResourceType) => scopes.map((ns) => manager.informer<T>(res, ns));
+  const per = <T extends KubeObject>(res: ResourceType, labelSelector?: string, metadataOnly = false) =>
+    scopes.map((ns) => manager.informer<T>(res, ns, labelSelector, { metadataOnly }));
   const migrations = per<SvKmsMigration>(SVKMS_MIGRATIONS);
-  const caches: Caches = {
-    secrets: per<V1Secret & KubeObject>(RESOURCES.secrets),
-    configMaps: per<V1ConfigMap & KubeObject>(RESOURCES.configMaps),
-    deployments: per<V1Deployment & KubeObject>(RESOURCES.deployments),
-    statefulSets: per<V1StatefulSet & KubeObject>(RESOURCES.statefulSets),
-    namespaces: manager.informer<V1Namespace & KubeObject>({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }),
+  // What each kind is watched with (scoped-cache.ts): the operator's own objects whole, the rest by metadata only.
+  const owned = <T extends KubeObject>(res: ResourceType) => per<T>(res, OWNED_SELECTOR);
+  const others = (res: ResourceType) => per<KubeObject>(res, NOT_OWNED_SELECTOR, true);
+  const scoped = <T extends KubeObject>(resource: ResourceType, ownedInformers: Informer<T>[]) => {
+    const metadata = others(resource);
+    const informers = [...(ownedInformers as unknown as Informer<KubeObject>[]), ...metadata];
+    return { kind: new ScopedKind<T>({ client, resource, owned: ownedInformers, metadata, onFetch: () => metrics.cacheFetches.inc({ resource: resource.plural }) }), informers };
   };
+  // The operator makes Secrets and ConfigMaps, never workloads: those have no "owned" informer.
+  const secrets = scoped<V1Secret & KubeObject>(RESOURCES.secrets, owned(RESOURCES.secrets));
+  const configMaps = scoped<V1ConfigMap & KubeObject>(RESOURCES.configMaps, owned(RESOURCES.configMaps));
+  const deployments = scoped<V1Deployment & KubeObject>(RESOURCES.deployments, []);
+  const statefulSets = scoped<V1StatefulSet & KubeObject>(RESOURCES.statefulSets, []);
+  const namespaces = manager.informer<V1Namespace & KubeObject>(RESOURCES.namespaces, undefined, undefined, { metadataOnly: true });
+  const caches: Caches = { secrets: secrets.kind, configMaps: configMaps.kind, deployments: deployments.kind, statefulSets: statefulSets.kind, namespaces };
+  const index = new MigrationWatchIndex();
+  for (const informer of migrations) informer.on((type, m) => (type === 'delete' ? index.remove(m.metadata) : index.upsert(m)));
+  // Writes on behalf of reconciles (and their Events) run under the leadership term: none is sent after it ended.
+  const term = () => manager.leadershipSignal();
+  const events = new KubeEventRecorder(client, { component: OPERATOR_NAME, instance: hostname(), scrub: (t) => secretScrubber.scrub(t), logger, signal: term });
   const listMigrations = () => migrations.flatMap((i) => i.list());
   registerMigrationMetrics(metrics.registry, listMigrations);
   metrics.reportReadiness(() => manager.synced());
-  const events = new KubeEventRecorder(client, { component: OPERATOR_NAME, instance: hostname(), scrub: (t) => secretScrubber.scrub(t), logger });
   const probe = cfg.kmsProbe ?? kmsProbeFor;
   const cluster = clusterView(caches, cfg.namespaces);
   const registerSecret = (v: string) => secretScrubber.register(v);
@@ -116,7 +136,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
         metrics.spliceCallDuration.observe({ api: c.api, operation: c.operation }, c.seconds);
       },
     }),
-    actions: clusterActions(client),
+    actions: clusterActions(client, term),
     kmsProbe: probe,
     event: (m, type, reason, message) => events.event(m, type, reason, message),
     registerSecret,
@@ -133,11 +153,11 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     name: 'svkmsmigration',
     primary: migrations,
     watches: [
-      ...watch(caches.secrets, secretRefs(listMigrations)),
-      ...watch(caches.configMaps, configMapRefs(listMigrations)),
-      ...watch(caches.deployments, workloadRefs(listMigrations)),
-      ...watch(caches.statefulSets, workloadRefs(listMigrations)),
-      ...watch([caches.namespaces], namespaceRefs(listMigrations)),
+      ...watch(secrets.informers, index.secretRefs),
+      ...watch(configMaps.informers, index.configMapRefs),
+      ...watch(deployments.informers, index.workloadRefs),
+      ...watch(statefulSets.informers, index.workloadRefs),
+      ...watch([namespaces], index.namespaceRefs),
     ],
     reconciler: new MigrationReconciler(deps),
     workers: cfg.workers ?? 4,
@@ -160,7 +180,13 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   });
   manager.add(controller);
 
-  const health = await startHealthServer({ port: cfg.metricsPort, host: cfg.metricsHost, registry: metrics.registry, ready: () => manager.synced() });
+  const health = await startHealthServer({
+    port: cfg.metricsPort,
+    host: cfg.metricsHost,
+    registry: metrics.registry,
+    ready: () => manager.synced(),
+    health: () => ({ ...manager.health() }),
+  });
   const stopper = new AbortController();
   logger.info({ namespaces: cfg.namespaces, port: health.port, leaderElection: Boolean(cfg.leaderElection) }, 'sv-kms-operator starting');
   const done = manager.run(stopper.signal).finally(() => health.close());

@@ -29,10 +29,10 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
   const tokenSources = new Map<string, ClientCredentialsTokenSource>();
   const common = { onCall: opts.onCall, timeoutMs: opts.timeoutMs ?? 15_000 };
 
-  function tokenSource(m: SvKmsMigration, auth: OAuthClientSpec, field: string, audience: string): Access<() => Promise<string>> {
+  async function tokenSource(m: SvKmsMigration, auth: OAuthClientSpec, field: string, audience: string): Promise<Access<() => Promise<string>>> {
     const ns = m.metadata.namespace;
     const ref = auth.clientSecretRef;
-    const secret = opts.cluster.secret(ns, ref.name);
+    const secret = await opts.cluster.secret(ns, ref.name);
     if (!secret) {
       return { ok: false, reason: 'ClientSecretNotFound', message: `${field}.clientSecretRef: Secret ${ns}/${ref.name} does not exist; create it in the migration's namespace` };
     }
@@ -54,8 +54,8 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
     return { ok: true, client: () => s.token() };
   }
 
-  function authed<T>(m: SvKmsMigration, auth: OAuthClientSpec, field: string, app: 'sv' | 'wallet', make: (token: () => Promise<string>) => T): Access<T> {
-    const token = tokenSource(m, auth, field, app === 'wallet' ? (auth.walletAudience ?? auth.audience) : auth.audience);
+  async function authed<T>(m: SvKmsMigration, auth: OAuthClientSpec, field: string, app: 'sv' | 'wallet', make: (token: () => Promise<string>) => T): Promise<Access<T>> {
+    const token = await tokenSource(m, auth, field, app === 'wallet' ? (auth.walletAudience ?? auth.audience) : auth.audience);
     return token.ok ? { ok: true, client: make(token.client) } : token;
   }
 
@@ -70,7 +70,7 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
     onboardingStatus: async (m, signal) => onboardingProgress(await new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal)),
     oldSvApp: (m) => authed<GovernancePort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common }))),
     oldWallet: (m) => authed<WalletPort>(m, m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth, m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common }))),
-    newWallet: (m) => {
+    newWallet: async (m) => {
       const { walletUrl, auth } = m.spec.newSv;
       if (!walletUrl || !auth) return undefined;
       return authed<WalletPort>(m, auth, 'spec.newSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: walletUrl, token, ...common })));

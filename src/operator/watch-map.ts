@@ -1,6 +1,7 @@
 /**
  * Which migrations an object concerns: when a Secret, ConfigMap, Deployment, StatefulSet or Namespace changes, these
- * functions name the migrations to reconcile again.
+ * name the migrations to reconcile again. An index by namespace/name, kept current from the migration informers, so
+ * an event costs a map lookup however many migrations there are.
  */
 import type { ObjectRef } from '../controller/controller.ts';
 import type { KubeObject } from '../controller/kube-client.ts';
@@ -8,59 +9,79 @@ import type { SvKmsMigration } from '../api/types.ts';
 import { participantValuesConfigMapName, svNodeValuesConfigMapName } from '../migration/meta.ts';
 import { SV_APP_DEPLOYMENT } from '../migration/steps/deployment.ts';
 
-type Lister = () => SvKmsMigration[];
-const ref = (m: SvKmsMigration): ObjectRef => ({ namespace: m.metadata.namespace, name: m.metadata.name });
+type Kind = 'secret' | 'configMap' | 'workload' | 'workloadNamespace' | 'namespace';
 
-/** Secrets: credentials and OAuth client Secrets (migration namespace), key Secrets (new SV namespace). */
-export function secretRefs(migrations: Lister) {
-  return (obj: KubeObject): ObjectRef[] => {
-    const ns = obj.metadata?.namespace;
-    const name = obj.metadata?.name;
-    return migrations()
-      .filter((m) => {
-        const own = m.metadata.namespace === ns;
-        const s = m.spec;
-        return (
-          (own && (s.kms.credentials.secretRef?.name === name || s.oldSv.auth.clientSecretRef.name === name || s.newSv.auth?.clientSecretRef.name === name)) ||
-          (s.newSv.namespace === ns && (s.newSv.governanceKey.secretName === name || s.newSv.identityKey.secretName === name))
-        );
-      })
-      .map(ref);
-  };
+/** The objects one migration reads, as index keys (`kind namespace/name`). */
+function watchedKeys(m: SvKmsMigration): string[] {
+  const own = m.metadata.namespace;
+  const s = m.spec;
+  const keys: [Kind, string | undefined, string | undefined][] = [
+    // Credentials and OAuth client Secrets (migration namespace), key Secrets (new SV namespace).
+    ['secret', own, s.kms.credentials.secretRef?.name],
+    ['secret', own, s.oldSv.auth.clientSecretRef.name],
+    ['secret', own, s.newSv.auth?.clientSecretRef.name],
+    ['secret', s.newSv.namespace, s.newSv.governanceKey.secretName],
+    ['secret', s.newSv.namespace, s.newSv.identityKey.secretName],
+    // Base values (migration namespace) and the rendered values (new SV namespace).
+    ['configMap', own, s.newSv.participant.baseValues?.configMapRef.name],
+    ['configMap', own, s.newSv.svNode.baseValues?.configMapRef.name],
+    ['configMap', s.newSv.namespace, participantValuesConfigMapName(m)],
+    ['configMap', s.newSv.namespace, svNodeValuesConfigMapName(m)],
+    // The new participant and sv-app; every workload of the old SV's namespace (its selector may match any).
+    ['workload', s.newSv.namespace, s.newSv.participant.releaseName],
+    ['workload', s.newSv.namespace, SV_APP_DEPLOYMENT],
+    ['workloadNamespace', s.oldSv.namespace, ''],
+    // Namespaces it writes to (their allow-list label may change).
+    ['namespace', '', s.newSv.namespace],
+    ['namespace', '', s.oldSv.namespace],
+  ];
+  return keys.filter(([, ns, name]) => ns !== undefined && name !== undefined).map(([kind, ns, name]) => `${kind} ${ns}/${name}`);
 }
 
-/** ConfigMaps: base values (migration namespace) and the rendered values (new SV namespace). */
-export function configMapRefs(migrations: Lister) {
-  return (obj: KubeObject): ObjectRef[] => {
-    const ns = obj.metadata?.namespace;
-    const name = obj.metadata?.name;
-    return migrations()
-      .filter(
-        (m) =>
-          (m.metadata.namespace === ns && (m.spec.newSv.participant.baseValues?.configMapRef.name === name || m.spec.newSv.svNode.baseValues?.configMapRef.name === name)) ||
-          (m.spec.newSv.namespace === ns && (participantValuesConfigMapName(m) === name || svNodeValuesConfigMapName(m) === name)),
-      )
-      .map(ref);
-  };
-}
+const refKey = (r: ObjectRef) => `${r.namespace}/${r.name}`;
 
-/** Deployments and StatefulSets: the new participant and sv-app, and the old SV's workloads. */
-export function workloadRefs(migrations: Lister) {
-  return (obj: KubeObject): ObjectRef[] => {
-    const ns = obj.metadata?.namespace;
-    const name = obj.metadata?.name;
-    return migrations()
-      .filter((m) => (m.spec.newSv.namespace === ns && (m.spec.newSv.participant.releaseName === name || name === SV_APP_DEPLOYMENT)) || m.spec.oldSv.namespace === ns)
-      .map(ref);
-  };
-}
+/** The index of what every migration watches; feed it the migration informers' changes. */
+export class MigrationWatchIndex {
+  private readonly byKey = new Map<string, Map<string, ObjectRef>>();
+  private readonly keysOf = new Map<string, string[]>();
 
-/** Namespaces: the migrations that write there (their allow-list label may have changed). */
-export function namespaceRefs(migrations: Lister) {
-  return (obj: KubeObject): ObjectRef[] => {
-    const name = obj.metadata?.name;
-    return migrations()
-      .filter((m) => m.spec.newSv.namespace === name || m.spec.oldSv.namespace === name)
-      .map(ref);
-  };
+  /** Adds or updates a migration's entries. */
+  upsert(m: SvKmsMigration): void {
+    const ref: ObjectRef = { namespace: m.metadata.namespace, name: m.metadata.name };
+    this.remove(ref);
+    const keys = watchedKeys(m);
+    this.keysOf.set(refKey(ref), keys);
+    for (const k of keys) {
+      let refs = this.byKey.get(k);
+      if (!refs) this.byKey.set(k, (refs = new Map()));
+      refs.set(refKey(ref), ref);
+    }
+  }
+
+  remove(ref: ObjectRef): void {
+    const id = refKey(ref);
+    for (const k of this.keysOf.get(id) ?? []) {
+      const refs = this.byKey.get(k);
+      refs?.delete(id);
+      if (refs?.size === 0) this.byKey.delete(k);
+    }
+    this.keysOf.delete(id);
+  }
+
+  /** Number of indexed migrations. */
+  size(): number {
+    return this.keysOf.size;
+  }
+
+  private lookup(...keys: string[]): ObjectRef[] {
+    const out = new Map<string, ObjectRef>();
+    for (const k of keys) for (const [id, ref] of this.byKey.get(k) ?? []) out.set(id, ref);
+    return [...out.values()];
+  }
+
+  secretRefs = (obj: KubeObject): ObjectRef[] => this.lookup(`secret ${obj.metadata?.namespace}/${obj.metadata?.name}`);
+  configMapRefs = (obj: KubeObject): ObjectRef[] => this.lookup(`configMap ${obj.metadata?.namespace}/${obj.metadata?.name}`);
+  workloadRefs = (obj: KubeObject): ObjectRef[] =>
+    this.lookup(`workload ${obj.metadata?.namespace}/${obj.metadata?.name}`, `workloadNamespace ${obj.metadata?.namespace}/`);
+  namespaceRefs = (obj: KubeObject): ObjectRef[] => this.lookup(`namespace /${obj.metadata?.name}`);
 }

@@ -7,7 +7,8 @@ import { pino } from 'pino';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { eventually } from '../support/operator-harness.ts';
-import { KubeClient, RESOURCES, type KubeObject, type RequestRecord } from '../../src/controller/kube-client.ts';
+import { KubeClient, RUNTIME_RESOURCES, type KubeObject, type RequestRecord, type ResourceType } from '../../src/controller/kube-client.ts';
+import { FakeClock } from '../support/fake-clock.ts';
 import { Informer } from '../../src/controller/informer.ts';
 import { Controller, type ReconcileContext } from '../../src/controller/controller.ts';
 import { LeaderElector, type LeaseObject } from '../../src/controller/leader-election.ts';
@@ -17,18 +18,19 @@ interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
 }
 
+/** The runtime knows only Events and Leases; the kind reconciled here is named by the test, as an operator would. */
+const RESOURCES = { ...RUNTIME_RESOURCES, configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true } satisfies ResourceType };
 const silent = pino({ level: 'silent' });
 let kc: KubeConfig;
 let namespace: string;
 let client: KubeClient;
-const requests: RequestRecord[] = [];
 
 const configMap = (name: string, data: Record<string, string>): ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
 
 beforeAll(async () => {
   kc = testKubeConfig();
   namespace = await createTestNamespace(kc, 'runtime');
-  client = new KubeClient(kc, { fieldManager: 'runtime-test', onRequest: (r) => requests.push(r) });
+  client = new KubeClient(kc, { fieldManager: 'runtime-test' });
 });
 
 describe('Informer', () => {
@@ -95,14 +97,16 @@ describe('Controller', () => {
     expect(reconciled.filter((r) => r.startsWith('x=')).at(-1)).toBe('x=5');
   });
 
-  it('retries a failing reconcile with backoff until it succeeds', async () => {
+  it('retries a failing reconcile with backoff until it succeeds, and then no more', async () => {
     const informer = new Informer<ConfigMap>(client, { resource: RESOURCES.configMaps, namespace, labelSelector: 'test=retry', logger: silent });
+    // The queue's clock is the test's: a retry happens only when the test moves time, so "no more retries" is exact.
+    const clock = new FakeClock();
     let attempts = 0;
     const controller = new Controller<ConfigMap>({
       name: 'retry',
       primary: [informer],
       logger: silent,
-      queueOptions: { baseDelayMs: 20 },
+      queueOptions: { baseDelayMs: 20, clock },
       reconciler: {
         async reconcile() {
           attempts += 1;
@@ -116,8 +120,18 @@ describe('Controller', () => {
     const stop = new AbortController();
     const running = controller.run(stop.signal, new AbortController().signal);
     await client.create(RESOURCES.configMaps, namespace, { ...configMap('r', {}), metadata: { name: 'r', namespace, labels: { test: 'retry' } } });
-    await eventually(() => attempts >= 3, 'three attempts');
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(() => attempts === 1 && clock.pendingTimers() === 1, 'the first attempt, failed, with its retry scheduled');
+    clock.advance(19);
+    expect(attempts).toBe(1); // not before its backoff
+    clock.advance(1);
+    await eventually(() => attempts === 2 && clock.pendingTimers() === 1, 'the second attempt');
+    clock.advance(39);
+    expect(attempts).toBe(2); // the delay doubled
+    clock.advance(1);
+    await eventually(() => attempts === 3, 'the third attempt');
+    // Success: nothing is scheduled any more, however far time moves.
+    await eventually(() => clock.pendingTimers() === 0, 'no retry pending');
+    clock.advance(10 * 60_000);
     expect(attempts).toBe(3);
     stop.abort();
     await running;
@@ -128,9 +142,12 @@ describe('Controller', () => {
 describe('LeaderElector', () => {
   const timing = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 200 };
 
-  it('lets exactly one of two candidates lead, and hands over within the lease duration when the leader dies', async () => {
+
+  it('lets exactly one of two candidates lead, and hands over once the dead leader\'s lease expired', async () => {
     const leading = new Set<string>();
     const signals = new Map<string, AbortSignal>();
+    const lost: string[] = [];
+    const seenBy = new Map<string, string>();
     const mk = (identity: string) =>
       new LeaderElector(client, {
         namespace,
@@ -138,6 +155,8 @@ describe('LeaderElector', () => {
         identity,
         ...timing,
         logger: silent,
+        onLost: () => lost.push(identity),
+        onNewLeader: (leader) => seenBy.set(identity, leader),
         onStartedLeading: (signal) => {
           leading.add(identity);
           signals.set(identity, signal);
@@ -151,23 +170,30 @@ describe('LeaderElector', () => {
     const runA = a.run(stopA.signal);
     await eventually(() => leading.has('a'), 'a leading');
     const runB = b.run(stopB.signal);
-    await new Promise((r) => setTimeout(r, 1000));
+    // b has looked at the lease and found a holding it: it must not lead.
+    await eventually(() => seenBy.get('b') === 'a', 'b seeing a as the leader');
     expect([...leading]).toEqual(['a']);
 
     // "Kill" a: its client loses the API server (requests fail), so it can neither renew nor release.
     const lease = (await client.get<LeaseObject>(RESOURCES.leases, namespace, 'test-lease'))!;
     expect(lease.spec?.holderIdentity).toBe('a');
-    const killedAt = Date.now();
     (a as unknown as { client: KubeClient }).client = new KubeClient(kc, { fieldManager: 'dead', timeoutMs: 1 });
-    await eventually(() => leading.has('b') && !leading.has('a'), 'b taking over', 10_000);
+    await eventually(() => leading.has('b') && !leading.has('a'), 'b taking over', 20_000);
     expect(signals.get('a')!.aborted).toBe(true);
-    expect(Date.now() - killedAt).toBeLessThan(timing.leaseDurationMs + 2 * timing.renewDeadlineMs);
+    expect(lost).toEqual(['a']);
+    await runA; // a lost the lease: it stops campaigning by itself
+    // b took the lease only after a's last renewal had expired (times on the Lease, written by the candidates).
+    const taken = (await client.get<LeaseObject>(RESOURCES.leases, namespace, 'test-lease'))!;
+    // (a may have renewed once more after `lease` was read: that only makes the true gap larger.)
+    const lastRenewOfA = Date.parse(lease.spec!.renewTime!);
+    expect(taken.spec?.holderIdentity).toBe('b');
+    expect(Date.parse(taken.spec!.acquireTime!) - lastRenewOfA).toBeGreaterThanOrEqual(timing.leaseDurationMs);
     stopA.abort();
     stopB.abort();
     await Promise.all([runA, runB]);
   });
 
-  it('releases the lease on graceful stop so the standby takes over at once', async () => {
+  it('releases the lease on graceful stop so the standby takes over without waiting for it to expire', async () => {
     const leading: string[] = [];
     const mk = (identity: string) =>
       new LeaderElector(client, { namespace, name: 'release-lease', identity, leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 200, logger: silent, onStartedLeading: () => leading.push(identity) });
@@ -176,11 +202,16 @@ describe('LeaderElector', () => {
     await eventually(() => leading.includes('a'), 'a leading');
     const stopB = new AbortController();
     const runB = mk('b').run(stopB.signal);
-    const stoppedAt = Date.now();
+    const held = (await client.get<LeaseObject>(RESOURCES.leases, namespace, 'release-lease'))!;
+    expect(held.spec?.holderIdentity).toBe('a');
     stopA.abort();
     await runA;
-    await eventually(() => leading.includes('b'), 'b leading after release', 5000);
-    expect(Date.now() - stoppedAt).toBeLessThan(5000); // far below the 30 s lease
+    await eventually(() => leading.includes('b'), 'b leading after release', 25_000);
+    // b's term began before a's 30 s lease could have run out (from a renewal at least as late as `held`'s): the
+    // release, not the expiry, let it in.
+    const taken = (await client.get<LeaseObject>(RESOURCES.leases, namespace, 'release-lease'))!;
+    expect(taken.spec?.holderIdentity).toBe('b');
+    expect(Date.parse(taken.spec!.acquireTime!)).toBeLessThan(Date.parse(held.spec!.renewTime!) + 30_000);
     stopB.abort();
     await runB;
   });
@@ -201,8 +232,27 @@ describe('KubeEventRecorder', () => {
 });
 
 describe('KubeClient', () => {
-  it('counts every request by verb and resource', () => {
-    const verbs = new Set(requests.map((r) => `${r.verb}:${r.resource}`));
-    expect([...verbs]).toEqual(expect.arrayContaining(['create:configmaps', 'list:configmaps', 'watch:configmaps', 'patch:configmaps', 'delete:configmaps', 'create:events']));
+  it('counts every request by verb and resource', async () => {
+    const requests: RequestRecord[] = [];
+    const counted = new KubeClient(kc, { fieldManager: 'runtime-test', onRequest: (r) => requests.push(r) });
+    const cm = await counted.create(RESOURCES.configMaps, namespace, configMap('counted', { a: '1' }));
+    await counted.get(RESOURCES.configMaps, namespace, 'counted');
+    const list = await counted.list(RESOURCES.configMaps, namespace);
+    await counted.watch(RESOURCES.configMaps, namespace, { resourceVersion: list.resourceVersion, timeoutSeconds: 1, inactivityMs: 30_000, signal: new AbortController().signal }, () => undefined);
+    await counted.patch(RESOURCES.configMaps, namespace, 'counted', { data: { a: '2' } }, 'merge');
+    await counted.replace(RESOURCES.configMaps, namespace, 'counted', { ...configMap('counted', { a: '3' }) });
+    await new KubeEventRecorder(counted, { component: 'test', instance: 'test-0' }).event(cm, 'Normal', 'Counted', 'counted');
+    await counted.delete(RESOURCES.configMaps, namespace, 'counted');
+    expect(requests.map((r) => `${r.verb}:${r.resource}:${r.status}`)).toEqual([
+      'create:configmaps:201',
+      'get:configmaps:200',
+      'list:configmaps:200',
+      'watch:configmaps:200',
+      'patch:configmaps:200',
+      'update:configmaps:200',
+      'create:events:201',
+      'delete:configmaps:200',
+    ]);
+    expect(requests.every((r) => r.seconds >= 0 && r.startedAt > 0)).toBe(true);
   });
 });

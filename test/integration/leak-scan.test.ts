@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
-import { KubeClient, RESOURCES, type KubeObject } from '../../src/controller/kube-client.ts';
+import { KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { RESOURCES } from '../../src/operator/resources.ts';
 import { findLeaks, scanForLeaks } from '../support/leak-scan.ts';
 import { generateGovernanceKey } from '../../src/keys/governance-key.ts';
 
@@ -23,6 +24,19 @@ describe('findLeaks', () => {
     const leaks = findLeaks([secret], [{ source: 'log', text: `{"msg":"oops ${planted} here"}` }]);
     expect(leaks.map((l) => l.form)).toContain(form);
     expect(leaks.every((l) => l.source === 'log' && !l.secret.includes(secret))).toBe(true);
+  });
+
+  // A secret with what JSON and URLs escape: quotes, a backslash, newlines (a PEM key), '/', '+', '&', '=', a space, non-ASCII.
+  const awkward = `-----BEGIN KEY-----\n"q"\\ /+&= é ${randomBytes(8).toString('hex')}\n-----END KEY-----`;
+  it.each([
+    ['json-escaped', JSON.stringify(awkward).slice(1, -1)],
+    ['json-escaped-ascii', JSON.stringify(awkward).slice(1, -1).replace('é', '\\u00e9')],
+    ['url-encoded', encodeURIComponent(awkward)],
+    ['form-encoded', new URLSearchParams({ s: awkward }).toString().slice(2)],
+  ])('finds a secret planted %s (and not as raw text)', (form, planted) => {
+    expect(planted.includes(awkward)).toBe(false);
+    const leaks = findLeaks([awkward], [{ source: 'log', text: `{"msg":"oops ${planted} here"}` }]);
+    expect(leaks.map((l) => l.form)).toContain(form);
   });
 
   it('finds a base64 private key by its raw bytes, and reports no secret in full', () => {

@@ -11,12 +11,12 @@ import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
 import { startGcpKmsFake, ALL_FAKE_PERMISSIONS, type GcpKmsFake } from '../env/gcp-kms-fake.ts';
 import { SpliceCharts } from '../env/splice-charts.ts';
-import { RESOURCES, type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
 import { checkKeySecret } from '../../src/keys/adoption.ts';
 import { generateGovernanceKey } from '../../src/keys/governance-key.ts';
 import { KMS_ENV_VAR, renderParticipantValues } from '../../src/render/participant.ts';
 import { renderSvNodeValues } from '../../src/render/sv-node.ts';
-import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
 import { capturedLogs, condition, eventually, getMigration, migrationClient, spawnOperatorProcess, startTestOperator, waitForCondition, type TestOperator } from '../support/operator-harness.ts';
 import {

@@ -7,9 +7,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
 import { SpliceCharts } from '../env/splice-charts.ts';
-import { RESOURCES, type KubeClient as Client } from '../../src/controller/kube-client.ts';
+import { type KubeClient as Client } from '../../src/controller/kube-client.ts';
 import type { LeaseObject } from '../../src/controller/leader-election.ts';
-import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
 import { renderParticipantValues } from '../../src/render/participant.ts';
 import { renderSvNodeValues } from '../../src/render/sv-node.ts';
@@ -51,11 +51,42 @@ afterAll(async () => {
 const nonLeaseWrites = (r: TestOperator) => r.writes().filter((w) => w.resource !== 'leases');
 const holder = async () => (await client.get<LeaseObject>(RESOURCES.leases, namespace, 'sv-kms-operator'))?.spec?.holderIdentity;
 
+/** Runs `fn` once, however many cases ask for it: each case states the stages it needs and so stands alone. */
+function stage<T>(fn: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= fn());
+}
+
+/** The migration is applied and replica A (the leader) rendered its values. */
+const applied = stage(async () => {
+  await applyMigration(client, awsTestMigration('replicated', namespace, moto.endpoint));
+  await waitForCondition(client, namespace, 'replicated', 'ValuesRendered', 'True');
+});
+
+/** A was killed with SIGKILL and B took over; when A was killed. */
+const takenOver = stage(async () => {
+  await applied();
+  await a.kill();
+  const killedAt = Date.now();
+  await eventually(() => b.isLeader(), 'replica-b taking over', LEASE_MS + 10_000);
+  return { killedAt };
+});
+
+/** B carried the migration on to KmsKeysObserved. */
+const converged = stage(async () => {
+  await takenOver();
+  const m = (await client.get(SVKMS_MIGRATIONS, namespace, 'replicated')) as unknown as SvKmsMigration;
+  await helmInstallDeployment(client, charts, 'splice-participant', 'participant-1', namespace, renderParticipantValues(m).values);
+  await helmInstallDeployment(client, charts, 'splice-sv-node', 'sv', namespace, renderSvNodeValues(m).values);
+  await markAvailable(client, namespace, 'participant-1');
+  await createCantonKeys(moto.endpoint);
+  return waitForCondition(client, namespace, 'replicated', 'KmsKeysObserved', 'True');
+});
+
 describe('two replicas', () => {
   it('only the leader reconciles and writes; the standby is ready but passive', async () => {
     expect(b.isLeader()).toBe(false);
-    await applyMigration(client, awsTestMigration('replicated', namespace, moto.endpoint));
-    await waitForCondition(client, namespace, 'replicated', 'ValuesRendered', 'True');
+    await applied();
     expect(await holder()).toBe('replica-a');
     expect(nonLeaseWrites(b)).toEqual([]);
     const metrics = await (await fetch(`http://127.0.0.1:${b.port}/metrics`)).text();
@@ -64,31 +95,24 @@ describe('two replicas', () => {
   });
 
   it('a leader killed with SIGKILL is replaced within the lease duration, and the new leader carries on', async () => {
-    await a.kill();
-    const killedAt = Date.now();
-    await eventually(() => b.isLeader(), 'replica-b taking over', LEASE_MS + 10_000);
+    const { killedAt } = await takenOver();
     // The lease is taken once it expired (15 s after the last renewal), plus at most one retry period.
     expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 5_000);
     expect(await holder()).toBe('replica-b');
 
-    const m = (await client.get(SVKMS_MIGRATIONS, namespace, 'replicated')) as unknown as SvKmsMigration;
-    await helmInstallDeployment(client, charts, 'splice-participant', 'participant-1', namespace, renderParticipantValues(m).values);
-    await helmInstallDeployment(client, charts, 'splice-sv-node', 'sv', namespace, renderSvNodeValues(m).values);
-    await markAvailable(client, namespace, 'participant-1');
-    await createCantonKeys(moto.endpoint);
-    await waitForCondition(client, namespace, 'replicated', 'KmsKeysObserved', 'True');
+    await converged();
     expect(nonLeaseWrites(b).length).toBeGreaterThan(0);
     expect(a.output()).toContain('became leader');
-  }, 60_000);
+  }, 90_000);
 
   it('after convergence the operator makes no writes and no KMS calls for 60 s', async () => {
-    const converged = await waitForCondition(client, namespace, 'replicated', 'KmsKeysObserved', 'True');
-    expect(converged.status?.phase).toBe('AwaitingOnboarding');
+    const m = await converged();
+    expect(m.status?.phase).toBe('AwaitingOnboarding');
     await new Promise((r) => setTimeout(r, 2000)); // the last status write's own watch event passes
     const writesBefore = nonLeaseWrites(b).length;
     const kmsBefore = b.kmsCalls.length;
     await new Promise((r) => setTimeout(r, 60_000));
     expect(nonLeaseWrites(b).slice(writesBefore)).toEqual([]);
     expect(b.kmsCalls.length - kmsBefore).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });

@@ -1,15 +1,17 @@
 /**
  * The secret-leak scan of every integration run (issue 7): after the last test, every secret value in the cluster
  * (private keys, client secrets, cloud credentials: all Secret data but public keys) and the tests' own credential
- * constants are searched — raw, base64, base64url and hex, and the decoded bytes of base64 values — in everything
+ * constants are searched — raw, JSON-escaped (a value quoted inside a JSON log line or status: a PEM key's newlines
+ * become `\n`), URL-encoded (a query string or form body), base64, base64url and hex, and the decoded bytes of
+ * base64 values — in everything
  * the operator emitted: its logs (in-process and `sv-kms run` processes), Events, SvKmsMigration statuses and
  * ConfigMaps. Any hit fails the run.
  */
 import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, RESOURCES, type KubeObject } from '../../src/controller/kube-client.ts';
-import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
+import { KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
 
 /** Env var naming the folder where harnesses drop what the operator wrote (logs). */
 export const LEAK_DIR_ENV = 'SVKMS_LEAK_DIR';
@@ -47,6 +49,13 @@ export function encodings(secret: string): { form: string; text: string }[] {
     { form: 'base64', text: bytes.toString('base64').replace(/=+$/, '') },
     { form: 'base64url', text: bytes.toString('base64url') },
     { form: 'hex', text: bytes.toString('hex') },
+    // Escaped forms only when they differ from the raw one (otherwise the raw form finds them).
+    ...[
+      { form: 'json-escaped', text: JSON.stringify(secret).slice(1, -1) },
+      { form: 'json-escaped-ascii', text: JSON.stringify(secret).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) },
+      { form: 'url-encoded', text: encodeURIComponent(secret) },
+      { form: 'form-encoded', text: new URLSearchParams({ x: secret }).toString().slice(2) },
+    ].filter((f, i, all) => f.text !== secret && all.findIndex((g) => g.text === f.text) === i),
   ];
   if (/^[A-Za-z0-9+/]+={0,2}$/.test(secret) && secret.length % 4 === 0) {
     const decoded = Buffer.from(secret, 'base64');

@@ -242,11 +242,11 @@ export class FakeWorld {
     return {
       timing: DEFAULT_TIMING,
       cluster: {
-        secret: (ns, name) => this.secrets.get(key(ns, name)),
-        configMap: (ns, name) => this.configMaps.get(key(ns, name)),
-        deployment: (ns, name) => this.deployments.get(key(ns, name)),
+        secret: async (ns, name) => this.secrets.get(key(ns, name)),
+        configMap: async (ns, name) => this.configMaps.get(key(ns, name)),
+        deployment: async (ns, name) => this.deployments.get(key(ns, name)),
         namespace: (name) => this.namespaces.get(name),
-        workloads: (ns) => this.workloads.filter((w) => w.metadata?.namespace === ns),
+        workloads: async (ns) => this.workloads.filter((w) => w.metadata?.namespace === ns),
         serves: (ns) => this.served.has(ns),
       },
       actions: {
@@ -293,11 +293,11 @@ export class FakeWorld {
         dsoViews: async () => this.dso,
         scanVersions: async () => this.dso.map((v) => ({ url: v.url, ok: true as const, value: this.spliceVersion })),
         onboardingStatus: async () => this.onboarding,
-        oldSvApp: () => ({ ok: true, client: this.governance }),
+        oldSvApp: async () => ({ ok: true, client: this.governance }),
         // The Scans publish the same votes the old SV's app lists.
         networkVotes: () => ({ openVoteRequests: () => this.governance.openVoteRequests(), findClosedVote: (lookup) => this.governance.findClosedVote(lookup) }),
-        oldWallet: () => ({ ok: true, client: this.oldWallet }),
-        newWallet: () => (this.newWallet ? { ok: true, client: this.newWallet } : undefined),
+        oldWallet: async () => ({ ok: true, client: this.oldWallet }),
+        newWallet: async () => (this.newWallet ? { ok: true, client: this.newWallet } : undefined),
       },
       event: async (_m, type, reason, message) => {
         this.events.push({ type, reason, message });

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load, YAML11_SCHEMA } from 'js-yaml';
 import { REPO_ROOT } from '../env/binaries.ts';
-import { RESOURCES, type KubeClient } from '../../src/controller/kube-client.ts';
-import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
+import { type KubeClient } from '../../src/controller/kube-client.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
 
 export const TEST_GCP = { projectId: 'acme-kms-test', locationId: 'us-east1', keyRingId: 'canton-test-keys' } as const;

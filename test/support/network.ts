@@ -3,7 +3,8 @@
  * and Amulet), the new SV `Acme-2` as a candidate node, and migrations wired to it (Scans, the old SV's app and
  * wallet with its OAuth2 client in a Secret, the new SV's wallet, the sponsor).
  */
-import { RESOURCES, type KubeClient } from '../../src/controller/kube-client.ts';
+import { type KubeClient } from '../../src/controller/kube-client.ts';
+import { RESOURCES } from '../../src/operator/resources.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
 import { startSpliceSim, type SpliceSim } from '../env/splice-sim/index.ts';
 

@@ -2,7 +2,8 @@
  * Plays what Helm and the kubelet would do in a real cluster (the test control plane has neither): installs the
  * Deployments the upstream charts render from the operator's values, and marks them Available.
  */
-import { RESOURCES, type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { RESOURCES } from '../../src/operator/resources.ts';
 import { minimalValues, SpliceCharts, type RenderedObject } from '../env/splice-charts.ts';
 
 /** Creates or replaces the Deployment `chart` renders for `release` with these values over the minimal ones. */

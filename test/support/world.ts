@@ -5,7 +5,8 @@
  * Deployment/StatefulSet controllers reporting the old SV scaled down. Approvals of the gates are NOT played here: they
  * are the test's (or the demo's) decision.
  */
-import { RESOURCES, type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { RESOURCES } from '../../src/operator/resources.ts';
 import { parseValuesYaml } from '../../src/render/values.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
 import { participantValuesConfigMapName, svNodeValuesConfigMapName, VALUES_KEY } from '../../src/migration/meta.ts';

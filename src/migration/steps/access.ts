@@ -80,8 +80,7 @@ export const accessStep: Step<AccessObservation> = {
   name: 'spliceAccess',
   async observe({ m, deps, status, generation, now, timing, signal, facts }) {
     if (!facts.recheck && accessCached(status, generation, now, timing.stalledRecheckMs)) return { kind: 'cached' };
-    const app = deps.splice.oldSvApp(m);
-    const wallet = deps.splice.oldWallet(m);
+    const [app, wallet] = await Promise.all([deps.splice.oldSvApp(m), deps.splice.oldWallet(m)]);
     return {
       kind: 'checked',
       svApp: app.ok ? { ok: true, check: await observed(() => app.client.verifyAuthorized(signal)) } : app,

@@ -125,14 +125,15 @@ export const assetsStep: Step<AssetsObservation, AssetsEffect> = {
   name: 'assetTransfer',
   condition: CONDITION.AssetsTransferred,
   async observe({ m, deps, status, signal }) {
-    const oldWallet = deps.splice.oldWallet(m);
+    const oldWallet = await deps.splice.oldWallet(m);
     if (!oldWallet.ok) return { kind: 'noAccess', reason: oldWallet.reason, message: oldWallet.message };
-    return { kind: 'read', reads: await observed(() => readWallets(oldWallet.client, deps.splice.newWallet(m), status.assets?.transfers ?? [], signal)) };
+    const newWallet = await deps.splice.newWallet(m);
+    return { kind: 'read', reads: await observed(() => readWallets(oldWallet.client, newWallet, status.assets?.transfers ?? [], signal)) };
   },
   decide: decideAssets,
   async act(effect, { m, deps, signal }) {
     if (effect.kind === 'sendTransfer') {
-      const wallet = deps.splice.oldWallet(m);
+      const wallet = await deps.splice.oldWallet(m);
       if (!wallet.ok) return false;
       const sent = await wallet.client.sendTransfer(effect.order, signal);
       if (sent === 'created') {
@@ -140,7 +141,7 @@ export const assetsStep: Step<AssetsObservation, AssetsEffect> = {
       }
       return sent === 'created';
     }
-    const wallet = deps.splice.newWallet(m);
+    const wallet = await deps.splice.newWallet(m);
     if (!wallet?.ok) return false;
     await wallet.client.acceptOffer(effect.contractId, signal);
     await deps.event(m, 'Normal', 'TransferAccepted', `accepted transfer ${effect.trackingId} on ${m.spec.newSv.name}'s wallet`);

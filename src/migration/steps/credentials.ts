@@ -31,12 +31,12 @@ export function secretValue(secret: V1Secret | undefined, key: string): string |
   return raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8');
 }
 
-export function kmsCredentials(m: SvKmsMigration, deps: Pick<MigrationDeps, 'cluster' | 'registerSecret'>): CredentialsLookup {
+export async function kmsCredentials(m: SvKmsMigration, deps: Pick<MigrationDeps, 'cluster' | 'registerSecret'>): Promise<CredentialsLookup> {
   const { credentials, provider } = m.spec.kms;
   const ref = credentials.secretRef;
   if (!ref) return { ok: true, credentials: undefined }; // workload identity: the operator's ambient credentials
   const ns = m.metadata.namespace;
-  const secret = deps.cluster.secret(ns, ref.name);
+  const secret = await deps.cluster.secret(ns, ref.name);
   if (!secret) {
     return {
       ok: false,

@@ -87,7 +87,8 @@ export const deploymentStep: Step<DeploymentObservation> = {
   name: 'deployment',
   async observe({ m, deps }) {
     const ns = m.spec.newSv.namespace;
-    return { participant: deps.cluster.deployment(ns, m.spec.newSv.participant.releaseName), svApp: deps.cluster.deployment(ns, SV_APP_DEPLOYMENT) };
+    const [participant, svApp] = await Promise.all([deps.cluster.deployment(ns, m.spec.newSv.participant.releaseName), deps.cluster.deployment(ns, SV_APP_DEPLOYMENT)]);
+    return { participant, svApp };
   },
   decide: decideDeployment,
 };

@@ -77,7 +77,7 @@ export function keySecretStep(kind: KeyKind): Step<KeyObservation, GenerateKey> 
     name: `${kind}Key`,
     condition: CONDITION_OF[kind],
     async observe({ m, deps }) {
-      const secret = deps.cluster.secret(m.spec.newSv.namespace, m.spec.newSv[FIELD[kind]].secretName);
+      const secret = await deps.cluster.secret(m.spec.newSv.namespace, m.spec.newSv[FIELD[kind]].secretName);
       // The private halves are secrets (under whatever key name they are stored); the public halves are published.
       for (const [key, value] of Object.entries(secret?.data ?? {})) if (key !== 'public' && key !== 'publicKey') deps.registerSecret(value);
       return { secret };

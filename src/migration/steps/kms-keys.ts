@@ -38,7 +38,7 @@ export const kmsKeysStep: Step<KmsKeysObservation> = {
   name: 'kmsKeys',
   async observe({ m, deps, status, signal }) {
     if (status.conditions?.find((c) => c.type === CONDITION.KmsKeysObserved)?.status === 'True') return { kind: 'alreadyObserved' };
-    const creds = kmsCredentials(m, deps);
+    const creds = await kmsCredentials(m, deps);
     if (!creds.ok) return { kind: 'noCredentials', lookup: creds };
     try {
       return { kind: 'counted', count: await deps.kmsProbe(m.spec.kms.provider).countCantonKeys(m.spec.kms, creds.credentials, { ...deps.kmsCallHook, signal }) };

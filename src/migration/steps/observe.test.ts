@@ -38,22 +38,22 @@ describe('KMS credentials', () => {
       { gcp: { credentialsJson: '{"type":"service_account"}' } },
     ],
     ['workload identity: ambient', migration((m) => (m.spec.kms.credentials = { serviceAccountName: 'canton' } as never)), undefined],
-  ])('%s', (_n, m, expected) => {
+  ])('%s', async (_n, m, expected) => {
     const world = new FakeWorld();
     const secret = world.secrets.get(`${NS}/aws-kms-credentials`)!;
     secret.data = { ...secret.data, token: b64('tok'), googleCredentials: b64('{"type":"service_account"}') };
     const registered: string[] = [];
-    const got = kmsCredentials(m, { cluster: world.deps().cluster, registerSecret: (v) => void registered.push(v) });
+    const got = await kmsCredentials(m, { cluster: world.deps().cluster, registerSecret: (v) => void registered.push(v) });
     expect(got).toEqual({ ok: true, credentials: expected });
     if (expected) expect(registered.length).toBeGreaterThan(0);
   });
 
-  it('names the missing Secret and the missing keys', () => {
+  it('names the missing Secret and the missing keys', async () => {
     const world = new FakeWorld();
     world.secrets.delete(`${NS}/aws-kms-credentials`);
-    expect(kmsCredentials(migration(), world.deps())).toMatchObject({ ok: false, reason: 'CredentialsSecretNotFound' });
+    expect(await kmsCredentials(migration(), world.deps())).toMatchObject({ ok: false, reason: 'CredentialsSecretNotFound' });
     world.secrets.set(`${NS}/aws-kms-credentials`, { metadata: { name: 'aws-kms-credentials' }, data: { accessKeyId: b64('x') } });
-    expect(kmsCredentials(migration(), world.deps())).toMatchObject({ ok: false, reason: 'CredentialsKeyMissing', message: expect.stringContaining('"secretAccessKey" (has: accessKeyId)') });
+    expect(await kmsCredentials(migration(), world.deps())).toMatchObject({ ok: false, reason: 'CredentialsKeyMissing', message: expect.stringContaining('"secretAccessKey" (has: accessKeyId)') });
   });
 });
 
@@ -86,19 +86,19 @@ describe('observing', () => {
     expect(await kmsKeysStep.observe(ctx(world, m))).toMatchObject({ kind: 'noCredentials' });
   });
 
-  it('base values are read from the migration\'s namespace, with precise reasons', () => {
+  it('base values are read from the migration\'s namespace, with precise reasons', async () => {
     const world = new FakeWorld();
     const m = migration((x) => (x.spec.newSv.participant.baseValues = { configMapRef: { name: 'base', key: 'values.yaml' } }));
     const spec = m.spec.newSv.participant.baseValues;
     const read = () => readBaseValues(world.deps().cluster, m, spec, 'f');
-    expect(readBaseValues(world.deps().cluster, m, undefined, 'f')).toEqual({ ok: true, values: undefined });
-    expect(read()).toMatchObject({ ok: false, reason: 'BaseValuesNotFound' });
+    expect(await readBaseValues(world.deps().cluster, m, undefined, 'f')).toEqual({ ok: true, values: undefined });
+    expect(await read()).toMatchObject({ ok: false, reason: 'BaseValuesNotFound' });
     world.configMaps.set(`${NS}/base`, { metadata: { name: 'base' }, data: { other: 'x' } });
-    expect(read()).toMatchObject({ ok: false, reason: 'BaseValuesKeyMissing', message: expect.stringContaining('has: other') });
+    expect(await read()).toMatchObject({ ok: false, reason: 'BaseValuesKeyMissing', message: expect.stringContaining('has: other') });
     world.configMaps.set(`${NS}/base`, { metadata: { name: 'base' }, data: { 'values.yaml': 'a: [' } });
-    expect(read()).toMatchObject({ ok: false, reason: 'BaseValuesInvalid' });
+    expect(await read()).toMatchObject({ ok: false, reason: 'BaseValuesInvalid' });
     world.configMaps.set(`${NS}/base`, { metadata: { name: 'base' }, data: { 'values.yaml': 'a: 1' } });
-    expect(read()).toEqual({ ok: true, values: { a: 1 } });
+    expect(await read()).toEqual({ ok: true, values: { a: 1 } });
   });
 
   it('the values step reads both base values and the current ConfigMaps', async () => {
@@ -116,7 +116,7 @@ describe('observing', () => {
     world.oldWallet.failNext = new TransientError('wallet', 'getBalance', 'timeout');
     expect(await assetsStep.observe(ctx(world, migration()))).toMatchObject({ kind: 'read', reads: { ok: false } });
     const deps = world.deps();
-    deps.splice.oldWallet = () => ({ ok: false, reason: 'ClientSecretNotFound', message: 'x' });
+    deps.splice.oldWallet = async () => ({ ok: false, reason: 'ClientSecretNotFound', message: 'x' });
     expect(await assetsStep.observe({ ...ctx(world, migration()), deps })).toEqual({ kind: 'noAccess', reason: 'ClientSecretNotFound', message: 'x' });
   });
 
@@ -205,7 +205,7 @@ describe('acting', () => {
     await weightStep.act!({ kind: 'requestVote', label: 'x', attempt: 1, request }, actCtx(world, migration()));
     expect(world.events).toEqual([]);
     const deps = world.deps();
-    deps.splice.oldSvApp = () => ({ ok: false, reason: 'ClientSecretNotFound', message: 'gone' });
+    deps.splice.oldSvApp = async () => ({ ok: false, reason: 'ClientSecretNotFound', message: 'gone' });
     await weightStep.act!({ kind: 'requestVote', label: 'x', attempt: 1, request }, { ...actCtx(world, migration()), deps });
     expect(world.governance.requests).toEqual([]);
   });

@@ -39,7 +39,7 @@ export const preflightStep: Step<PreflightObservation> = {
   name: 'kmsPreflight',
   async observe({ m, deps, status, generation, signal, facts }) {
     if (!facts.recheck && preflightCached(status, generation, m.spec.kms.provider)) return { kind: 'cached' };
-    const creds = kmsCredentials(m, deps);
+    const creds = await kmsCredentials(m, deps);
     if (!creds.ok) return { kind: 'noCredentials', lookup: creds };
     return { kind: 'report', report: await deps.kmsProbe(m.spec.kms.provider).preflight(m.spec.kms, creds.credentials, { ...deps.kmsCallHook, signal }) };
   },

@@ -70,7 +70,7 @@ export function decideRetirement({ m, status, facts, timing }: DecideInput, { wo
 export const retirementStep: Step<RetirementObservation, ScaleDown> = {
   name: 'retirement',
   condition: CONDITION.OldSvRetired,
-  observe: async ({ m, deps }) => ({ workloads: m.spec.oldSv.namespace ? deps.cluster.workloads(m.spec.oldSv.namespace, (m.spec.oldSv.workloadSelector ?? {}) as Record<string, string>) : [] }),
+  observe: async ({ m, deps }) => ({ workloads: m.spec.oldSv.namespace ? await deps.cluster.workloads(m.spec.oldSv.namespace, (m.spec.oldSv.workloadSelector ?? {}) as Record<string, string>) : [] }),
   decide: decideRetirement,
   async act(effect, { m, deps }) {
     for (const w of effect.workloads) {

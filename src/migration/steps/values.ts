@@ -19,11 +19,11 @@ import type { DecideInput, Step, StepDecision } from '../step.ts';
 type BaseValues = { ok: true; values: Record<string, unknown> | undefined } | { ok: false; reason: string; message: string };
 
 /** The user's base values from the ConfigMap in the migration's namespace. */
-export function readBaseValues(cluster: ClusterView, m: SvKmsMigration, spec: BaseValuesSpec | undefined, field: string): BaseValues {
+export async function readBaseValues(cluster: ClusterView, m: SvKmsMigration, spec: BaseValuesSpec | undefined, field: string): Promise<BaseValues> {
   if (!spec) return { ok: true, values: undefined };
   const ns = m.metadata.namespace;
   const { name, key } = spec.configMapRef;
-  const cm = cluster.configMap(ns, name);
+  const cm = await cluster.configMap(ns, name);
   if (!cm) return { ok: false, reason: 'BaseValuesNotFound', message: `${field}: ConfigMap ${ns}/${name} does not exist; create it or remove ${field}` };
   const text = cm.data?.[key];
   if (text === undefined) return { ok: false, reason: 'BaseValuesKeyMissing', message: `${field}: ConfigMap ${ns}/${name} has no key "${key}" (has: ${Object.keys(cm.data ?? {}).join(', ') || 'none'})` };
@@ -35,10 +35,10 @@ export function readBaseValues(cluster: ClusterView, m: SvKmsMigration, spec: Ba
 }
 
 /** The old SV's participant database: as the spec names it, or as its participant Deployment's env says. */
-export function oldParticipantDatabase(m: SvKmsMigration, cluster: ClusterView): ParticipantDatabase | undefined {
+export async function oldParticipantDatabase(m: SvKmsMigration, cluster: ClusterView): Promise<ParticipantDatabase | undefined> {
   if (m.spec.oldSv.participantDatabaseHost) return { host: m.spec.oldSv.participantDatabaseHost };
   if (!m.spec.oldSv.namespace) return undefined;
-  for (const w of cluster.workloads(m.spec.oldSv.namespace, (m.spec.oldSv.workloadSelector ?? {}) as Record<string, string>)) {
+  for (const w of await cluster.workloads(m.spec.oldSv.namespace, (m.spec.oldSv.workloadSelector ?? {}) as Record<string, string>)) {
     const env = w.spec?.template?.spec?.containers?.find((c) => c.name === 'participant')?.env;
     const db = env ? participantDatabaseFromEnv(env) : undefined;
     if (db) return db;
@@ -153,10 +153,10 @@ export const valuesStep: Step<ValuesObservation, WriteValues> = {
   async observe({ m, deps }) {
     const ns = m.spec.newSv.namespace;
     return {
-      oldParticipantDatabase: oldParticipantDatabase(m, deps.cluster),
-      participantBase: readBaseValues(deps.cluster, m, m.spec.newSv.participant.baseValues, 'spec.newSv.participant.baseValues'),
-      svNodeBase: readBaseValues(deps.cluster, m, m.spec.newSv.svNode.baseValues, 'spec.newSv.svNode.baseValues'),
-      current: Object.fromEntries([participantValuesConfigMapName(m), svNodeValuesConfigMapName(m)].map((name) => [name, deps.cluster.configMap(ns, name)])),
+      oldParticipantDatabase: await oldParticipantDatabase(m, deps.cluster),
+      participantBase: await readBaseValues(deps.cluster, m, m.spec.newSv.participant.baseValues, 'spec.newSv.participant.baseValues'),
+      svNodeBase: await readBaseValues(deps.cluster, m, m.spec.newSv.svNode.baseValues, 'spec.newSv.svNode.baseValues'),
+      current: Object.fromEntries(await Promise.all([participantValuesConfigMapName(m), svNodeValuesConfigMapName(m)].map(async (name) => [name, await deps.cluster.configMap(ns, name)] as const))),
     };
   },
   decide: decideValues,

@@ -198,11 +198,11 @@ export function voteStep(opts: VoteStepOptions): Step<VoteStepObservation, Reque
         const oldParty = ctx.facts.dso?.oldSv?.partyId ?? ctx.status.oldSv?.partyId ?? '';
         return observeNetworkVotes(ctx.m, ctx.deps.splice.networkVotes(ctx.m), oldParty, wanted, ctx.signal);
       }
-      return observeGovernance(ctx.m, ctx.deps.splice.oldSvApp(ctx.m), wanted, ctx.signal);
+      return observeGovernance(ctx.m, await ctx.deps.splice.oldSvApp(ctx.m), wanted, ctx.signal);
     },
     decide: (input, observed) => decideVoteStep(opts, input, observed),
     async act(effect, ctx) {
-      const app = ctx.deps.splice.oldSvApp(ctx.m);
+      const app = await ctx.deps.splice.oldSvApp(ctx.m);
       // The Secret went away since observing: the next reconcile reports it.
       if (!app.ok) return false;
       return requestVote(effect, ctx, app.client);

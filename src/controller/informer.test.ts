@@ -1,0 +1,160 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
+import { Informer } from './informer.ts';
+
+const THINGS: ResourceType = { group: 'example.com', version: 'v1', plural: 'things', kind: 'Thing', namespaced: true };
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+let handler: Handler;
+let server: Server;
+let client: KubeClient;
+const open: ServerResponse[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => handler(req, res, new URL(req.url ?? '/', 'http://x')));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as { port: number }).port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  client = new KubeClient(kc, { fieldManager: 't', timeoutMs: 5000 });
+});
+afterEach(() => {
+  for (const r of open.splice(0)) r.destroy();
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const json = (res: ServerResponse, code: number, body: unknown) => (res.writeHead(code, { 'content-type': 'application/json' }), res.end(JSON.stringify(body)));
+/** A sleep that takes no time but yields to the event loop (the fake server must get its turn). */
+const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
+const listOf = (rv: string, names: string[]) => ({ items: names.map((name) => ({ metadata: { name, namespace: 'ns', resourceVersion: rv } })), metadata: { resourceVersion: rv } });
+
+/** Resolves when `cond` holds, checking after each turn of the event loop (no fixed sleeps). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe('Informer', () => {
+  it('backs off exponentially when every watch ends at once, instead of re-watching in a hot loop', async () => {
+    let watches = 0;
+    handler = (_q, res, url) => {
+      if (url.searchParams.get('watch') !== 'true') return json(res, 200, listOf('5', ['a']));
+      watches += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(); // a clean end, at once, without an event
+    };
+    const delays: number[] = [];
+    let t = 0;
+    const informer = new Informer<KubeObject>(client, {
+      resource: THINGS,
+      namespace: 'ns',
+      backoff: { initialMs: 100, maxMs: 1000 },
+      now: () => t,
+      sleep: async (ms) => {
+        delays.push(ms);
+        t += ms;
+        await yieldTurn();
+      },
+    });
+    informer.start();
+    await until(() => delays.length >= 6);
+    await informer.stop();
+    expect(delays.slice(0, 6)).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(watches).toBeGreaterThanOrEqual(6);
+    expect(informer.health()).toMatchObject({ synced: true, consecutiveFailures: expect.any(Number) });
+    expect(informer.health().consecutiveFailures).toBeGreaterThanOrEqual(6);
+  });
+
+  it('re-lists at once when the watch answers 410 Gone, and keeps the cache consistent', async () => {
+    let lists = 0;
+    handler = (_q, res, url) => {
+      if (url.searchParams.get('watch') !== 'true') {
+        lists += 1;
+        return json(res, 200, lists === 1 ? listOf('5', ['a', 'b']) : listOf('9', ['b', 'c']));
+      }
+      if (url.searchParams.get('resourceVersion') === '5') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' } }) + '\n');
+      }
+      open.push(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('\n');
+    };
+    const sleeps: number[] = [];
+    const informer = new Informer<KubeObject>(client, { resource: THINGS, namespace: 'ns', sleep: async (ms) => (sleeps.push(ms), yieldTurn()) });
+    const changes: string[] = [];
+    informer.on((type, obj) => changes.push(`${type}:${obj.metadata?.name}`));
+    informer.start();
+    await until(() => lists === 2 && open.length === 1);
+    expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(['b', 'c']);
+    expect(changes).toEqual(['add:a', 'add:b', 'update:b', 'add:c', 'delete:a']);
+    expect(sleeps).toEqual([]); // 410 is the protocol, not a failure
+    for (const r of open.splice(0)) r.end();
+    await informer.stop();
+  });
+
+  it('aborts a watch that went silent (dead connection) and watches again', async () => {
+    let watches = 0;
+    handler = (_q, res, url) => {
+      if (url.searchParams.get('watch') !== 'true') return json(res, 200, listOf('5', []));
+      watches += 1;
+      open.push(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders(); // headers, then nothing: neither events nor bookmarks nor an end
+    };
+    const informer = new Informer<KubeObject>(client, { resource: THINGS, namespace: 'ns', watchTimeoutSeconds: 0, watchGraceMs: 50, backoff: { initialMs: 1, maxMs: 1 } });
+    informer.start();
+    await until(() => watches >= 3);
+    await informer.stop();
+    expect(informer.health().consecutiveFailures).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports itself unhealthy once it made no progress for stuckAfterMs', async () => {
+    handler = (_q, res) => (res.writeHead(502, { 'content-type': 'text/html' }), res.end('<html>bad gateway</html>'));
+    let t = 0;
+    let failures = 0;
+    const informer = new Informer<KubeObject>(client, {
+      resource: THINGS,
+      namespace: 'ns',
+      stuckAfterMs: 60_000,
+      now: () => t,
+      sleep: async () => ((failures += 1), yieldTurn()),
+    });
+    expect(informer.health().healthy).toBe(true); // not started
+    informer.start();
+    await until(() => failures >= 2);
+    expect(informer.health()).toMatchObject({ synced: false, healthy: true });
+    t = 60_000;
+    await until(() => failures >= 3);
+    const h = informer.health();
+    await informer.stop();
+    expect(h).toMatchObject({ resource: 'things', namespace: 'ns', synced: false, healthy: false });
+    expect(h.lastActivityAgeMs).toBeUndefined();
+  });
+
+  it('caches metadata only, without managedFields, when asked to', async () => {
+    let accepts: string[] = [];
+    handler = (req, res, url) => {
+      accepts.push(req.headers.accept ?? '');
+      if (url.searchParams.get('watch') !== 'true') {
+        return json(res, 200, { items: [{ kind: 'PartialObjectMetadata', metadata: { name: 'a', namespace: 'ns', resourceVersion: '3', managedFields: [{ manager: 'x' }] } }], metadata: { resourceVersion: '3' } });
+      }
+      open.push(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+    };
+    accepts = [];
+    const informer = new Informer<KubeObject>(client, { resource: THINGS, namespace: 'ns', metadataOnly: true });
+    informer.start();
+    await informer.waitForSync();
+    await until(() => accepts.length >= 2);
+    await informer.stop();
+    expect(accepts).toEqual(['application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1', 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1']);
+    expect(informer.get('ns', 'a')?.metadata).toEqual({ name: 'a', namespace: 'ns', resourceVersion: '3' });
+  });
+});
