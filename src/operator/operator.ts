@@ -125,12 +125,15 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   const probe = cfg.kmsProbe ?? kmsProbeFor;
   const cluster = clusterView(caches, cfg.namespaces);
   const registerSecret = (v: string) => secretScrubber.register(v);
+  const timing = { ...DEFAULT_TIMING, ...cfg.timing };
   const deps: MigrationDeps = {
-    timing: { ...DEFAULT_TIMING, ...cfg.timing },
+    timing,
     cluster,
     splice: spliceAccess({
       cluster,
       registerSecret,
+      // Migrations on one network share each Scan's DSO answer for a poll interval.
+      dsoTtlMs: timing.networkPollMs,
       onCall: (c) => {
         metrics.spliceCalls.inc({ api: c.api, operation: c.operation, outcome: c.outcome });
         metrics.spliceCallDuration.observe({ api: c.api, operation: c.operation }, c.seconds);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { OAuthClientSpec, SvKmsMigration } from '../api/types.ts';
 import type { Access, ClusterView, GovernancePort, SpliceAccess, WalletPort } from '../migration/ports.ts';
 import { governancePort, networkVotesPort, onboardingProgress, walletPort } from './splice-adapters.ts';
+import { SharedReads } from './shared-reads.ts';
 import { defaultQuorum } from '../migration/steps/dso.ts';
 import { secretValue } from '../migration/steps/credentials.ts';
 import type { CallEvent } from '../splice/http.ts';
@@ -16,7 +17,12 @@ import { ScanClient } from '../splice/scan.ts';
 import { SvAppClient } from '../splice/sv-app.ts';
 import { WalletClient } from '../splice/wallet.ts';
 
+/** How long a Scan's version answer is shared (the network's version changes by upgrade, rarely). */
+const VERSION_TTL_MS = 5 * 60_000;
+
 export interface SpliceAccessOptions {
+  /** How long a Scan's DSO answer is shared across migrations (the network poll interval; 0: not shared). */
+  dsoTtlMs?: number;
   cluster: ClusterView;
   registerSecret(value: string): void;
   onCall?: (event: CallEvent) => void;
@@ -59,14 +65,25 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
     return token.ok ? { ok: true, client: make(token.client) } : token;
   }
 
+  const shared = new SharedReads();
+  /** A Scan whose DSO reads are shared with the other migrations naming it, for `dsoTtlMs`. */
+  const sharedDso = (scan: ScanClient): ScanClient => {
+    const read = scan.getDsoState.bind(scan);
+    return Object.assign(Object.create(scan) as ScanClient, { getDsoState: (signal?: AbortSignal) => shared.get(`dso ${scan.url}`, opts.dsoTtlMs ?? 0, () => read(signal)) });
+  };
+
   return {
     networkVotes: (m) => networkVotesPort(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), defaultQuorum(m)),
     scanVersions: async (m, signal) => {
       const scans = m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common }));
-      const settled = await Promise.allSettled(scans.map((s) => s.getVersion(signal)));
+      const settled = await Promise.allSettled(scans.map((s) => shared.get(`version ${s.url}`, VERSION_TTL_MS, () => s.getVersion(signal))));
       return settled.map((r, i) => (r.status === 'fulfilled' ? { url: scans[i]!.url, ok: true as const, value: r.value.version } : { url: scans[i]!.url, ok: false as const, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) }));
     },
-    dsoViews: (m, signal) => readDsoViews(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), signal),
+    dsoViews: (m, signal) =>
+      readDsoViews(
+        m.spec.network.scanUrls.map((baseUrl) => sharedDso(new ScanClient({ baseUrl, ...common }))),
+        signal,
+      ),
     onboardingStatus: async (m, signal) => onboardingProgress(await new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal)),
     oldSvApp: (m) => authed<GovernancePort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common }))),
     oldWallet: (m) => authed<WalletPort>(m, m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth, m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common }))),

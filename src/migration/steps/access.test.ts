@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { ApiError, AuthError, NotAuthorized, TransientError, WalletUserNotOnboarded } from '../../splice/errors.ts';
-import { input, migration, T0 } from '../../../test/support/migration-fixtures.ts';
+import { input, migration } from '../../../test/support/migration-fixtures.ts';
 import { accessCached, decideAccess, type AccessObservation } from './access.ts';
 
 const okApp = { ok: true as const, check: { ok: true as const, value: undefined } };
@@ -25,7 +25,7 @@ describe('SpliceAccessVerified', () => {
     ],
     ['the wallet user is onboarded without a wallet install', checked(okApp, okWallet({ onboarded: true, walletInstalled: false, partyId: 'p' })), { outcome: 'stalled', status: 'False', reason: 'WalletUserNotOnboarded', message: /no wallet installed.*spec.oldSv.walletAuth/ }],
     ['the wallet user is not onboarded', checked(okApp, okWallet({ onboarded: false, walletInstalled: false, partyId: 'p' })), { outcome: 'stalled', status: 'False', reason: 'WalletUserNotOnboarded', message: /not onboarded/ }],
-    ['the apps cannot be reached yet: reported, Preparing goes on', checked(failedApp(new TransientError('sv', 'isAuthorized', 'ECONNREFUSED')), failedWallet(new TransientError('wallet', 'userStatus', 'ECONNREFUSED'))), { outcome: 'done', status: 'Unknown', reason: 'NotVerifiedYet', message: /ECONNREFUSED.*checked again in 5 min/, verified: false }],
+    ['the apps cannot be reached yet: reported, Preparing goes on', checked(failedApp(new TransientError('sv', 'isAuthorized', 'ECONNREFUSED')), failedWallet(new TransientError('wallet', 'userStatus', 'ECONNREFUSED'))), { outcome: 'done', status: 'Unknown', reason: 'NotVerifiedYet', message: /ECONNREFUSED.*checked again at the next reconcile/, verified: false }],
     ['a client Secret not created yet: reported, Preparing goes on', checked({ ok: false, reason: 'ClientSecretNotFound', message: 'create it' }, { ok: false, reason: 'ClientSecretNotFound', message: 'create it' }), { outcome: 'done', status: 'Unknown', reason: 'NotVerifiedYet', verified: false }],
   ];
   it.each(rows)('%s', (_n, observation, e) => {
@@ -36,17 +36,16 @@ describe('SpliceAccessVerified', () => {
     if (e.verified !== undefined) expect(d.status?.spliceAccess).toEqual({ generation: 1, checkedAt: '2026-11-02T10:00:00Z', verified: e.verified });
   });
 
-  it('is checked once per generation once verified, and an unfinished check again after a while', () => {
-    const verified = { spliceAccess: { generation: 1, checkedAt: '2026-11-02T10:00:00Z', verified: true } };
-    const unfinished = { spliceAccess: { generation: 1, checkedAt: '2026-11-02T10:00:00Z', verified: false } };
-    const later = (ms: number) => new Date(T0.getTime() + ms);
-    expect(accessCached(verified, 1, later(86_400_000), 300_000)).toBe(true);
-    expect(accessCached(verified, 2, T0, 300_000)).toBe(false);
-    expect(accessCached(unfinished, 1, later(60_000), 300_000)).toBe(true);
-    expect(accessCached(unfinished, 1, later(300_000), 300_000)).toBe(false);
-    expect(accessCached({}, 1, T0, 300_000)).toBe(false);
+  it('is not asked again once verified for the generation; a check that did not verify is repeated and keeps its time while its outcome holds', () => {
+    const verified = { spliceAccess: { generation: 1, checkedAt: '2026-11-01T00:00:00Z', verified: true } };
+    expect(accessCached(verified, 1)).toBe(true);
+    expect(accessCached(verified, 2)).toBe(false);
+    expect(accessCached({ spliceAccess: { generation: 1, verified: false } }, 1)).toBe(false);
+    expect(accessCached({}, 1)).toBe(false);
     expect(decideAccess(input(migration()), { kind: 'cached' })).toEqual({ outcome: { kind: 'done' } });
-    const refused = { conditions: [{ type: 'SpliceAccessVerified', status: 'False' as const, reason: 'SvAppNotAuthorized', message: 'refused', lastTransitionTime: '' }] };
-    expect(decideAccess(input(migration(), { status: refused }), { kind: 'cached' }).outcome).toEqual({ kind: 'stalled', reason: 'SvAppNotAuthorized', message: 'refused', requeueAfterMs: 300_000 });
+    const unreachable = checked(failedApp(new TransientError('sv', 'isAuthorized', 'ECONNREFUSED')), okWallet());
+    const first = decideAccess(input(migration()), unreachable);
+    const again = decideAccess(input(migration(), { status: first.status as Record<string, never>, now: new Date('2026-11-03T00:00:00Z') }), unreachable);
+    expect(again.status).toEqual(first.status);
   });
 });

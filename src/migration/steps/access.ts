@@ -21,12 +21,12 @@ export type AccessObservation =
       wallet: { ok: false; reason: string; message: string } | { ok: true; status: Observed<{ onboarded: boolean; walletInstalled: boolean; partyId: string }> };
     };
 
-/** Verified for this generation, or checked recently enough that an unfinished check is not repeated yet. */
-export function accessCached(status: Readonly<SvKmsMigrationStatus>, generation: number, now: Date, recheckMs: number): boolean {
-  const last = status.spliceAccess;
-  if (last?.generation !== generation) return false;
-  if (last.verified) return true;
-  return last.checkedAt !== undefined && now.getTime() - Date.parse(last.checkedAt) < recheckMs;
+/**
+ * Verified for this generation: not asked again. A check that did not verify is repeated at every reconcile (which
+ * come at the poll and recheck intervals, or when a Secret changes) and written only when its outcome changes.
+ */
+export function accessCached(status: Readonly<SvKmsMigrationStatus>, generation: number): boolean {
+  return status.spliceAccess?.generation === generation && status.spliceAccess.verified === true;
 }
 
 /** A definite refusal of the network (needs a human now), as opposed to not being able to ask. */
@@ -35,14 +35,15 @@ function definite(err: unknown): boolean {
 }
 
 export function decideAccess({ m, status, generation, now, timing }: DecideInput, observation: AccessObservation): StepDecision<never> {
-  if (observation.kind === 'cached') {
-    // A refusal found a moment ago still holds until it is checked again (soon after: the recheck interval).
-    const last = status.conditions?.find((c) => c.type === CONDITION.SpliceAccessVerified);
-    if (last?.status === 'False') return decision({ kind: 'stalled', reason: last.reason, message: last.message, requeueAfterMs: timing.stalledRecheckMs });
-    return decision({ kind: 'done' });
-  }
-  const checkedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const record = (verified: boolean) => ({ spliceAccess: { generation, checkedAt, verified } });
+  if (observation.kind === 'cached') return decision({ kind: 'done' });
+  // The time of the check is kept while its outcome stays the same, so that a repeated check writes nothing.
+  const record = (verified: boolean) => ({
+    spliceAccess: {
+      generation,
+      checkedAt: status.spliceAccess?.generation === generation && status.spliceAccess.verified === verified && status.spliceAccess.checkedAt ? status.spliceAccess.checkedAt : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      verified,
+    },
+  });
   const { svApp, wallet } = observation;
   const pending: string[] = [];
   if (!svApp.ok) pending.push(svApp.message);
@@ -71,15 +72,15 @@ export function decideAccess({ m, status, generation, now, timing }: DecideInput
   }
   if (pending.length > 0) {
     // Not a refusal: reported, and checked again after a while; the gates stall on it if it is still so by then.
-    return decision({ kind: 'done' }, { type: CONDITION.SpliceAccessVerified, status: 'Unknown', reason: 'NotVerifiedYet', message: `${pending.join('; ')}; checked again in ${Math.round(timing.stalledRecheckMs / 60_000)} min` }, record(false));
+    return decision({ kind: 'done' }, { type: CONDITION.SpliceAccessVerified, status: 'Unknown', reason: 'NotVerifiedYet', message: `${pending.join('; ')}; checked again at the next reconcile` }, record(false));
   }
   return doneWith(CONDITION.SpliceAccessVerified, 'Verified', `${m.spec.oldSv.name}'s SV app accepts the operator's client, and the wallet client's user has a wallet`, record(true));
 }
 
 export const accessStep: Step<AccessObservation> = {
   name: 'spliceAccess',
-  async observe({ m, deps, status, generation, now, timing, signal, facts }) {
-    if (!facts.recheck && accessCached(status, generation, now, timing.stalledRecheckMs)) return { kind: 'cached' };
+  async observe({ m, deps, status, generation, signal, facts }) {
+    if (!facts.recheck && accessCached(status, generation)) return { kind: 'cached' };
     const [app, wallet] = await Promise.all([deps.splice.oldSvApp(m), deps.splice.oldWallet(m)]);
     return {
       kind: 'checked',

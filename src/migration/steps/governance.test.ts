@@ -4,7 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { facts, input, migration, PARTY } from '../../../test/support/migration-fixtures.ts';
 import { decideGovernanceInfo } from './governance-info.ts';
-import { decideVersion, versionRecorded, type VersionObservation } from './version.ts';
+import { decideVersion, type VersionObservation } from './version.ts';
 
 const scans = (...answers: (string | Error)[]): VersionObservation => ({
   kind: 'scans',
@@ -35,13 +35,6 @@ describe('SpliceVersionResolved', () => {
   it('a version older than any known one stalls', () => {
     const d = decideVersion(input(migration((m) => (m.spec.splice = { version: '0.3.9' }))), { kind: 'spec' });
     expect(d.outcome).toMatchObject({ kind: 'stalled', reason: 'UnsupportedSpliceVersion' });
-  });
-
-  it('a version read from the network is reused until the recheck interval passes', () => {
-    const status = { splice: { version: '0.7.4', source: 'Network' as const, checkedAt: '2026-11-02T09:00:00Z' } };
-    expect(versionRecorded(status, new Date('2026-11-02T09:04:00Z'), 300_000)).toBe(true);
-    expect(versionRecorded(status, new Date('2026-11-02T09:06:00Z'), 300_000)).toBe(false);
-    expect(decideVersion(input(migration(), { status }), { kind: 'recorded' }).status?.splice).toMatchObject({ version: '0.7.4', source: 'Network' });
   });
 });
 
