@@ -11,6 +11,7 @@ import { runCommand } from './run-command.ts';
 import { approveCommand, pauseCommand, resumeCommand } from './spec-change-command.ts';
 import { configsSnippetCommand } from './configs-snippet-command.ts';
 import { statusCommand } from './status-command.ts';
+import { planCommand } from './plan-command.ts';
 
 export interface CliIo {
   stdout: Pick<Writable, 'write'>;
@@ -38,6 +39,7 @@ const commands: Command[] = [
   resumeCommand,
   configsSnippetCommand,
   statusCommand,
+  planCommand,
 ];
 
 export function version(): string {

@@ -114,10 +114,7 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
 
   /** Runs the always-steps, then phase after phase until a step does not finish. */
   private async runSteps(m: SvKmsMigration, draft: StatusDraft, writer: StatusWriter, ctx: ReconcileContext, now: Date, notes: EventNote[]): Promise<RunEnd> {
-    // A new reconcile request redoes every cached check; it is acknowledged in status once handled.
-    const requested = m.metadata.annotations?.[RECONCILE_REQUESTED_ANNOTATION];
-    const facts: Facts = requested !== undefined && requested !== draft.status.lastHandledReconcileAt ? { recheck: true } : {};
-    if (requested !== undefined) draft.status.lastHandledReconcileAt = requested;
+    const facts = initialFacts(m, draft);
     const base = { m, generation: draft.generation, now, timing: this.deps.timing, deps: this.deps, signal: ctx.signal, log: ctx.log, facts };
     const actCtx: ActContext = { m, deps: this.deps, signal: ctx.signal, log: ctx.log, now };
     const runOne = async (step: BoundStep): Promise<RunEnd | undefined> => {
@@ -143,21 +140,7 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
       }
       return decision.outcome.kind === 'done' ? undefined : { kind: 'finished', blocker: decision.outcome };
     };
-    for (const step of ALWAYS) {
-      const end = await runOne(step);
-      if (end) return end;
-    }
-    const start = WORKFLOW_PHASES.indexOf(draft.phase as WorkflowPhase);
-    for (let i = Math.max(start, 0); i < WORKFLOW_PHASES.length; i++) {
-      const phase = WORKFLOW_PHASES[i]!;
-      draft.phase = phase;
-      for (const step of PHASE_STEPS[phase]) {
-        const end = await runOne(step);
-        if (end) return end;
-      }
-      if (i + 1 < WORKFLOW_PHASES.length) draft.phase = WORKFLOW_PHASES[i + 1]!;
-    }
-    return { kind: 'finished' };
+    return walkSteps(draft, runOne);
   }
 
   /** One Event per phase change and per changed domain condition; Stalled as a Warning. */
@@ -215,8 +198,38 @@ function record(draft: StatusDraft, m: SvKmsMigration, now: Date, entry: NonNull
   draft.status.history = history.slice(-HISTORY_LIMIT);
 }
 
+/**
+ * Walks the steps in order — the always-steps, then the steps of the current phase and of each following one — until
+ * `visit` ends the walk; `draft.phase` follows the walk. Shared by the reconciler and the planner.
+ */
+export async function walkSteps<End>(draft: StatusDraft, visit: (step: BoundStep) => Promise<End | undefined>): Promise<End | { kind: 'finished' }> {
+  for (const step of ALWAYS) {
+    const end = await visit(step);
+    if (end) return end;
+  }
+  const start = WORKFLOW_PHASES.indexOf(draft.phase as WorkflowPhase);
+  for (let i = Math.max(start, 0); i < WORKFLOW_PHASES.length; i++) {
+    const phase = WORKFLOW_PHASES[i]!;
+    draft.phase = phase;
+    for (const step of PHASE_STEPS[phase]) {
+      const end = await visit(step);
+      if (end) return end;
+    }
+    if (i + 1 < WORKFLOW_PHASES.length) draft.phase = WORKFLOW_PHASES[i + 1]!;
+  }
+  return { kind: 'finished' };
+}
+
+/** The facts a reconcile starts from: a new reconcile request redoes every cached check (acknowledged in status). */
+export function initialFacts(m: SvKmsMigration, draft: StatusDraft): Facts {
+  const requested = m.metadata.annotations?.[RECONCILE_REQUESTED_ANNOTATION];
+  const facts: Facts = requested !== undefined && requested !== draft.status.lastHandledReconcileAt ? { recheck: true } : {};
+  if (requested !== undefined) draft.status.lastHandledReconcileAt = requested;
+  return facts;
+}
+
 /** Applies a decision to the draft: its conditions, its status fields, its facts. */
-function apply(draft: StatusDraft, facts: Facts, decision: StepDecision<unknown>, events: EventNote[]): void {
+export function apply(draft: StatusDraft, facts: Facts, decision: StepDecision<unknown>, events: EventNote[]): void {
   for (const c of decision.conditions ?? []) draft.condition(c.type, c.status, c.reason, c.message);
   for (const [key, value] of Object.entries(decision.status ?? {})) {
     const field = key as keyof typeof draft.status;

@@ -67,10 +67,10 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
 
   const shared = new SharedReads();
   /** A Scan whose DSO reads are shared with the other migrations naming it, for `dsoTtlMs`. */
-  const sharedDso = (scan: ScanClient): ScanClient => {
-    const read = scan.getDsoState.bind(scan);
-    return Object.assign(Object.create(scan) as ScanClient, { getDsoState: (signal?: AbortSignal) => shared.get(`dso ${scan.url}`, opts.dsoTtlMs ?? 0, () => read(signal)) });
-  };
+  const sharedDso = (scan: ScanClient): Pick<ScanClient, 'url' | 'getDsoState'> => ({
+    url: scan.url,
+    getDsoState: (signal?: AbortSignal) => shared.get(`dso ${scan.url}`, opts.dsoTtlMs ?? 0, () => scan.getDsoState(signal)),
+  });
 
   return {
     networkVotes: (m) => networkVotesPort(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), defaultQuorum(m)),

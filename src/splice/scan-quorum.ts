@@ -83,7 +83,7 @@ function describeAnswer(a: ScanAnswer<unknown>): string {
 }
 
 /** Reads DSO state from every Scan in parallel (a failing Scan becomes an error view, never a thrown error). */
-export async function readDsoViews(scans: ScanClient[], signal?: AbortSignal): Promise<ScanView<DsoState>[]> {
+export async function readDsoViews(scans: readonly Pick<ScanClient, 'url' | 'getDsoState'>[], signal?: AbortSignal): Promise<ScanView<DsoState>[]> {
   const settled = await Promise.allSettled(scans.map((s) => s.getDsoState(signal)));
   return settled.map((r, i): ScanView<DsoState> => {
     const url = scans[i]!.url;

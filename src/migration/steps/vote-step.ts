@@ -71,8 +71,9 @@ function lookups(input: DecideInput, prefix: string, recordAction: (v: VoteStatu
 }
 
 /** The instructions for a vote requested by hand (mode External): exactly what to request, and a ready command. */
-export function externalVote(gate: VoteGate, m: { spec: { oldSv: { svAppUrl: string } } }, label: string, request: NewVoteRequest): ExternalVote {
-  const body = {
+/** The SV app's `CreateVoteRequest` body for a request, as the operator's client sends it. */
+export function voteRequestBody(request: NewVoteRequest): Record<string, unknown> {
+  return {
     requester: request.requesterPartyId,
     action: request.action,
     url: request.reasonUrl,
@@ -80,6 +81,13 @@ export function externalVote(gate: VoteGate, m: { spec: { oldSv: { svAppUrl: str
     expiration: relTimeFromMillis(request.expirationMs),
     ...(request.effectiveAt ? { effectiveTime: request.effectiveAt.toISOString() } : {}),
   };
+}
+
+/** Where the SV app takes vote requests. */
+export const VOTE_REQUEST_PATH = '/api/sv/v0/admin/sv/voterequest/create';
+
+export function externalVote(gate: VoteGate, m: { spec: { oldSv: { svAppUrl: string } } }, label: string, request: NewVoteRequest): ExternalVote {
+  const body = voteRequestBody(request);
   const quoted = `'${JSON.stringify(body).replaceAll("'", "'\\''")}'`;
   return {
     gate,
@@ -89,7 +97,7 @@ export function externalVote(gate: VoteGate, m: { spec: { oldSv: { svAppUrl: str
     reasonUrl: request.reasonUrl,
     expiration: `${Math.round(request.expirationMs / 1000)}s`,
     ...(request.effectiveAt ? { effectiveAt: request.effectiveAt.toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
-    command: `curl -fsS -X POST -H "Authorization: Bearer $SV_APP_TOKEN" -H 'Content-Type: application/json' ${m.spec.oldSv.svAppUrl}/api/sv/v0/admin/sv/voterequest/create -d ${quoted}`,
+    command: `curl -fsS -X POST -H "Authorization: Bearer $SV_APP_TOKEN" -H 'Content-Type: application/json' ${m.spec.oldSv.svAppUrl}${VOTE_REQUEST_PATH} -d ${quoted}`,
   };
 }
 
