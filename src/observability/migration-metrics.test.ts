@@ -104,6 +104,16 @@ describe('migration metrics', () => {
     ]);
   });
 
+  it('reports open votes closing within a day short of their threshold as 1, the others as 0', async () => {
+    const short: VoteStatus = { action: 'OffboardSv(old)', attempt: 1, outcome: 'Pending', closingShort: true };
+    const passing: VoteStatus = { action: 'UpdateSvRewardWeight(new)', attempt: 1, outcome: 'Pending', closingShort: false };
+    const closed: VoteStatus = { action: 'UpdateSvRewardWeight(old)', attempt: 1, outcome: 'Expired', closingShort: true };
+    expect(await samples([migration('a', { votes: [short, passing, closed] })], MIGRATION_METRIC_NAMES.voteClosingShort)).toEqual([
+      '{"action":"OffboardSv(old)","attempt":"1","name":"a","namespace":"sv-kms"} 1',
+      '{"action":"UpdateSvRewardWeight(new)","attempt":"1","name":"a","namespace":"sv-kms"} 0',
+    ]);
+  });
+
   it('skips unparsable times instead of reporting NaN', async () => {
     const m = migration('a', { conditions: [cond('Ready', 'False', 'InProgress', 'not a time')], votes: [{ action: 'x', attempt: 1, outcome: 'Pending', expiresAt: 'later' }] });
     expect(await samples([m], MIGRATION_METRIC_NAMES.conditionTransition)).toEqual([]);
