@@ -95,7 +95,9 @@ function changedPaths(a: Json | undefined, b: Json | undefined, path = ''): stri
 }
 
 /** What Argo CD does with an action: runs it, then patches the live object with the difference. Returns the paths. */
-async function runAction(name: string, obj: SvKmsMigration): Promise<{ paths: string[]; values: unknown[] }> {
+async function runAction(name: string, captured: SvKmsMigration): Promise<{ paths: string[]; values: unknown[] }> {
+  // Argo CD runs an action on the live object (the operator may have written status since the capture).
+  const obj = (await getMigration(client, captured.metadata.namespace, captured.metadata.name))!;
   const after = runLua<Json>(join('actions', name, 'action.lua'), obj, { action: true });
   const paths = changedPaths(obj as unknown as Json, after);
   const values = paths.map((p) => p.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], after));
