@@ -66,7 +66,7 @@ function copyFor(template: KubeObject, m: SvKmsMigration, name: string): KubeObj
   const { metadata, ...rest } = template as KubeObject & Record<string, unknown>;
   const labels = { ...(metadata?.labels ?? {}) };
   if ('svkms.dev/migration-namespace' in labels) labels['svkms.dev/migration-namespace'] = m.metadata.namespace;
-  return { ...rest, metadata: { name, namespace: m.metadata.namespace, labels, annotations: metadata?.annotations } } as KubeObject;
+  return { ...rest, metadata: { name, namespace: m.metadata.namespace, labels, annotations: metadata?.annotations } };
 }
 
 function nth(templates: KubeObject[], j: number, m: SvKmsMigration): KubeObject {

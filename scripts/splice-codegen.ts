@@ -87,7 +87,7 @@ function selfContained(root: Json, schema: Json): Json {
     if (disc?.mapping) {
       const prop = disc.propertyName;
       out.required = [...new Set([...((out.required as string[] | undefined) ?? []), prop])];
-      out.properties = { ...((out.properties as Json | undefined) ?? {}), [prop]: { type: 'string', enum: Object.keys(disc.mapping) } };
+      out.properties = { ...(out.properties ?? {}), [prop]: { type: 'string', enum: Object.keys(disc.mapping) } };
       out.allOf = [
         ...((out.allOf as unknown[] | undefined) ?? []),
         ...Object.entries(disc.mapping).map(([value, ref]) => ({ if: { properties: { [prop]: { const: value } } }, then: convert({ $ref: ref }) })),

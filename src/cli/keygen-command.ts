@@ -37,7 +37,7 @@ const FLAGS = {
   help: { names: ['--help', '-h'], takesValue: false },
 } as const;
 
-async function run(args: string[], io: CliIo): Promise<number> {
+function keygen(args: string[], io: CliIo): number {
   try {
     const { values, positionals } = parseFlags(args, FLAGS);
     if (values.help) {
@@ -77,5 +77,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 export const keygenCommand: Command = {
   name: 'keygen',
   summary: 'Generate a governance or identity key pair (JSON or a Secret manifest) on stdout.',
-  run,
+  // Synchronous underneath; the executor turns a throw into a rejection, as an async function would.
+  run: (args, io) => new Promise((resolve) => resolve(keygen(args, io))),
 };

@@ -30,7 +30,7 @@ export interface Command {
 
 const commands: Command[] = [
   runCommand,
-  { name: 'version', summary: 'Print the version of sv-kms.', run: async (_args, io) => (io.stdout.write(`sv-kms ${version()}\n`), EXIT.ok) },
+  { name: 'version', summary: 'Print the version of sv-kms.', run: (_args, io) => new Promise((resolve) => resolve((io.stdout.write(`sv-kms ${version()}\n`), EXIT.ok))) },
   validateCommand,
   keygenCommand,
   renderCommand,

@@ -105,7 +105,7 @@ export function statusView(m: SvKmsMigration, applied: Partial<Record<'splice-pa
       ...(out?.configMapName ? { configMap: out.configMapName } : {}),
       ...(out?.sha256 ? { sha256: out.sha256 } : {}),
       runsInDeployment: applied[chart]?.state ?? 'unknown',
-      ...(applied[chart]?.detail ? { detail: applied[chart]!.detail } : {}),
+      ...(applied[chart]?.detail ? { detail: applied[chart].detail } : {}),
     })),
     votes: (st.votes ?? []).map((v) => ({
       vote: `${v.action}#${v.attempt}`,

@@ -113,7 +113,7 @@ function render(plan: Plan, details: Record<string, unknown> | undefined): strin
   return `${lines.join('\n')}\n`;
 }
 
-async function readManifest(file: string, io: CliIo): Promise<SvKmsMigration | (typeof ExitCodes)[keyof typeof ExitCodes]> {
+function readManifest(file: string, io: CliIo): SvKmsMigration | (typeof ExitCodes)[keyof typeof ExitCodes] {
   let doc: unknown;
   try {
     doc = load(readFileSync(file, 'utf8'), { schema: YAML11_SCHEMA });
@@ -154,7 +154,7 @@ export const planCommand: Command = {
     try {
       let m: SvKmsMigration | undefined;
       if (inv.file) {
-        const read = await readManifest(inv.file, io);
+        const read = readManifest(inv.file, io);
         if (typeof read === 'number') return read;
         m = { ...read, metadata: { ...read.metadata, namespace: read.metadata.namespace ?? namespace } };
       } else {
@@ -187,7 +187,7 @@ async function planFor(client: KubeClient, m: SvKmsMigration): Promise<Plan> {
   const registerSecret = (v: string) => secretScrubber.register(v);
   return planNext(
     m,
-    { timing: DEFAULT_TIMING, cluster, actions: NO_WRITES, kmsProbe: kmsProbeFor, splice: spliceAccess({ cluster, registerSecret }), event: async () => undefined, registerSecret },
+    { timing: DEFAULT_TIMING, cluster, actions: NO_WRITES, kmsProbe: kmsProbeFor, splice: spliceAccess({ cluster, registerSecret }), event: () => Promise.resolve(undefined), registerSecret },
     { now: new Date(), signal: AbortSignal.timeout(60_000), log: pino({ level: 'silent' }) },
   );
 }

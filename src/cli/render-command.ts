@@ -125,7 +125,7 @@ function parseOptions(args: string[]): Options | 'help' {
   };
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
+function render(args: string[], io: CliIo): number {
   let options: Options | 'help';
   let flagVersion: ResolvedSpliceVersion | undefined;
   try {
@@ -191,5 +191,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 export const renderCommand: Command = {
   name: 'render',
   summary: 'Render the participant and sv-node Helm values of a migration manifest.',
-  run,
+  // Synchronous underneath; the executor turns a throw into a rejection, as an async function would.
+  run: (args, io) => new Promise((resolve) => resolve(render(args, io))),
 };

@@ -155,7 +155,7 @@ function configMapsOf(texts: string[]): Obj[] {
   return found;
 }
 
-async function validateFile(file: string, text: string, io: CliIo, tally: Tally, ctx: CheckContext): Promise<void> {
+function validateFile(file: string, text: string, io: CliIo, tally: Tally, ctx: CheckContext): void {
   // A `null` path is the document as a whole; validation problems always name a field (possibly "").
   const report = (where: string, problems: readonly { path: string | null; message: string }[]) => {
     if (problems.length === 0) return;
@@ -233,7 +233,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
   const tally: Tally = { migrations: 0, secrets: 0, invalidDocuments: 0, problems: 0, skipped: 0 };
   const ctx: CheckContext = { flag, configMaps: configMapsOf(texts) };
-  for (const [i, file] of files.entries()) await validateFile(file, texts[i]!, io, tally, ctx);
+  for (const [i, file] of files.entries()) validateFile(file, texts[i]!, io, tally, ctx);
 
   const checked = [plural(tally.migrations, KIND), ...(tally.secrets > 0 ? [plural(tally.secrets, 'key Secret')] : [])].join(' and ');
   const skipped = tally.skipped > 0 ? `; ${plural(tally.skipped, 'other document')} skipped` : '';

@@ -42,7 +42,8 @@ export async function timedCall<T>(provider: KmsProvider, operation: string, opt
   const report = (outcome: 'ok' | 'error') => opts.onCall?.({ provider, operation, outcome, seconds: (performance.now() - started) / 1000 });
   try {
     if (deadline.signal.aborted) throw deadline.signal.reason;
-    const interrupted = new Promise<never>((_, reject) => deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason), { once: true }));
+    // `deadline` is only ever aborted with a KmsCallInterrupted (the timer and onCallerAbort above).
+    const interrupted = new Promise<never>((_, reject) => deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason as KmsCallInterrupted), { once: true }));
     const result = await Promise.race([run(deadline.signal), interrupted]);
     report('ok');
     return result;

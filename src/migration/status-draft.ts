@@ -41,7 +41,7 @@ export class StatusDraft {
 
   condition(type: ConditionType, status: ConditionStatus, reason: string, message: string): void {
     const before = this.status.conditions?.find((c) => c.type === type);
-    const { conditions } = setCondition(this.status.conditions as Condition[] | undefined, { type, status, reason, message, observedGeneration: this.generation }, this.now);
+    const { conditions } = setCondition(this.status.conditions, { type, status, reason, message, observedGeneration: this.generation }, this.now);
     this.status.conditions = conditions;
     if (!before || before.status !== status || before.reason !== reason) this.transitions.push({ type, status, reason, message });
   }

@@ -90,7 +90,7 @@ export async function observed<T>(read: () => Promise<T>): Promise<Observed<T>> 
 }
 
 /** A step with no observation of its own. */
-export const NOTHING_TO_OBSERVE = async (): Promise<undefined> => undefined;
+export const NOTHING_TO_OBSERVE = (): Promise<undefined> => Promise.resolve(undefined);
 
 /**
  * A step with its types closed over, as the phase table holds it: `run` observes, decides and returns the decision
@@ -109,10 +109,10 @@ export function bindStep<O, E>(step: Step<O, E>): BoundStep {
     ...(step.condition ? { condition: step.condition } : {}),
     async run(ctx) {
       const decision = step.decide(ctx, await step.observe(ctx));
-      const act = decision.act && step.act;
+      const act = decision.act && step.act?.bind(step);
       if (!decision.act || !act) return { decision };
       const effect = decision.act.effect;
-      return { decision, act: (actCtx) => act.call(step, effect, actCtx) };
+      return { decision, act: (actCtx) => act(effect, actCtx) };
     },
   };
 }

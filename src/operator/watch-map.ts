@@ -53,7 +53,7 @@ export class MigrationWatchIndex {
     this.keysOf.set(refKey(ref), keys);
     for (const k of keys) {
       let refs = this.byKey.get(k);
-      if (!refs) this.byKey.set(k, (refs = new Map()));
+      if (!refs) this.byKey.set(k, (refs = new Map<string, ObjectRef>()));
       refs.set(refKey(ref), ref);
     }
   }

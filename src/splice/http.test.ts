@@ -10,7 +10,7 @@ const validate = new Ajv().compile<{ n: number }>({ type: 'object', required: ['
 function scripted(steps: (Response | Error)[]) {
   const calls: { url: string; init: RequestInit | undefined }[] = [];
   const fn = (async (url: string | URL | Request, init?: RequestInit) => {
-    calls.push({ url: String(url), init });
+    calls.push({ url: url instanceof Request ? url.url : String(url), init });
     const step = steps.shift();
     if (step === undefined) throw new Error('no more scripted responses');
     if (step instanceof Error) throw step;
@@ -137,7 +137,7 @@ describe('JsonHttp', () => {
   it('treats a timeout as transient, after one attempt', async () => {
     const hang = (async (_url: string | URL | Request, init?: RequestInit) =>
       new Promise<Response>((_resolve, reject) => {
-        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error));
       })) as typeof fetch;
     let n = 0;
     const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => (n++ === 0 ? hang(url, init) : json(200, { n: 4 }))) as typeof fetch;

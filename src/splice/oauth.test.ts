@@ -8,7 +8,7 @@ const creds = { tokenUrl: 'http://idp/token', audience: 'https://sv.example.com/
 function source(responses: Response[], now: { t: number }) {
   const bodies: string[] = [];
   const fetchFn = (async (_u: string | URL | Request, init?: RequestInit) => {
-    bodies.push(String(init?.body));
+    bodies.push(String(init?.body as string | undefined)); // the client sends the form as a string
     const r = responses.shift();
     if (!r) throw new Error('no more responses');
     return r;

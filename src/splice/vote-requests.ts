@@ -46,8 +46,8 @@ export interface VoteResult {
   requesterName: string;
   action: unknown;
   decodedAction: VoteAction | undefined;
-  /** A known outcome, or the raw outcome tag for outcomes this client does not know. */
-  outcome: VoteOutcome | string;
+  /** A known outcome, or the raw outcome tag for outcomes this client does not know (`string & {}` keeps the known ones from collapsing into `string`). */
+  outcome: VoteOutcome | (string & {});
   /** For `actionFailed`: why the accepted action failed. */
   actionFailedDescription?: string;
   /** For `accepted`: when the action took effect. */

@@ -179,16 +179,18 @@ export async function startGcpKmsFake(options: GcpKmsFakeOptions = {}): Promise<
 
   /** Handlers get the request and return the response; errors become gRPC statuses. */
   type Handler = (request: Record<string, unknown>) => unknown;
+  /** A string field of a request (decoded with `defaults: false`, so an absent field is undefined). */
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
   const kmsHandlers: Record<string, Handler> = {
     GetKeyRing(req) {
-      const ring = keyRing(String(req.name ?? ''));
+      const ring = keyRing(str(req.name));
       return { name: ring.name, createTime: ring.createTime };
     },
     ListCryptoKeys(req) {
-      const ring = keyRing(String(req.parent ?? ''));
+      const ring = keyRing(str(req.parent));
       const all = [...ring.keys.values()];
       const pageSize = Math.min(Number(req.pageSize ?? 0) || 1000, 1000);
-      const start = req.pageToken ? Number(Buffer.from(String(req.pageToken), 'base64url').toString()) : 0;
+      const start = req.pageToken ? Number(Buffer.from(str(req.pageToken), 'base64url').toString()) : 0;
       if (!Number.isInteger(start) || start < 0 || start > all.length) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'Invalid page token.');
       const end = Math.min(start + pageSize, all.length);
       return {
@@ -198,8 +200,8 @@ export async function startGcpKmsFake(options: GcpKmsFakeOptions = {}): Promise<
       };
     },
     CreateCryptoKey(req) {
-      const ring = keyRing(String(req.parent ?? ''));
-      const id = String(req.cryptoKeyId ?? '');
+      const ring = keyRing(str(req.parent));
+      const id = str(req.cryptoKeyId);
       if (!CRYPTO_KEY_ID.test(id)) throw new RpcError(grpc.status.INVALID_ARGUMENT, `Invalid crypto_key_id [${id}].`);
       const spec = (req.cryptoKey ?? {}) as { purpose?: string; versionTemplate?: { algorithm?: string; protectionLevel?: string }; labels?: Record<string, string> };
       const algorithm = spec.versionTemplate?.algorithm ?? (spec.purpose === 'ENCRYPT_DECRYPT' ? 'GOOGLE_SYMMETRIC_ENCRYPTION' : '');
@@ -231,12 +233,12 @@ export async function startGcpKmsFake(options: GcpKmsFakeOptions = {}): Promise<
       return cryptoKeyMessage(key);
     },
     GetPublicKey(req) {
-      const v = version(String(req.name ?? ''));
+      const v = version(str(req.name));
       if (!v.publicKeyPem) throw new RpcError(grpc.status.FAILED_PRECONDITION, `CryptoKeyVersion ${v.name} has no public key (not an asymmetric key).`);
       return { pem: v.publicKeyPem, algorithm: v.algorithm, pemCrc32c: { value: String(crc32c(Buffer.from(v.publicKeyPem))) }, name: v.name, protectionLevel: 'HSM' };
     },
     AsymmetricSign(req) {
-      const v = version(String(req.name ?? ''));
+      const v = version(str(req.name));
       if (ALGORITHMS[v.algorithm]?.purpose !== 'ASYMMETRIC_SIGN' || !v.privateKey) throw new RpcError(grpc.status.FAILED_PRECONDITION, `CryptoKeyVersion ${v.name} is not a signing key.`);
       const digestField = (req.digest ?? {}) as { sha256?: Buffer; sha384?: Buffer };
       const expected = v.algorithm === 'EC_SIGN_P256_SHA256' ? 'sha256' : 'sha384';
@@ -254,7 +256,7 @@ export async function startGcpKmsFake(options: GcpKmsFakeOptions = {}): Promise<
       const permissions = (req.permissions ?? []) as string[];
       const wildcard = permissions.find((p) => p.includes('*'));
       if (wildcard) throw new RpcError(grpc.status.INVALID_ARGUMENT, `Permissions with wildcards (${wildcard}) are not allowed.`);
-      const resource = String(req.resource ?? '');
+      const resource = str(req.resource);
       const ringName = resource.split('/cryptoKeys/')[0]!;
       // The real service answers an empty set, not NOT_FOUND, for a resource that does not exist.
       const exists = keyRings.has(ringName) && (ringName === resource || keyRings.get(ringName)!.keys.has(resource.split('/cryptoKeys/')[1]!.split('/')[0]!));

@@ -77,7 +77,7 @@ describe('sv-kms approve', () => {
     expect(after.spec.workflow[gate as 'weightTransfer'].approved).toBe(true);
     const changed = reasonFlags(gate).length ? ['reasonUrl'] : [];
     for (const field of changed) expect((after.spec.workflow[gate as 'weightTransfer'] as unknown as Record<string, unknown>)[field]).toBe(PR);
-    const strip = (spec: SvKmsMigration['spec']) => changed.reduce((acc, f) => without(acc as SvKmsMigration['spec'], ['workflow', gate, f]) as SvKmsMigration['spec'], without(spec, ['workflow', gate, 'approved']) as SvKmsMigration['spec']);
+    const strip = (spec: SvKmsMigration['spec']) => changed.reduce((acc, f) => without(acc, ['workflow', gate, f]) as SvKmsMigration['spec'], without(spec, ['workflow', gate, 'approved']) as SvKmsMigration['spec']);
     expect(strip(after.spec)).toEqual(strip(before.spec));
     expect(after.metadata.generation).toBe((before.metadata.generation ?? 0) + 1);
   });

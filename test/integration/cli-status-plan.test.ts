@@ -64,7 +64,7 @@ afterAll(async () => {
 /** A kubeconfig file for a ServiceAccount that may only read SvKmsMigrations and Deployments in the namespace. */
 async function readOnlyKubeconfig(): Promise<string> {
   const sa = 'viewer';
-  await client.create({ group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }, namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa } } as KubeObject);
+  await client.create({ group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }, namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa } });
   const rbac = (plural: string, kind: string) => ({ group: 'rbac.authorization.k8s.io', version: 'v1', plural, kind, namespaced: true });
   await client.create(rbac('roles', 'Role'), namespace, {
     apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -219,7 +219,7 @@ describe('LeaderElector', () => {
 
 describe('KubeEventRecorder', () => {
   it('records an Event on the object and aggregates repeats into a count', async () => {
-    const cm = (await client.create(RESOURCES.configMaps, namespace, configMap('evented', {}))) as ConfigMap;
+    const cm = await client.create<ConfigMap>(RESOURCES.configMaps, namespace, configMap('evented', {}));
     const recorder = new KubeEventRecorder(client, { component: 'test', instance: 'test-0', scrub: (t) => t.replace('hunter2', '[REDACTED]') });
     await recorder.event(cm, 'Warning', 'SomethingOff', 'password hunter2 rejected');
     await recorder.event(cm, 'Warning', 'SomethingOff', 'password hunter2 rejected');

@@ -73,7 +73,7 @@ const commit = (namespace: string, patch: Record<string, unknown>) => client.pat
 
 async function svNodeValues(namespace: string, m: SvKmsMigration): Promise<Record<string, unknown>> {
   const cm = await client.get<KubeObject & { data: Record<string, string> }>(RESOURCES.configMaps, namespace, svNodeValuesConfigMapName(m));
-  return parseValuesYaml(cm!.data[VALUES_KEY]!)!;
+  return parseValuesYaml(cm!.data[VALUES_KEY]!);
 }
 
 /** The sv-app container env the 0.6.12 chart renders from these values (real helm). */

@@ -147,7 +147,7 @@ describe('Scans that lie', () => {
     const { namespace, oldNamespace } = await setup(sim, 'lie', {
       gates: false,
       tweak: (m) => {
-        m.spec.network = { scanUrls: ['sv-2', 'sv-3', 'sv-4'].map((id) => sim.node(id).scanUrl), scanQuorum: 2, name: 'Local' } as SvKmsMigration['spec']['network'];
+        m.spec.network = { scanUrls: ['sv-2', 'sv-3', 'sv-4'].map((id) => sim.node(id).scanUrl), scanQuorum: 2, name: 'Local' };
       },
     });
     await operator([namespace, oldNamespace]);

@@ -62,7 +62,7 @@ function write(t: Tree, s: { separator: string; objectSeparator: string; fieldEn
   return Object.entries(t)
     .map(([k, v]) => {
       const key = k.slice(0, k.lastIndexOf('\u0000'));
-      if ('text' in v && typeof v.text === 'string') return `${indent}${key}${s.separator}${v.text as string}${s.fieldEnd}`;
+      if ('text' in v && typeof v.text === 'string') return `${indent}${key}${s.separator}${v.text}${s.fieldEnd}`;
       return `${indent}${key}${s.objectSeparator}{\n${write(v as Tree, s, `${indent}  `)}${indent}}${s.fieldEnd}`;
     })
     .join('');

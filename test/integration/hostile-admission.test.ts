@@ -92,7 +92,7 @@ describe(`hostile manifests against the real API server (${SAMPLE}, seed ${SEED}
     const sample: GeneratedManifest[] = [
       ...fc.sample(manifestArbitrary({ maxString: 1 << 16, nonFinite: false }), { numRuns: SAMPLE, seed: SEED }),
       ...EDGE_CASES.map(([, change]) => {
-        const manifest = loadExample('aws') as LooseManifest;
+        const manifest = loadExample('aws');
         change(manifest);
         return { manifest, mutated: true };
       }),

@@ -110,8 +110,8 @@ const end = (r: RequestRecord) => r.startedAt + r.seconds * 1000;
 
 async function failoverRun(seed: number): Promise<void> {
   const random = seeded(seed);
-  await client.create(CONFIG_MAPS, namespace, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `trigger-${seed}`, namespace, labels: { 'failover-trigger': String(seed) } } } as KubeObject);
-  await client.create(CONFIG_MAPS, namespace, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `out-${seed}`, namespace } } as KubeObject);
+  await client.create(CONFIG_MAPS, namespace, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `trigger-${seed}`, namespace, labels: { 'failover-trigger': String(seed) } } });
+  await client.create(CONFIG_MAPS, namespace, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `out-${seed}`, namespace } });
   const proxy = await HangingProxy.start(kc.getCurrentCluster()!.server);
   const a = startReplica('a', proxy.kubeConfig(kc), seed);
   let b: Replica | undefined;

@@ -260,8 +260,8 @@ describe('keys survive the migration', () => {
       for (const [key, name] of [['gov', GOV], ['id', ID]] as const) {
         const now = (await secret(namespace, name))!;
         if (before[key]) {
-          expect(now.metadata?.uid).toBe(before[key]!.metadata?.uid);
-          expect(now.data).toEqual(before[key]!.data);
+          expect(now.metadata?.uid).toBe(before[key].metadata?.uid);
+          expect(now.data).toEqual(before[key].data);
         }
       }
       expect(checkKeySecret('governance', (await secret(namespace, GOV))!.data)).toMatchObject({ ok: true, fingerprint: m.status?.governanceKey?.fingerprint });

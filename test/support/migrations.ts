@@ -63,5 +63,5 @@ export async function createGcpCredentials(client: KubeClient, namespace: string
 }
 
 export async function applyMigration(client: KubeClient, m: SvKmsMigration): Promise<SvKmsMigration> {
-  return (await client.create(SVKMS_MIGRATIONS, m.metadata.namespace, m as never)) as unknown as SvKmsMigration;
+  return await client.create(SVKMS_MIGRATIONS, m.metadata.namespace, m as never);
 }

@@ -40,7 +40,7 @@ export function wireToNetwork(m: SvKmsMigration, sim: SpliceSim): SvKmsMigration
   m.spec.newSv.name = NEW_SV;
   // A local test network: no configs-repo process (no reason URL required), and votes take effect at threshold so that a
   // test need not pass days; the governance tests that do pass days set the default timing back.
-  m.spec.network = { scanUrls: sim.nodes.filter((n) => n.id.startsWith('sv-')).map((n) => n.scanUrl), name: 'Local' } as SvKmsMigration['spec']['network'];
+  m.spec.network = { scanUrls: sim.nodes.filter((n) => n.id.startsWith('sv-')).map((n) => n.scanUrl), name: 'Local' };
   const workflow = (m.spec.workflow ??= {} as SvKmsMigration['spec']['workflow']);
   workflow.weightTransfer = { ...workflow.weightTransfer, effectiveAtThreshold: true };
   workflow.offboarding = { ...workflow.offboarding, effectiveAtThreshold: true };

@@ -74,7 +74,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false> | T
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? String(last) : JSON.stringify(last)})` : ''}`);
 }
 
 export function migrationClient(kc: KubeConfig): KubeClient {
@@ -82,7 +82,7 @@ export function migrationClient(kc: KubeConfig): KubeClient {
 }
 
 export async function getMigration(client: KubeClient, namespace: string, name: string): Promise<SvKmsMigration | undefined> {
-  return client.get<SvKmsMigration & { metadata: { name: string } }>(SVKMS_MIGRATIONS, namespace, name) as Promise<SvKmsMigration | undefined>;
+  return client.get<SvKmsMigration & { metadata: { name: string } }>(SVKMS_MIGRATIONS, namespace, name);
 }
 
 export function condition(m: SvKmsMigration | undefined, type: string): Condition | undefined {

@@ -12,8 +12,8 @@ export async function helmInstallDeployment(client: KubeClient, charts: SpliceCh
   const d = SpliceCharts.deployment(objects, chart === 'splice-sv-node' ? 'sv-app' : release);
   d.metadata.namespace = namespace;
   const existing = await client.get(RESOURCES.deployments, namespace, d.metadata.name);
-  if (existing) await client.replace(RESOURCES.deployments, namespace, d.metadata.name, { ...d, metadata: { ...d.metadata, resourceVersion: existing.metadata?.resourceVersion } } as KubeObject);
-  else await client.create(RESOURCES.deployments, namespace, d as KubeObject);
+  if (existing) await client.replace(RESOURCES.deployments, namespace, d.metadata.name, { ...d, metadata: { ...d.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+  else await client.create(RESOURCES.deployments, namespace, d);
   return d;
 }
 

@@ -13,7 +13,7 @@ const scans = (...answers: (string | Error)[]): VersionObservation => ({
 
 describe('SpliceVersionResolved', () => {
   it.each([
-    ['from the spec', migration((m) => (m.spec.splice = { version: '0.6.12' })), { kind: 'spec' } as VersionObservation, { status: 'True', reason: 'FromSpec' }, { version: '0.6.12', source: 'Spec', support: 'supported' }],
+    ['from the spec', migration((m) => (m.spec.splice = { version: '0.6.12' })), { kind: 'spec' }, { status: 'True', reason: 'FromSpec' }, { version: '0.6.12', source: 'Spec', support: 'supported' }],
     ['from a quorum of Scans', migration(), scans('0.7.4', '0.7.4', '0.7.3'), { status: 'True', reason: 'FromNetwork' }, { version: '0.7.4', source: 'Network', support: 'primary' }],
     ['a snapshot version', migration(), scans('0.7.4-snapshot.20260801.1.0.vabc', '0.7.4-snapshot.20260801.1.0.vabc'), { status: 'True', reason: 'FromNetwork' }, { source: 'Network' }],
     ['newer than known: rendered as the newest known, and said', migration(), scans('0.9.1', '0.9.1', '0.9.1'), { status: 'True', reason: 'NewerThanKnown', message: /rendered with the rules of 0.7.4/ }, { version: '0.9.1', support: 'newer-than-known' }],

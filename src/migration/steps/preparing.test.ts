@@ -142,7 +142,7 @@ describe('ValuesRendered', () => {
   const m = migration();
   const base = (): ValuesObservation => ({ participantBase: { ok: true, values: undefined }, svNodeBase: { ok: true, values: undefined }, oldParticipantDatabase: undefined, current: {} });
   const first = decideValues(input(m), base());
-  const written = Object.fromEntries((first.act!.effect.configMaps as V1ConfigMap[]).map((c) => [c.metadata!.name!, c]));
+  const written = Object.fromEntries(first.act!.effect.configMaps.map((c) => [c.metadata!.name!, c]));
   const foreign = (cm: V1ConfigMap, meta: V1ConfigMap['metadata']): V1ConfigMap => ({ ...cm, metadata: { name: cm.metadata!.name!, namespace: NS, ...meta } });
   const rows: [string, ValuesObservation, Expect][] = [
     ['nothing written yet: write both ConfigMaps, then go on', base(), { outcome: 'done', condition: 'ValuesRendered', reason: 'Rendered', effect: 'writeValues' }],
@@ -234,7 +234,7 @@ describe('KmsKeysObserved', () => {
 describe('ValuesRendered: what makes values stale', () => {
   const m = migration();
   const base = (): ValuesObservation => ({ participantBase: { ok: true, values: undefined }, svNodeBase: { ok: true, values: undefined }, oldParticipantDatabase: undefined, current: {} });
-  const written = Object.fromEntries((decideValues(input(m), base()).act!.effect.configMaps as V1ConfigMap[]).map((c) => [c.metadata!.name!, c]));
+  const written = Object.fromEntries(decideValues(input(m), base()).act!.effect.configMaps.map((c) => [c.metadata!.name!, c]));
 
   it('a label the operator sets was removed: written again', () => {
     const cm = structuredClone(written['acme-sv-node-values']!);

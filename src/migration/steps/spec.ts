@@ -62,11 +62,12 @@ export function decideSpec({ m }: DecideInput, observed: SpecObservation): StepD
 
 export const specStep: Step<SpecObservation> = {
   name: 'spec',
-  observe: async ({ m, deps }) => ({
-    namespaces: [
-      namespaceAccess(deps.cluster, m.spec.newSv.namespace, 'spec.newSv.namespace'),
-      ...(m.spec.oldSv.namespace ? [namespaceAccess(deps.cluster, m.spec.oldSv.namespace, 'spec.oldSv.namespace')] : []),
-    ],
-  }),
+  observe: ({ m, deps }) =>
+    Promise.resolve({
+      namespaces: [
+        namespaceAccess(deps.cluster, m.spec.newSv.namespace, 'spec.newSv.namespace'),
+        ...(m.spec.oldSv.namespace ? [namespaceAccess(deps.cluster, m.spec.oldSv.namespace, 'spec.oldSv.namespace')] : []),
+      ],
+    }),
   decide: decideSpec,
 };

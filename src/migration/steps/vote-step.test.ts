@@ -362,7 +362,7 @@ describe('vote steps: external voters, deadlines and warnings', () => {
     const first = decideVoteStep(WEIGHT, input(approved(), { status, dso: facts({ oldWeight: 0 }), now: soon }), app([openVote(NEW_ACTION, { trackingCid: 'cid-7', accepts: 1 })]));
     expect(first.status?.votes?.[0]).toMatchObject({ closingShort: true, notVoted: ['Acme-1', 'Acme-2', 'Other-1'] });
     expect(first.events).toEqual([{ type: 'Warning', reason: 'VoteClosingShort', message: 'the vote on UpdateSvRewardWeight(Acme-2:=10000) closes in 10h with 1 of 3 votes; not voted yet: Acme-1, Acme-2, Other-1' }]);
-    const again = decideVoteStep(WEIGHT, input(approved(), { status: { ...status, ...first.status } as typeof status, dso: facts({ oldWeight: 0 }), now: soon }), app([openVote(NEW_ACTION, { trackingCid: 'cid-7', accepts: 1 })]));
+    const again = decideVoteStep(WEIGHT, input(approved(), { status: { ...status, ...first.status }, dso: facts({ oldWeight: 0 }), now: soon }), app([openVote(NEW_ACTION, { trackingCid: 'cid-7', accepts: 1 })]));
     expect(again.events).toEqual([]);
   });
 
@@ -378,7 +378,7 @@ describe('vote steps: external voters, deadlines and warnings', () => {
     const status = { ...base, votes: [record(NEW_LABEL, 'Pending'), record(OLD_LABEL, 'Pending')] };
     const open = decideVoteStep(WEIGHT, input(approved(), { status, dso: facts() }), app([openVote(NEW_ACTION, { voteBefore: '2026-11-09T10:00:00Z', trackingCid: 'a' }), openVote(OLD_ACTION, { voteBefore: '2026-11-08T10:00:00Z', trackingCid: 'b' })]));
     expect(open.status?.nextDeadline).toBe('2026-11-08T10:00:00Z');
-    const done = decideVoteStep(WEIGHT, input(approved(), { status: { ...open.status, ...base } as typeof status, dso: facts({ newWeight: OLD_WEIGHT, oldWeight: 0 }) }), app());
+    const done = decideVoteStep(WEIGHT, input(approved(), { status: { ...open.status, ...base }, dso: facts({ newWeight: OLD_WEIGHT, oldWeight: 0 }) }), app());
     expect(done.status && 'nextDeadline' in done.status ? done.status.nextDeadline : 'absent').toBeUndefined();
   });
 });

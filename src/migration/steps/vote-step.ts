@@ -38,9 +38,9 @@ export type VotePlan =
   /** Nothing to ask the network: the decision stands (waiting for the gate, for the Scans, …). */
   | { kind: 'final'; decision: StepDecision<never> }
   /** The on-ledger state shows the votes' effect: done, once the records are settled. */
-  | { kind: 'settled'; reason: string; message: string; recordAction(v: VoteStatus): VoteAction | undefined }
+  | { kind: 'settled'; reason: string; message: string; recordAction: (v: VoteStatus) => VoteAction | undefined }
   /** Intents to drive (in order), unless the requested timing is invalid. */
-  | { kind: 'vote'; intents: VoteIntent[]; recordAction(v: VoteStatus): VoteAction | undefined; invalidTiming?: string };
+  | { kind: 'vote'; intents: VoteIntent[]; recordAction: (v: VoteStatus) => VoteAction | undefined; invalidTiming?: string };
 
 export type VoteStepObservation = { kind: 'notNeeded' } | GovernanceObservation;
 

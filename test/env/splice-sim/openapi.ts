@@ -67,7 +67,7 @@ function rewriteDiscriminators(root: Json): void {
       delete obj.oneOf;
       delete obj.discriminator;
       obj.required = [...new Set([...((obj.required as string[] | undefined) ?? []), prop])];
-      obj.properties = { ...((obj.properties as Json | undefined) ?? {}), [prop]: { type: 'string', enum: Object.keys(disc.mapping) } };
+      obj.properties = { ...(obj.properties ?? {}), [prop]: { type: 'string', enum: Object.keys(disc.mapping) } };
       obj.allOf = [...((obj.allOf as unknown[] | undefined) ?? []), ...branches];
     }
     Object.values(obj).forEach(walk);

@@ -275,7 +275,7 @@ export function manifestArbitrary(options: ManifestOptions = {}): fc.Arbitrary<G
     fc
       .tuple(fc.array(fc.oneof(...variations(provider)), { maxLength: 3 }), fc.oneof({ weight: 2, arbitrary: fc.constant([] as Change[]) }, { weight: 3, arbitrary: fc.array(mutations(opts), { minLength: 1, maxLength: 3 }) }))
       .map(([vars, muts]) => {
-        const manifest = loadExample(provider) as LooseManifest;
+        const manifest = loadExample(provider);
         for (const change of [...vars, ...muts]) change(manifest);
         return { manifest, mutated: muts.length > 0 };
       })

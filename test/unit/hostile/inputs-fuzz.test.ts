@@ -148,7 +148,7 @@ describe('checkKeySecret on malformed key Secrets', () => {
       fc.property(secretCase, ({ kind, data }) => {
         const result = checkKeySecret(kind, data, { name: 'k', namespace: 'ns' });
         if (result.ok) {
-          expect(result.publicKey).toBe(Buffer.from(data.public!, 'base64').toString('utf8'));
+          expect(result.publicKey).toBe(Buffer.from(data.public, 'base64').toString('utf8'));
           expect(result.fingerprint).toMatch(/^[0-9a-f]{64}$/);
           return;
         }
