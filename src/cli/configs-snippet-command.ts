@@ -5,12 +5,11 @@
  * file (`--apply-to`, the whole edited file on stdout). Reads the migration from the cluster; writes nothing there.
  */
 import { readFileSync } from 'node:fs';
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../api/patterns.ts';
 import type { SvKmsMigration } from '../api/types.ts';
 import { applyConfigsChange, configsChange, migrationIdentities, renderSnippet, type ConfigsStep, type HandoverIdentities } from '../governance/approved-identities.ts';
 import type { CliIo, Command } from './main.ts';
 import { EXIT } from './exit-codes.ts';
-import { loadKubeConfig } from './kubeconfig.ts';
+import { CLUSTER_FLAGS, clusterOptions, migrationName, runClusterCommand, type ClusterOptions } from './cluster-command.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 import { printable } from './printable.ts';
 
@@ -34,40 +33,23 @@ Options:
 Exit codes: 0 printed, 1 not found or not known yet (e.g. no identity key yet), 2 usage error, 3 kubeconfig, cluster or file failure.
 `;
 
-const FLAGS = {
-  step: { names: ['--step'], takesValue: true },
-  applyTo: { names: ['--apply-to'], takesValue: true },
-  namespace: { names: ['-n', '--namespace'], takesValue: true },
-  kubeconfig: { names: ['--kubeconfig'], takesValue: true },
-  help: { names: ['-h', '--help'], takesValue: false },
-} as const;
+const FLAGS = { step: { names: ['--step'], takesValue: true }, applyTo: { names: ['--apply-to'], takesValue: true }, ...CLUSTER_FLAGS } as const;
 
-interface Invocation {
+interface Invocation extends ClusterOptions {
   migration: string;
   step?: ConfigsStep;
   applyTo?: string;
-  namespace?: string;
-  kubeconfig?: string;
 }
 
 function parseInvocation(args: string[]): Invocation | 'help' {
   const { values, positionals } = parseFlags(args, FLAGS);
   if (values.help) return 'help';
-  const [migration, extra] = positionals;
-  if (migration === undefined) throw new UsageError('which migration? give the name of the SvKmsMigration');
+  const [name, extra] = positionals;
+  const migration = migrationName(name);
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
-  if (!new RegExp(DNS_SUBDOMAIN).test(migration) || migration.length > 253) throw new UsageError(`"${migration}" is not an object name (lower-case letters, digits, - and .)`);
   const step = values.step?.[0];
   if (step !== undefined && !(STEPS as readonly string[]).includes(step)) throw new UsageError(`--step "${step}": give one of ${STEPS.join(', ')}`);
-  const namespace = values.namespace?.[0];
-  if (namespace !== undefined && (!new RegExp(DNS_LABEL).test(namespace) || namespace.length > 63)) throw new UsageError(`--namespace "${namespace}" is not a valid namespace (a DNS-1123 label)`);
-  return {
-    migration,
-    ...(step ? { step: step as ConfigsStep } : {}),
-    ...(values.applyTo?.[0] ? { applyTo: values.applyTo[0] } : {}),
-    ...(namespace ? { namespace } : {}),
-    ...(values.kubeconfig?.[0] ? { kubeconfig: values.kubeconfig[0] } : {}),
-  };
+  return { migration, ...(step ? { step: step as ConfigsStep } : {}), ...(values.applyTo?.[0] ? { applyTo: values.applyTo[0] } : {}), ...clusterOptions(values) };
 }
 
 /** The identities the change needs, from the migration's spec and status; a reason when they are not known yet. */
@@ -85,60 +67,39 @@ function stepOf(m: SvKmsMigration, asked: ConfigsStep | undefined): ConfigsStep 
 export const configsSnippetCommand: Command = {
   name: 'configs-snippet',
   summary: 'Print the configs-repo change (approved-sv-id-values.yaml) for a step of a migration, or apply it to a file.',
-  async run(args: string[], io: CliIo): Promise<number> {
-    let inv: Invocation | 'help';
-    try {
-      inv = parseInvocation(args);
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      io.stderr.write(`${PREFIX}: ${printable(err.message)}\n\n${HELP}`);
-      return EXIT.usage;
-    }
-    if (inv === 'help') {
-      io.stdout.write(HELP);
-      return EXIT.ok;
-    }
-    let file: string | undefined;
-    if (inv.applyTo) {
-      try {
-        file = readFileSync(inv.applyTo, 'utf8');
-      } catch (err) {
-        io.stderr.write(`${PREFIX}: cannot read ${printable(inv.applyTo)}: ${printable((err as Error).message)}\n`);
-        return EXIT.failure;
+  run: (args: string[], io: CliIo) =>
+    runClusterCommand({ prefix: PREFIX, help: HELP, parse: parseInvocation }, args, io, async (inv, { client, namespace }) => {
+      let file: string | undefined;
+      if (inv.applyTo) {
+        try {
+          file = readFileSync(inv.applyTo, 'utf8');
+        } catch (err) {
+          io.stderr.write(`${PREFIX}: cannot read ${printable(inv.applyTo)}: ${printable((err as Error).message)}\n`);
+          return EXIT.failure;
+        }
       }
-    }
-    const kc = loadKubeConfig(inv.kubeconfig, io, PREFIX);
-    if (!kc) return EXIT.failure;
-    const namespace = inv.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-    const { KubeClient } = await import('../controller/kube-client.ts');
-    const { SVKMS_MIGRATIONS } = await import('../operator/resources.ts');
-    let m: SvKmsMigration | undefined;
-    try {
-      m = await new KubeClient(kc, { fieldManager: 'sv-kms-cli' }).get<SvKmsMigration>(SVKMS_MIGRATIONS, namespace, inv.migration);
-    } catch (err) {
-      io.stderr.write(`${PREFIX}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
-      return EXIT.failure;
-    }
-    if (!m) {
-      io.stderr.write(`${PREFIX}: SvKmsMigration ${namespace}/${printable(inv.migration)} not found (check the name and -n/--namespace)\n`);
-      return EXIT.problems;
-    }
-    const ids = identitiesOf(m);
-    if (typeof ids === 'string') {
-      io.stderr.write(`${PREFIX}: ${printable(ids)}\n`);
-      return EXIT.problems;
-    }
-    const change = configsChange(stepOf(m, inv.step), ids);
-    if (file === undefined) {
-      io.stdout.write(renderSnippet(change));
+      const { SVKMS_MIGRATIONS } = await import('../operator/resources.ts');
+      const m = await client.get<SvKmsMigration>(SVKMS_MIGRATIONS, namespace, inv.migration);
+      if (!m) {
+        io.stderr.write(`${PREFIX}: SvKmsMigration ${namespace}/${printable(inv.migration)} not found (check the name and -n/--namespace)\n`);
+        return EXIT.problems;
+      }
+      const ids = identitiesOf(m);
+      if (typeof ids === 'string') {
+        io.stderr.write(`${PREFIX}: ${printable(ids)}\n`);
+        return EXIT.problems;
+      }
+      const change = configsChange(stepOf(m, inv.step), ids);
+      if (file === undefined) {
+        io.stdout.write(renderSnippet(change));
+        return EXIT.ok;
+      }
+      try {
+        io.stdout.write(applyConfigsChange(file, change));
+      } catch (err) {
+        io.stderr.write(`${PREFIX}: ${printable(inv.applyTo!)}: ${printable((err as Error).message)}\n`);
+        return EXIT.problems;
+      }
       return EXIT.ok;
-    }
-    try {
-      io.stdout.write(applyConfigsChange(file, change));
-    } catch (err) {
-      io.stderr.write(`${PREFIX}: ${printable(inv.applyTo!)}: ${printable((err as Error).message)}\n`);
-      return EXIT.problems;
-    }
-    return EXIT.ok;
-  },
+    }),
 };

@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { load, YAML11_SCHEMA } from 'js-yaml';
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../api/patterns.ts';
 import type { SvKmsMigration } from '../api/types.ts';
 import { validateMigration } from '../api/validate.ts';
 import type { Plan } from '../migration/plan.ts';
@@ -16,7 +15,7 @@ import type { TransferOrder } from '../migration/ports.ts';
 import type { EXIT as ExitCodes } from './exit-codes.ts';
 import type { CliIo, Command } from './main.ts';
 import { EXIT } from './exit-codes.ts';
-import { loadKubeConfig } from './kubeconfig.ts';
+import { CLUSTER_FLAGS, clusterOptions, migrationName, runClusterCommand, type ClusterOptions } from './cluster-command.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 import { printable } from './printable.ts';
 
@@ -41,20 +40,12 @@ Exit codes: 0 planned (an effect or nothing to do now), 1 not found or the manif
 3 kubeconfig, cluster or network failure.
 `;
 
-const FLAGS = {
-  file: { names: ['-f', '--file'], takesValue: true },
-  output: { names: ['-o', '--output'], takesValue: true },
-  namespace: { names: ['-n', '--namespace'], takesValue: true },
-  kubeconfig: { names: ['--kubeconfig'], takesValue: true },
-  help: { names: ['-h', '--help'], takesValue: false },
-} as const;
+const FLAGS = { file: { names: ['-f', '--file'], takesValue: true }, output: { names: ['-o', '--output'], takesValue: true }, ...CLUSTER_FLAGS } as const;
 
-interface Invocation {
+interface Invocation extends ClusterOptions {
   migration?: string;
   file?: string;
   json: boolean;
-  namespace?: string;
-  kubeconfig?: string;
 }
 
 function parseInvocation(args: string[]): Invocation | 'help' {
@@ -64,18 +55,9 @@ function parseInvocation(args: string[]): Invocation | 'help' {
   const file = values.file?.[0];
   if (extra !== undefined || (migration !== undefined && file !== undefined)) throw new UsageError('give either MIGRATION or -f FILE, not both');
   if (migration === undefined && file === undefined) throw new UsageError('which migration? give the name of the SvKmsMigration, or -f FILE');
-  if (migration !== undefined && (!new RegExp(DNS_SUBDOMAIN).test(migration) || migration.length > 253)) throw new UsageError(`"${migration}" is not an object name (lower-case letters, digits, - and .)`);
   const output = values.output?.[0] ?? 'text';
   if (output !== 'text' && output !== 'json') throw new UsageError(`--output "${output}": give text or json`);
-  const namespace = values.namespace?.[0];
-  if (namespace !== undefined && (!new RegExp(DNS_LABEL).test(namespace) || namespace.length > 63)) throw new UsageError(`--namespace "${namespace}" is not a valid namespace (a DNS-1123 label)`);
-  return {
-    ...(migration ? { migration } : {}),
-    ...(file ? { file } : {}),
-    json: output === 'json',
-    ...(namespace ? { namespace } : {}),
-    ...(values.kubeconfig?.[0] ? { kubeconfig: values.kubeconfig[0] } : {}),
-  };
+  return { ...(migration !== undefined ? { migration: migrationName(migration) } : {}), ...(file ? { file } : {}), json: output === 'json', ...clusterOptions(values) };
 }
 
 /** Where an effect goes and what it carries, for people: the request as it would be sent. */
@@ -132,26 +114,9 @@ function readManifest(file: string, io: CliIo): SvKmsMigration | (typeof ExitCod
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Show the next side effect the operator would make for a migration (or a manifest), reading only.',
-  async run(args: string[], io: CliIo): Promise<number> {
-    let inv: Invocation | 'help';
-    try {
-      inv = parseInvocation(args);
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      io.stderr.write(`${PREFIX}: ${printable(err.message)}\n\n${HELP}`);
-      return EXIT.usage;
-    }
-    if (inv === 'help') {
-      io.stdout.write(HELP);
-      return EXIT.ok;
-    }
-    const kc = loadKubeConfig(inv.kubeconfig, io, PREFIX);
-    if (!kc) return EXIT.failure;
-    const namespace = inv.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-    const { KubeClient } = await import('../controller/kube-client.ts');
-    const { SVKMS_MIGRATIONS } = await import('../operator/resources.ts');
-    const client = new KubeClient(kc, { fieldManager: 'sv-kms-cli' });
-    try {
+  run: (args: string[], io: CliIo) =>
+    runClusterCommand({ prefix: PREFIX, help: HELP, parse: parseInvocation }, args, io, async (inv, { client, namespace }) => {
+      const { SVKMS_MIGRATIONS } = await import('../operator/resources.ts');
       let m: SvKmsMigration | undefined;
       if (inv.file) {
         const read = readManifest(inv.file, io);
@@ -168,11 +133,7 @@ export const planCommand: Command = {
       const details = plan.kind === 'effect' ? await effectDetails(m, plan) : undefined;
       io.stdout.write(inv.json ? `${JSON.stringify({ ...plan, ...(details ? { details } : {}) }, null, 2)}\n` : render(plan, details));
       return EXIT.ok;
-    } catch (err) {
-      io.stderr.write(`${PREFIX}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
-      return EXIT.failure;
-    }
-  },
+    }),
 };
 
 /** Plans with the operator's steps over a live, read-only view of the cluster and the real network clients. */

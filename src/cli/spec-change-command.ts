@@ -7,11 +7,10 @@
  */
 import { dump } from 'js-yaml';
 import type { KubeClient, KubeObject } from '../controller/kube-client.ts';
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../api/patterns.ts';
 import type { CliIo, Command } from './main.ts';
 import { EXIT } from './exit-codes.ts';
 import { gitOpsManager, type ManagedMetadata } from './gitops-manager.ts';
-import { loadKubeConfig } from './kubeconfig.ts';
+import { CLUSTER_FLAGS, clusterOptions, migrationName, runClusterCommand, type ClusterOptions } from './cluster-command.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 import { printable } from './printable.ts';
 
@@ -114,20 +113,13 @@ Sets spec.paused to false: the operator goes on from where the migration stands.
 ${COMMON_OPTIONS}`,
 } as const;
 
-const FLAGS = {
-  reasonUrl: { names: ['--reason-url'], takesValue: true },
-  namespace: { names: ['-n', '--namespace'], takesValue: true },
-  kubeconfig: { names: ['--kubeconfig'], takesValue: true },
-  help: { names: ['-h', '--help'], takesValue: false },
-} as const;
+const FLAGS = { reasonUrl: { names: ['--reason-url'], takesValue: true }, ...CLUSTER_FLAGS } as const;
 
 type CommandName = keyof typeof HELP;
 
-interface Invocation {
+interface Invocation extends ClusterOptions {
   migration: string;
   change: SpecChange;
-  namespace?: string;
-  kubeconfig?: string;
 }
 
 function parseInvocation(command: CommandName, args: string[]): Invocation | 'help' {
@@ -135,8 +127,7 @@ function parseInvocation(command: CommandName, args: string[]): Invocation | 'he
   if (values.help) return 'help';
   const want = command === 'approve' ? 2 : 1;
   const [migration, gate, ...extra] = positionals;
-  if (migration === undefined) throw new UsageError('which migration? give the name of the SvKmsMigration');
-  if (!new RegExp(DNS_SUBDOMAIN).test(migration) || migration.length > 253) throw new UsageError(`"${migration}" is not an object name (lower-case letters, digits, - and .)`);
+  migrationName(migration);
   if (positionals.length > want) throw new UsageError(`unexpected argument "${command === 'approve' ? extra[0] : gate}"`);
   let change: SpecChange;
   if (command === 'approve') {
@@ -150,9 +141,7 @@ function parseInvocation(command: CommandName, args: string[]): Invocation | 'he
     if (values.reasonUrl) throw new UsageError(`--reason-url goes with approve, not ${command}`);
     change = specChanges[command]();
   }
-  const namespace = values.namespace?.[0];
-  if (namespace !== undefined && (!new RegExp(DNS_LABEL).test(namespace) || namespace.length > 63)) throw new UsageError(`--namespace "${namespace}" is not a valid namespace (a DNS-1123 label)`);
-  return { migration, change, namespace, kubeconfig: values.kubeconfig?.[0] };
+  return { migration: migration!, change, ...clusterOptions(values) };
 }
 
 type Migration = KubeObject & { metadata: ManagedMetadata & { resourceVersion?: string } };
@@ -206,32 +195,8 @@ function specChangeCommand(command: CommandName, summary: string): Command {
   return {
     name: command,
     summary,
-    async run(args: string[], io: CliIo): Promise<number> {
-      let inv: Invocation | 'help';
-      try {
-        inv = parseInvocation(command, args);
-      } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        io.stderr.write(`${prefix}: ${printable(err.message)}\n\n${HELP[command]}`);
-        return EXIT.usage;
-      }
-      if (inv === 'help') {
-        io.stdout.write(HELP[command]);
-        return EXIT.ok;
-      }
-      const kc = loadKubeConfig(inv.kubeconfig, io, prefix);
-      if (!kc) return EXIT.failure;
-      const namespace = inv.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-      const { KubeClient, KubeApiError } = await import('../controller/kube-client.ts');
-      const client = new KubeClient(kc, { fieldManager: 'sv-kms-cli' });
-      try {
-        return await apply(client, namespace, inv, io, prefix);
-      } catch (err) {
-        io.stderr.write(`${prefix}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
-        // The API server refused the change by the CRD's rules (e.g. a vote gate without its reason URL): bad input.
-        return err instanceof KubeApiError && err.code === 422 ? EXIT.problems : EXIT.failure;
-      }
-    },
+    run: (args: string[], io: CliIo) =>
+      runClusterCommand({ prefix, help: HELP[command], parse: (a) => parseInvocation(command, a) }, args, io, (inv, { client, namespace }) => apply(client, namespace, inv, io, prefix)),
   };
 }
 

@@ -5,14 +5,13 @@
  * kubeconfig with read-only RBAC is enough; what it may not read is shown as unknown.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
-import { DNS_LABEL, DNS_SUBDOMAIN } from '../api/patterns.ts';
 import type { SvKmsMigration } from '../api/types.ts';
 import type { KubeObject } from '../controller/kube-client.ts';
 import { participantEnvMismatches } from '../migration/steps/deployment.ts';
 import { resolveSpliceVersion } from '../render/versions.ts';
 import type { CliIo, Command } from './main.ts';
 import { EXIT } from './exit-codes.ts';
-import { loadKubeConfig } from './kubeconfig.ts';
+import { CLUSTER_FLAGS, clusterOptions, migrationName, runClusterCommand, type ClusterOptions } from './cluster-command.ts';
 import { renderTree, statusView, type Applied } from './migration-tree.ts';
 import { parseFlags, UsageError } from './parse-flags.ts';
 import { printable } from './printable.ts';
@@ -34,32 +33,22 @@ Options:
 Exit codes: 0 shown, 1 not found, 2 usage error, 3 kubeconfig or cluster failure.
 `;
 
-const FLAGS = {
-  output: { names: ['-o', '--output'], takesValue: true },
-  namespace: { names: ['-n', '--namespace'], takesValue: true },
-  kubeconfig: { names: ['--kubeconfig'], takesValue: true },
-  help: { names: ['-h', '--help'], takesValue: false },
-} as const;
+const FLAGS = { output: { names: ['-o', '--output'], takesValue: true }, ...CLUSTER_FLAGS } as const;
 
-interface Invocation {
+interface Invocation extends ClusterOptions {
   migration: string;
   json: boolean;
-  namespace?: string;
-  kubeconfig?: string;
 }
 
 function parseInvocation(args: string[]): Invocation | 'help' {
   const { values, positionals } = parseFlags(args, FLAGS);
   if (values.help) return 'help';
-  const [migration, extra] = positionals;
-  if (migration === undefined) throw new UsageError('which migration? give the name of the SvKmsMigration');
+  const [name, extra] = positionals;
+  const migration = migrationName(name);
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
-  if (!new RegExp(DNS_SUBDOMAIN).test(migration) || migration.length > 253) throw new UsageError(`"${migration}" is not an object name (lower-case letters, digits, - and .)`);
   const output = values.output?.[0] ?? 'tree';
   if (output !== 'tree' && output !== 'json') throw new UsageError(`--output "${output}": give tree or json`);
-  const namespace = values.namespace?.[0];
-  if (namespace !== undefined && (!new RegExp(DNS_LABEL).test(namespace) || namespace.length > 63)) throw new UsageError(`--namespace "${namespace}" is not a valid namespace (a DNS-1123 label)`);
-  return { migration, json: output === 'json', ...(namespace ? { namespace } : {}), ...(values.kubeconfig?.[0] ? { kubeconfig: values.kubeconfig[0] } : {}) };
+  return { migration, json: output === 'json', ...clusterOptions(values) };
 }
 
 /** Whether the participant Deployment carries the rendered values (unknown when it cannot be read). */
@@ -78,26 +67,10 @@ export function participantApplied(m: SvKmsMigration, d: V1Deployment | undefine
 export const statusCommand: Command = {
   name: 'status',
   summary: 'Show a migration in the cluster as a tree: phases, keys, values, votes, transfers, what is next and who acts.',
-  async run(args: string[], io: CliIo): Promise<number> {
-    let inv: Invocation | 'help';
-    try {
-      inv = parseInvocation(args);
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      io.stderr.write(`${PREFIX}: ${printable(err.message)}\n\n${HELP}`);
-      return EXIT.usage;
-    }
-    if (inv === 'help') {
-      io.stdout.write(HELP);
-      return EXIT.ok;
-    }
-    const kc = loadKubeConfig(inv.kubeconfig, io, PREFIX);
-    if (!kc) return EXIT.failure;
-    const namespace = inv.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-    const { KubeClient, KubeApiError } = await import('../controller/kube-client.ts');
-    const { SVKMS_MIGRATIONS, RESOURCES } = await import('../operator/resources.ts');
-    const client = new KubeClient(kc, { fieldManager: 'sv-kms-cli' });
-    try {
+  run: (args: string[], io: CliIo) =>
+    runClusterCommand({ prefix: PREFIX, help: HELP, parse: parseInvocation }, args, io, async (inv, { client, namespace }) => {
+      const { KubeApiError } = await import('../controller/kube-client.ts');
+      const { SVKMS_MIGRATIONS, RESOURCES } = await import('../operator/resources.ts');
       const m = await client.get<SvKmsMigration>(SVKMS_MIGRATIONS, namespace, inv.migration);
       if (!m) {
         io.stderr.write(`${PREFIX}: SvKmsMigration ${namespace}/${printable(inv.migration)} not found (check the name and -n/--namespace)\n`);
@@ -113,11 +86,7 @@ export const statusCommand: Command = {
       const view = statusView(m, { 'splice-participant': participantApplied(m, deployment) });
       io.stdout.write(inv.json ? `${JSON.stringify(view, null, 2)}\n` : printableTree(renderTree(view)));
       return EXIT.ok;
-    } catch (err) {
-      io.stderr.write(`${PREFIX}: ${printable(err instanceof Error ? err.message : String(err))}\n`);
-      return EXIT.failure;
-    }
-  },
+    }),
 };
 
 /** Every line of the tree made printable (status text comes from the cluster). */
