@@ -3,38 +3,20 @@
  * retirement of the old SV.
  */
 import { describe, expect, it } from '@jest/globals';
+import { expectDecision, type ExpectedDecision } from '../../../test/support/decision-expect.ts';
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { SvKmsMigration, SvKmsMigrationStatus, TransferStatus } from '../../api/types.ts';
 import { AuthError, MalformedResponseError, SpliceError, TransientError } from '../../splice/errors.ts';
 import { dsoState, facts, input, migration, PARTY, T0 } from '../../../test/support/migration-fixtures.ts';
-import type { DsoFacts, StepDecision } from '../step.ts';
+import type { DsoFacts } from '../step.ts';
 import { decideAssets, OFFER_LIFETIME_MS, transferTrackingId, type AssetsObservation, type WalletReads } from './assets.ts';
 import { decideDso, type DsoObservation } from './dso.ts';
 import { decideOnboarding, type OnboardingObservation } from './onboarding.ts';
 import { decideRetirement, type RetirementObservation } from './retirement.ts';
 
-interface Expect {
-  outcome: string;
-  condition?: string;
-  reason?: string;
-  status?: string;
-  message?: RegExp;
-  effect?: string | null;
-  /** The transfer record of attempt 1 after the decision. */
-  transfer?: Partial<TransferStatus>;
-}
-
-function check(d: StepDecision<{ kind: string }>, e: Expect): void {
-  expect(d.outcome.kind).toBe(e.outcome);
-  if (e.condition) {
-    const c = d.conditions?.find((x) => x.type === e.condition);
-    expect(c).toBeDefined();
-    if (e.reason) expect(c?.reason).toBe(e.reason);
-    if (e.status) expect(c?.status).toBe(e.status);
-    if (e.message) expect(c?.message).toMatch(e.message);
-  }
-  if (e.effect !== undefined) expect(d.act?.effect.kind ?? null).toBe(e.effect);
-}
+/** The transfer record of attempt 1 after the decision. */
+type Expect = ExpectedDecision & { transfer?: Partial<TransferStatus> };
+const check = expectDecision;
 
 describe('ScanAgreement', () => {
   const view = (i: number, state = dsoState()) => ({ url: `https://scan-${i}`, ok: true as const, value: state });

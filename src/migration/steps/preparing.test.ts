@@ -3,13 +3,13 @@
  * AwaitingDeployment (participant and sv-app Deployments, Canton's keys in the KMS).
  */
 import { describe, expect, it } from '@jest/globals';
+import { expectDecision, type ExpectedDecision } from '../../../test/support/decision-expect.ts';
 import type { V1ConfigMap, V1Deployment, V1Secret } from '@kubernetes/client-node';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../../api/types.ts';
 import { KmsError, type KmsPreflightReport } from '../../kms/types.ts';
 import { expectedLiteralEnv, KMS_ENV_VAR } from '../../render/participant.ts';
 import { input, keySecret, migration, NS, participantEnv } from '../../../test/support/migration-fixtures.ts';
 import { ALLOW_FROM_LABEL, ownedLabels } from '../meta.ts';
-import type { StepDecision } from '../step.ts';
 import { decideDeployment, participantEnvMismatches, SV_APP_DEPLOYMENT, type DeploymentObservation } from './deployment.ts';
 import { decideKeySecret } from './keys.ts';
 import { decideKmsKeys, type KmsKeysObservation } from './kms-keys.ts';
@@ -18,28 +18,8 @@ import { decidePreflight, preflightCached, type PreflightObservation } from './p
 import { decideSpec, namespaceAccess, type NamespaceAccess } from './spec.ts';
 import { decideValues, foreignOwner, type ValuesObservation } from './values.ts';
 
-interface Expect {
-  outcome: string;
-  condition?: string;
-  reason?: string;
-  status?: string;
-  message?: RegExp;
-  effect?: string | null;
-}
-
-function check(d: StepDecision<{ kind: string }>, e: Expect): void {
-  expect(d.outcome.kind).toBe(e.outcome);
-  if (e.condition) {
-    const c = d.conditions?.find((x) => x.type === e.condition);
-    expect(c).toBeDefined();
-    if (e.reason) expect(c?.reason).toBe(e.reason);
-    if (e.status) expect(c?.status).toBe(e.status);
-    if (e.message) expect(c?.message).toMatch(e.message);
-  } else if (e.reason) {
-    expect('reason' in d.outcome ? d.outcome.reason : undefined).toBe(e.reason);
-  }
-  if (e.effect !== undefined) expect(d.act?.effect.kind ?? null).toBe(e.effect);
-}
+type Expect = ExpectedDecision;
+const check = expectDecision;
 
 describe('SpecValid', () => {
   const served = (namespace: string, allowsFrom: string[] = []): NamespaceAccess => ({ namespace, field: `spec.x.namespace`, served: true, allowsFrom });
