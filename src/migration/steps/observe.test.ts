@@ -52,6 +52,8 @@ describe('KMS credentials', () => {
     const world = new FakeWorld();
     world.secrets.delete(`${NS}/aws-kms-credentials`);
     expect(await kmsCredentials(migration(), world.deps())).toMatchObject({ ok: false, reason: 'CredentialsSecretNotFound' });
+    world.secrets.set(`${NS}/aws-kms-credentials`, { metadata: { name: 'aws-kms-credentials' } });
+    expect(await kmsCredentials(migration(), world.deps())).toMatchObject({ ok: false, reason: 'CredentialsKeyMissing', message: expect.stringContaining('(has: none)') });
     world.secrets.set(`${NS}/aws-kms-credentials`, { metadata: { name: 'aws-kms-credentials' }, data: { accessKeyId: b64('x') } });
     expect(await kmsCredentials(migration(), world.deps())).toMatchObject({ ok: false, reason: 'CredentialsKeyMissing', message: expect.stringContaining('"secretAccessKey" (has: accessKeyId)') });
   });
@@ -208,5 +210,57 @@ describe('acting', () => {
     deps.splice.oldSvApp = async () => ({ ok: false, reason: 'ClientSecretNotFound', message: 'gone' });
     await weightStep.act!({ kind: 'requestVote', label: 'x', attempt: 1, request }, { ...actCtx(world, migration()), deps });
     expect(world.governance.requests).toEqual([]);
+  });
+});
+
+describe('what the plans look up', () => {
+  it('the old participant\'s database: as the spec names it, else from its Deployment\'s env, else unknown', async () => {
+    const { oldParticipantDatabase } = await import('./values.ts');
+    const world = new FakeWorld();
+    expect(await oldParticipantDatabase(migration((m) => (m.spec.oldSv.participantDatabaseHost = 'pg.old')), world.deps().cluster)).toEqual({ host: 'pg.old' });
+    expect(await oldParticipantDatabase(migration(), world.deps().cluster)).toBeUndefined();
+    expect(await oldParticipantDatabase(migration((m) => delete m.spec.oldSv.namespace), world.deps().cluster)).toBeUndefined();
+    world.workloads.push({
+      kind: 'Deployment',
+      metadata: { name: 'participant', namespace: 'sv' },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'participant', env: [{ name: 'CANTON_PARTICIPANT_POSTGRES_SERVER', value: 'pg.sv.svc' }, { name: 'CANTON_PARTICIPANT_POSTGRES_PORT', value: '5433' }] }] } } },
+    });
+    expect(await oldParticipantDatabase(migration(), world.deps().cluster)).toEqual({ host: 'pg.sv.svc', port: 5433 });
+  });
+
+  it('closed votes of earlier records are looked up with the parties the network showed', async () => {
+    const { weightStep } = await import('./weight.ts');
+    const { offboardingStep } = await import('./offboarding.ts');
+    const world = new FakeWorld();
+    const looked: string[] = [];
+    world.governance.findClosedVote = async (lookup) => (looked.push(lookup.tag), undefined);
+    const m = migration((x) => {
+      x.spec.workflow.weightTransfer.approved = true;
+      x.spec.workflow.offboarding.approved = true;
+    });
+    const status = {
+      oldSv: { partyId: 'Acme-1::1220aaaa', originalRewardWeight: 10_000 },
+      newSv: { partyId: 'Acme-2::1220bbbb' },
+      votes: [
+        { action: 'UpdateSvRewardWeight(Acme-2:=10000)', attempt: 1, outcome: 'Pending' as const },
+        { action: 'UpdateSvRewardWeight(Acme-1:=0)', attempt: 1, outcome: 'Pending' as const },
+        { action: 'UpdateSvRewardWeight(Someone:=5)', attempt: 1, outcome: 'Pending' as const },
+        { action: 'OffboardSv(Acme-1)', attempt: 1, outcome: 'Pending' as const },
+      ],
+    };
+    await weightStep.observe({ ...ctx(world, m), status, facts: { dso: facts() } });
+    expect(looked).toHaveLength(2);
+    await offboardingStep.observe({ ...ctx(world, m), status, facts: { dso: facts({ newWeight: 10_000, oldWeight: 0 }) } });
+    expect(looked).toHaveLength(3);
+  });
+
+  it('an offboarding with an effective date before its close is refused before any request', async () => {
+    const { planOffboarding } = await import('./offboarding.ts');
+    const m = migration((x) => {
+      x.spec.workflow.offboarding.approved = true;
+      x.spec.workflow.offboarding.effectiveAt = '2026-11-03T00:00:00Z';
+    });
+    const plan = planOffboarding(input(m, { dso: facts({ newWeight: 10_000, oldWeight: 0 }) }));
+    expect(plan).toMatchObject({ kind: 'vote', invalidTiming: expect.stringContaining('spec.workflow.offboarding.effectiveAt') });
   });
 });

@@ -196,6 +196,10 @@ describe('NewSvDeployed', () => {
     const literal = Object.entries(expectedLiteralEnv(m)).map(([name, value]) => ({ name, value }));
     const mismatches = participantEnvMismatches(m, deployment('participant-1', [{ name: KMS_ENV_VAR, value: 'canton.participants.participant.crypto.provider = jce\ncanton.participants.participant.crypto.kms.type = aws' }, ...literal]));
     expect(mismatches.join(' ')).toMatch(/crypto.provider = jce, not kms/);
+    const unreadable = participantEnvMismatches(m, deployment('participant-1', [{ name: KMS_ENV_VAR, value: 'include "x.conf"' }, ...literal]));
+    expect(unreadable.join(' ')).toMatch(/cannot be read/);
+    const otherKms = participantEnvMismatches(m, deployment('participant-1', [{ name: KMS_ENV_VAR, value: 'canton.participants.participant.crypto.provider = kms\ncanton.participants.participant.crypto.kms.type = gcp' }, ...literal]));
+    expect(otherKms.join(' ')).toMatch(/holds crypto.kms/);
   });
 });
 
