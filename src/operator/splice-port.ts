@@ -21,7 +21,7 @@ import { WalletClient } from '../splice/wallet.ts';
 const VERSION_TTL_MS = 5 * 60_000;
 
 export interface SpliceAccessOptions {
-  /** How long a Scan's DSO answer is shared across migrations (the network poll interval; 0: not shared). */
+  /** How long a Scan's DSO answer is shared across migrations after it arrived (0: only while in flight). */
   dsoTtlMs?: number;
   cluster: ClusterView;
   registerSecret(value: string): void;

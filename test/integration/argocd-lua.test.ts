@@ -10,6 +10,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderTree, statusView } from '../../src/cli/migration-tree.ts';
+import { recordEmitted } from '../support/leak-scan.ts';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { load } from 'js-yaml';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -179,6 +181,11 @@ describe('Argo CD health check and actions under gopher-lua, on a real migration
       // Lua 5.4 (the other health-check tests' interpreter) answers the same on the same object.
       const reference = luaHealth(findLua(), join(ARGOCD, 'health.lua'), obj);
       expect([phase, { status: reference.status, message: reference.message }]).toEqual([phase, h]);
+      // sv-kms status on the same object: the phase it is in, what is next, who acts (and the leak scan reads it).
+      const tree = renderTree(statusView(obj));
+      recordEmitted('cli-output.log', tree);
+      expect(tree).toContain(phase === 'Completed' ? '✓ Completed' : `▶ ${phase}`);
+      expect(tree).toMatch(phase === 'Completed' ? /Who: nobody: the migration is complete/ : /\n {3}Who: (you|the other SV operators|the operator)/);
     }
   }, 180_000);
 
