@@ -3,6 +3,7 @@
  * from a kubeconfig with read-only RBAC, and the plan of the next side effect — the weight vote, exactly — computed
  * without a single write to the cluster or request to the network that changes anything.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
 import { createTestNamespace, testKubeConfig, TEST_KUBECONFIG_ENV } from '../env/kube.ts';
+import { testBinaries } from '../env/binaries.ts';
 import { createCantonKeys, startMoto, type MotoServer } from '../env/moto.ts';
 import { SpliceCharts } from '../env/splice-charts.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
@@ -60,6 +62,17 @@ afterAll(async () => {
   charts?.remove();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Write requests the API server has served so far (from its own metrics), to show a command made none. */
+function apiServerWrites(): number {
+  const text = execFileSync(testBinaries().kubectl, ['--kubeconfig', process.env[TEST_KUBECONFIG_ENV]!, 'get', '--raw', '/metrics'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const m = /^apiserver_request_total\{([^}]*)\} (\d+(?:\.\d+)?(?:e[+-]?\d+)?)$/.exec(line);
+    if (m && /verb="(POST|PUT|PATCH|DELETE|APPLY)"/.test(m[1]!)) total += Number(m[2]);
+  }
+  return total;
+}
 
 /** A kubeconfig file for a ServiceAccount that may only read SvKmsMigrations and Deployments in the namespace. */
 async function readOnlyKubeconfig(): Promise<string> {
@@ -139,6 +152,8 @@ describe('sv-kms plan', () => {
     await client.patch(SVKMS_MIGRATIONS, namespace, 'm', { spec: { workflow: { weightTransfer: { approved: true } } } }, 'merge');
     const before = (await getMigration(client, namespace, 'm'))!;
     const votesBefore = sim.counts()[sim.node(OLD_SV).id]?.['createVoteRequest']?.attempts ?? 0;
+    const writesBefore = apiServerWrites();
+    expect(writesBefore).toBeGreaterThan(0); // the counter is read (this run created namespaces and migrations)
     const r = await cli('plan', 'm', '--kubeconfig', process.env[TEST_KUBECONFIG_ENV]!, '-n', namespace, '-o', 'json');
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout) as { kind: string; phase: string; step: string; checkpoint: boolean; details: { request: string; body: { requester: string; action: unknown; url: string; description: string } } };
@@ -150,6 +165,9 @@ describe('sv-kms plan', () => {
     const after = (await getMigration(client, namespace, 'm'))!;
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     expect(sim.counts()[sim.node(OLD_SV).id]?.['createVoteRequest']?.attempts ?? 0).toBe(votesBefore);
+    expect(apiServerWrites()).toBe(writesBefore);
+    const posts = Object.values(sim.counts()).reduce((n, ops) => n + ['createVoteRequest', 'createTransferOffer', 'castVote', 'acceptTransferOffer'].reduce((k, op) => k + (ops[op]?.attempts ?? 0), 0), 0);
+    expect(posts).toBe(votesBefore);
     const text = await cli('plan', 'm', '--kubeconfig', process.env[TEST_KUBECONFIG_ENV]!, '-n', namespace);
     expect(text.stdout).toMatch(/^Next side effect \(phase TransferringWeight, step weightTransfer\): requesting the vote on UpdateSvRewardWeight/);
   });
