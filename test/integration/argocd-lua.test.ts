@@ -165,6 +165,8 @@ describe('Argo CD health check and actions under gopher-lua, on a real migration
       const done = await waitForCondition(client, namespace, name, 'Ready', 'True', undefined, 60_000);
       expect(health(done)).toEqual({ status: 'Healthy', message: done.status!.conditions!.find((c) => c.type === 'Ready')!.message });
       expect(offered(done)).toEqual({ 'approve-weightTransfer': false, 'approve-assetTransfer': false, 'approve-offboarding': false, 'approve-retirement': false, pause: true, resume: false });
+      // The recorder polls; the completed object is the one just read, whether or not a poll saw it first.
+      if (!seen.has('Completed') && done.status?.observedGeneration === done.metadata.generation) seen.set('Completed', done);
     } finally {
       watching = false;
       await recorder;
