@@ -65,15 +65,19 @@ export async function effectDetails(m: SvKmsMigration, plan: Extract<Plan, { kin
   const effect = plan.effect as { kind: string } & Record<string, unknown>;
   switch (effect.kind) {
     case 'requestVote': {
-      const { voteRequestBody, VOTE_REQUEST_PATH } = await import('../migration/steps/vote-step.ts');
-      return { request: `POST ${m.spec.oldSv.svAppUrl}${VOTE_REQUEST_PATH}`, vote: `${String(effect.label)}#${String(effect.attempt)}`, body: voteRequestBody(effect.request as Parameters<typeof voteRequestBody>[0]) };
+      const { voteRequestBody } = await import('../migration/steps/vote-step.ts');
+      const { CREATE_VOTE_REQUEST_PATH } = await import('../splice/sv-app.ts');
+      return { request: `POST ${m.spec.oldSv.svAppUrl}${CREATE_VOTE_REQUEST_PATH}`, vote: `${String(effect.label)}#${String(effect.attempt)}`, body: voteRequestBody(effect.request as Parameters<typeof voteRequestBody>[0]) };
     }
     case 'sendTransfer': {
       const order = effect.order as TransferOrder;
-      return { request: `POST ${m.spec.oldSv.walletUrl}/api/validator/v0/wallet/transfer-offers`, amount: order.amount, receiver: order.receiverPartyId, trackingId: order.trackingId, expiresAt: order.expiresAt.toISOString() };
+      const { operationPath } = await import('../splice/operations.ts');
+      return { request: `POST ${m.spec.oldSv.walletUrl}${operationPath('wallet.createTransferOffer')}`, amount: order.amount, receiver: order.receiverPartyId, trackingId: order.trackingId, expiresAt: order.expiresAt.toISOString() };
     }
-    case 'acceptOffer':
-      return { request: `POST ${m.spec.newSv.walletUrl}/api/validator/v0/wallet/transfer-offers/${String(effect.contractId)}/accept`, trackingId: effect.trackingId };
+    case 'acceptOffer': {
+      const { operationPath } = await import('../splice/operations.ts');
+      return { request: `POST ${m.spec.newSv.walletUrl}${operationPath('wallet.acceptTransferOffer', { contract_id: String(effect.contractId) })}`, trackingId: effect.trackingId };
+    }
     case 'scaleDown':
       return { scale: effect.workloads, namespace: effect.namespace };
     case 'writeValues':

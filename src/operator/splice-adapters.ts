@@ -3,6 +3,7 @@
  * request is `exists`, a 409 on a transfer's tracking id is `exists`, a 404 on a transfer's status is "unknown"), so
  * no step knows a status code or a wire field name.
  */
+import { toCreateVoteRequest } from '../migration/steps/vote-step.ts';
 import { sameAction } from '../splice/daml-json.ts';
 import { ApiError } from '../splice/errors.ts';
 import { DuplicateVoteRequestError, type SvAppClient } from '../splice/sv-app.ts';
@@ -64,17 +65,7 @@ export function governancePort(client: GovernanceClient): GovernancePort {
     },
     async requestVote(request, signal) {
       try {
-        await client.createVoteRequest(
-          {
-            requester: request.requesterPartyId,
-            action: request.action,
-            url: request.reasonUrl,
-            description: request.description,
-            expirationMs: request.expirationMs,
-            ...(request.effectiveAt ? { effectiveTime: request.effectiveAt } : {}),
-          },
-          signal,
-        );
+        await client.createVoteRequest(toCreateVoteRequest(request), signal);
         return 'created';
       } catch (err) {
         if (err instanceof DuplicateVoteRequestError) return 'exists';

@@ -22,6 +22,22 @@ import type { VoteResultsPage, VoteResultsQuery } from './vote-results.ts';
 export { DuplicateVoteRequestError } from './errors.ts';
 export type { VoteResultsQuery, VoteResultsPage } from './vote-results.ts';
 
+/** The `CreateVoteRequest` body {@link SvAppClient.createVoteRequest} sends (also what a person sends by hand). */
+export function createVoteRequestBody(input: CreateVoteRequestInput): EveryVersion<'sv-internal', 'CreateVoteRequest'> {
+  const body: EveryVersion<'sv-internal', 'CreateVoteRequest'> = {
+    requester: input.requester,
+    action: { ...input.action },
+    url: input.url,
+    description: input.description,
+    expiration: { ...relTimeFromMillis(input.expirationMs) },
+  };
+  if (input.effectiveTime) body.effectiveTime = input.effectiveTime.toISOString();
+  return body;
+}
+
+/** The path of the SV app's vote request endpoint. */
+export const CREATE_VOTE_REQUEST_PATH = operationPath('sv.createVoteRequest');
+
 /** Input of {@link SvAppClient.createVoteRequest}. */
 export interface CreateVoteRequestInput {
   /** The requesting SV's *party id* (from `GET /v0/dso` `sv_party_id`). */
@@ -74,14 +90,7 @@ export class SvAppClient {
 
   /** `POST /api/sv/v0/admin/sv/voterequest/create`. A duplicate open request surfaces as {@link DuplicateVoteRequestError}. */
   async createVoteRequest(input: CreateVoteRequestInput, signal?: AbortSignal): Promise<void> {
-    const body: EveryVersion<'sv-internal', 'CreateVoteRequest'> = {
-      requester: input.requester,
-      action: { ...input.action },
-      url: input.url,
-      description: input.description,
-      expiration: { ...relTimeFromMillis(input.expirationMs) },
-    };
-    if (input.effectiveTime) body.effectiveTime = input.effectiveTime.toISOString();
+    const body = createVoteRequestBody(input);
     await this.#http.request({
       operation: 'createVoteRequest',
       method: 'POST',

@@ -5,7 +5,8 @@
  * after its record is checkpointed.
  */
 import type { SvKmsMigrationStatus, VoteStatus } from '../../api/types.ts';
-import { relTimeFromMillis, type VoteAction } from '../../splice/daml-json.ts';
+import type { VoteAction } from '../../splice/daml-json.ts';
+import { CREATE_VOTE_REQUEST_PATH, createVoteRequestBody, type CreateVoteRequestInput } from '../../splice/sv-app.ts';
 import type { EventNote } from '../decision.ts';
 import type { NewVoteRequest } from '../ports.ts';
 import { humanDuration } from '../vote-timing.ts';
@@ -70,22 +71,24 @@ function lookups(input: DecideInput, prefix: string, recordAction: (v: VoteStatu
   });
 }
 
-/** The instructions for a vote requested by hand (mode External): exactly what to request, and a ready command. */
-/** The SV app's `CreateVoteRequest` body for a request, as the operator's client sends it. */
-export function voteRequestBody(request: NewVoteRequest): Record<string, unknown> {
+/** A vote request in the SV app client's terms (the operator's adapter sends exactly this). */
+export function toCreateVoteRequest(request: NewVoteRequest): CreateVoteRequestInput {
   return {
     requester: request.requesterPartyId,
     action: request.action,
     url: request.reasonUrl,
     description: request.description,
-    expiration: relTimeFromMillis(request.expirationMs),
-    ...(request.effectiveAt ? { effectiveTime: request.effectiveAt.toISOString() } : {}),
+    expirationMs: request.expirationMs,
+    ...(request.effectiveAt ? { effectiveTime: request.effectiveAt } : {}),
   };
 }
 
-/** Where the SV app takes vote requests. */
-export const VOTE_REQUEST_PATH = '/api/sv/v0/admin/sv/voterequest/create';
+/** The SV app's `CreateVoteRequest` body for a request, as the operator's client sends it. */
+export function voteRequestBody(request: NewVoteRequest): Record<string, unknown> {
+  return createVoteRequestBody(toCreateVoteRequest(request));
+}
 
+/** The instructions for a vote requested by hand (mode External): exactly what to request, and a ready command. */
 export function externalVote(gate: VoteGate, m: { spec: { oldSv: { svAppUrl: string } } }, label: string, request: NewVoteRequest): ExternalVote {
   const body = voteRequestBody(request);
   const quoted = `'${JSON.stringify(body).replaceAll("'", "'\\''")}'`;
@@ -97,7 +100,7 @@ export function externalVote(gate: VoteGate, m: { spec: { oldSv: { svAppUrl: str
     reasonUrl: request.reasonUrl,
     expiration: `${Math.round(request.expirationMs / 1000)}s`,
     ...(request.effectiveAt ? { effectiveAt: request.effectiveAt.toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
-    command: `curl -fsS -X POST -H "Authorization: Bearer $SV_APP_TOKEN" -H 'Content-Type: application/json' ${m.spec.oldSv.svAppUrl}${VOTE_REQUEST_PATH} -d ${quoted}`,
+    command: `curl -fsS -X POST -H "Authorization: Bearer $SV_APP_TOKEN" -H 'Content-Type: application/json' ${m.spec.oldSv.svAppUrl}${CREATE_VOTE_REQUEST_PATH} -d ${quoted}`,
   };
 }
 
