@@ -382,10 +382,16 @@ const workflowSpec = obj(
       'Moving the old SV wallet\'s Amulet balance.',
       {
         approved: approved('the asset transfer'),
-        mode: str('Automatic: the operator sends a transfer offer (and accepts it when newSv.walletUrl is set). Manual: the operator only reports the balance.', {
+        mode: str('Automatic: the operator sends the transfer (and accepts it on the new SV\'s wallet when newSv.walletUrl is set), and after offboarding sweeps what arrived late. Manual: the operator only reports the balance.', {
           enum: ['Automatic', 'Manual'],
           default: 'Automatic',
         }),
+        method: str(
+          'How Automatic mode moves Amulet. Auto: a send to the receiver\'s transfer preapproval when it has one (completes at once), else a token-standard transfer when the old SV\'s wallet supports it (GET /v0/feature-support), else a transfer offer. ' +
+            'TransferPreapproval and TokenStandard are deduplicated by the wallet for its deduplication window (24 h): a send whose fate is unknown is repeated only within 12 h of being recorded, after that the migration stalls (TransferOutcomeUnknown) rather than risk paying twice. ' +
+            'TransferOffer is the legacy path (deprecated upstream since Splice 0.4.11).',
+          { enum: ['Auto', 'TokenStandard', 'TransferPreapproval', 'TransferOffer'], default: 'Auto' },
+        ),
         receiverPartyId: str('Party that receives the assets; defaults to the new SV\'s party.', { pattern: P.PARTY_ID, maxLength: 255 }),
         reserve: str('Amount left on the old SV wallet (for fees), as a decimal string.', { pattern: P.AMOUNT, maxLength: 32, default: '0' }),
         attempt: attempt('the asset transfer'),
@@ -609,11 +615,15 @@ export const statusSchema: JsonSchema = obj('Observed state of the migration.', 
   assets: obj('The old SV\'s assets.', {
     oldSvBalance: str('Unlocked Amulet balance of the old SV wallet.'),
     transfers: list(
-      'Transfer offers the operator issued, at most one per attempt.',
-      obj('A transfer offer.', {
-        trackingId: str('Deterministic tracking id (derived from the migration uid and attempt).'),
-        amount: str('Amount offered.'),
+      'Transfers the operator sent, at most one per attempt and purpose.',
+      obj('A transfer.', {
+        trackingId: str('Deterministic tracking id (derived from the migration uid, the purpose and the attempt); also in the transfer\'s description.'),
+        purpose: str('Transfer: the hand-over of the balance. Sweep: after offboarding, what arrived late (reward coupons of earlier rounds).', { enum: ['Transfer', 'Sweep'] }),
+        method: str('How it was sent.', { enum: ['TransferOffer', 'TokenStandard', 'TransferPreapproval'] }),
+        amount: str('Amount sent.'),
         receiverPartyId: str('Receiving party.'),
+        requestedAt: str('When the send was recorded, before it was made.', { format: 'date-time' }),
+        expiresAt: str('When an offer or a token-standard transfer can no longer be accepted.', { format: 'date-time' }),
         status: str('Requesting, Created, Accepted, Completed, Failed or Expired.', { enum: ['Requesting', 'Created', 'Accepted', 'Completed', 'Failed', 'Expired'] }),
       }, { required: ['trackingId'] }),
       { maxItems: 64 },

@@ -594,9 +594,13 @@ export interface AssetTransferGate {
    */
   approved: boolean;
   /**
-   * Automatic: the operator sends a transfer offer (and accepts it when newSv.walletUrl is set). Manual: the operator only reports the balance.
+   * Automatic: the operator sends the transfer (and accepts it on the new SV's wallet when newSv.walletUrl is set), and after offboarding sweeps what arrived late. Manual: the operator only reports the balance.
    */
   mode: "Automatic" | "Manual";
+  /**
+   * How Automatic mode moves Amulet. Auto: a send to the receiver's transfer preapproval when it has one (completes at once), else a token-standard transfer when the old SV's wallet supports it (GET /v0/feature-support), else a transfer offer. TransferPreapproval and TokenStandard are deduplicated by the wallet for its deduplication window (24 h): a send whose fate is unknown is repeated only within 12 h of being recorded, after that the migration stalls (TransferOutcomeUnknown) rather than risk paying twice. TransferOffer is the legacy path (deprecated upstream since Splice 0.4.11).
+   */
+  method: "Auto" | "TokenStandard" | "TransferPreapproval" | "TransferOffer";
   /**
    * Party that receives the assets; defaults to the new SV's party.
    */
@@ -936,7 +940,7 @@ export interface SvKmsMigrationStatus {
      */
     oldSvBalance?: string;
     /**
-     * Transfer offers the operator issued, at most one per attempt.
+     * Transfers the operator sent, at most one per attempt and purpose.
      *
      * @maxItems 64
      */
@@ -1115,21 +1119,37 @@ export interface VoteStatus {
   closingShort?: boolean;
 }
 /**
- * A transfer offer.
+ * A transfer.
  */
 export interface TransferStatus {
   /**
-   * Deterministic tracking id (derived from the migration uid and attempt).
+   * Deterministic tracking id (derived from the migration uid, the purpose and the attempt); also in the transfer's description.
    */
   trackingId: string;
   /**
-   * Amount offered.
+   * Transfer: the hand-over of the balance. Sweep: after offboarding, what arrived late (reward coupons of earlier rounds).
+   */
+  purpose?: "Transfer" | "Sweep";
+  /**
+   * How it was sent.
+   */
+  method?: "TransferOffer" | "TokenStandard" | "TransferPreapproval";
+  /**
+   * Amount sent.
    */
   amount?: string;
   /**
    * Receiving party.
    */
   receiverPartyId?: string;
+  /**
+   * When the send was recorded, before it was made.
+   */
+  requestedAt?: string;
+  /**
+   * When an offer or a token-standard transfer can no longer be accepted.
+   */
+  expiresAt?: string;
   /**
    * Requesting, Created, Accepted, Completed, Failed or Expired.
    */

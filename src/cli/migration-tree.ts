@@ -16,7 +16,7 @@ export const PHASE_CONDITIONS: Record<WorkflowPhase, readonly string[]> = {
   TransferringWeight: ['WeightTransferred'],
   TransferringAssets: ['AssetsTransferred'],
   Offboarding: ['OldSvOffboarded'],
-  Retiring: ['OldSvRetired'],
+  Retiring: ['AssetsSwept', 'OldSvRetired'],
   Completed: ['Ready'],
 };
 
@@ -31,7 +31,7 @@ export interface StatusView {
   keys: { kind: string; secret?: string; publicKey?: string; fingerprint?: string }[];
   values: { chart: string; configMap?: string; sha256?: string; runsInDeployment: Applied; detail?: string }[];
   votes: { vote: string; outcome: string; trackingCid?: string; deadline?: string; effectiveAt?: string; tally: string; notVoted?: string[] }[];
-  transfers: { trackingId: string; amount?: string; receiver?: string; status?: string }[];
+  transfers: { trackingId: string; purpose?: string; method?: string; amount?: string; receiver?: string; status?: string }[];
   history: { time: string; effect: string; id: string; generation?: number; change?: string }[];
   next: { action: string; who: string };
   announcement?: string;
@@ -118,6 +118,8 @@ export function statusView(m: SvKmsMigration, applied: Partial<Record<'splice-pa
     })),
     transfers: (st.assets?.transfers ?? []).map((t) => ({
       trackingId: t.trackingId,
+      ...(t.purpose ? { purpose: t.purpose } : {}),
+      ...(t.method ? { method: t.method } : {}),
       ...(t.amount ? { amount: t.amount } : {}),
       ...(t.receiverPartyId ? { receiver: t.receiverPartyId } : {}),
       ...(t.status ? { status: t.status } : {}),
@@ -152,7 +154,7 @@ export function renderTree(v: StatusView): string {
       ? v.votes.map((x) => `${x.vote}: ${x.outcome}${x.trackingCid ? ` cid ${x.trackingCid}` : ''}; ${x.tally}${x.deadline ? `; closes ${x.deadline}` : ''}${x.effectiveAt ? `; effective ${x.effectiveAt}` : ''}${x.notVoted ? `; not voted: ${x.notVoted.join(', ')}` : ''}`)
       : ['none yet'],
   );
-  section('Transfers', v.transfers.length ? v.transfers.map((t) => `${t.trackingId}: ${t.status ?? '?'}${t.amount ? ` ${t.amount}` : ''}${t.receiver ? ` to ${t.receiver}` : ''}`) : ['none yet']);
+  section('Transfers', v.transfers.length ? v.transfers.map((t) => `${t.trackingId}: ${t.status ?? '?'}${t.amount ? ` ${t.amount}` : ''}${t.receiver ? ` to ${t.receiver}` : ''}${t.method ? ` (${t.purpose === 'Sweep' ? 'sweep, ' : ''}${t.method})` : ''}`) : ['none yet']);
   section('Side effects', v.history.length ? v.history.map((h) => `${h.time} ${h.effect} ${h.id}${h.generation !== undefined ? ` (generation ${h.generation}${h.change ? `, ${h.change}` : ''})` : ''}`) : ['none yet']);
   out.push(`└─ Next: ${v.next.action}`);
   out.push(`   Who: ${v.next.who}`);

@@ -72,11 +72,14 @@ export async function effectDetails(m: SvKmsMigration, plan: Extract<Plan, { kin
     case 'sendTransfer': {
       const order = effect.order as TransferOrder;
       const { operationPath } = await import('../splice/operations.ts');
-      return { request: `POST ${m.spec.oldSv.walletUrl}${operationPath('wallet.createTransferOffer')}`, amount: order.amount, receiver: order.receiverPartyId, trackingId: order.trackingId, expiresAt: order.expiresAt.toISOString() };
+      const operation = ({ TransferOffer: 'wallet.createTransferOffer', TokenStandard: 'wallet.createTokenStandardTransfer', TransferPreapproval: 'wallet.transferPreapprovalSend' } as const)[order.method];
+      return { request: `POST ${m.spec.oldSv.walletUrl}${operationPath(operation)}`, method: order.method, amount: order.amount, receiver: order.receiverPartyId, trackingId: order.trackingId, description: order.description, expiresAt: order.expiresAt.toISOString() };
     }
-    case 'acceptOffer': {
+    case 'acceptTransfer': {
       const { operationPath } = await import('../splice/operations.ts');
-      return { request: `POST ${m.spec.newSv.walletUrl}${operationPath('wallet.acceptTransferOffer', { contract_id: String(effect.contractId) })}`, trackingId: effect.trackingId };
+      const contract = { contract_id: String(effect.contractId) };
+      const path = effect.method === 'TransferOffer' ? operationPath('wallet.acceptTransferOffer', contract) : operationPath('wallet.acceptTokenStandardTransfer', contract);
+      return { request: `POST ${m.spec.newSv.walletUrl}${path}`, trackingId: effect.trackingId };
     }
     case 'scaleDown':
       return { scale: effect.workloads, namespace: effect.namespace };

@@ -58,6 +58,7 @@ export const CONDITION = {
   NewSvOnboarded: 'NewSvOnboarded',
   WeightTransferred: 'WeightTransferred',
   AssetsTransferred: 'AssetsTransferred',
+  AssetsSwept: 'AssetsSwept',
   OldSvOffboarded: 'OldSvOffboarded',
   OldSvRetired: 'OldSvRetired',
   ScanAgreement: 'ScanAgreement',

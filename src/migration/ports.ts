@@ -110,15 +110,35 @@ export interface NetworkVotesPort {
 /** Where a transfer stands, as the sender's wallet knows it. */
 export type TransferState = 'created' | 'accepted' | 'completed' | 'failed' | 'expired';
 
+/**
+ * How Amulet moves between wallets: a transfer offer (legacy, deprecated upstream since 0.4.11), a token-standard
+ * transfer (the receiver accepts, or it completes at once), or a send to the receiver's transfer preapproval.
+ */
+export type TransferMethod = 'TransferOffer' | 'TokenStandard' | 'TransferPreapproval';
+
+/** A transfer the operator sent (or may have sent), as recorded in status. */
+export interface TransferRef {
+  trackingId: string;
+  method: TransferMethod;
+  /** When the send was first recorded: the sender's history is searched back to about then. */
+  requestedAt?: Date;
+}
+
 /** A transfer of Amulet to send. */
-export interface TransferOrder {
+export interface TransferOrder extends TransferRef {
   receiverPartyId: string;
   /** Decimal string. */
   amount: string;
+  /** Carries the tracking id, so the wallets' histories and the receiver's list show which intent it was. */
   description: string;
   expiresAt: Date;
-  /** Deterministic per intent: the wallet refuses a second transfer with the same id. */
-  trackingId: string;
+}
+
+/** What an SV's wallet can send with (its validator's packages). */
+export interface WalletFeatures {
+  tokenStandard: boolean;
+  /** A preapproval send keeps its description (so the history shows which intent it was). */
+  preapprovalDescription: boolean;
 }
 
 /** An SV's wallet (validator app, as a wallet user of the SV party). */
@@ -127,13 +147,18 @@ export interface WalletPort {
   userStatus(signal: AbortSignal): Promise<{ onboarded: boolean; walletInstalled: boolean; partyId: string }>;
   /** Unlocked Amulet, as a decimal string. */
   unlockedBalance(signal: AbortSignal): Promise<string>;
-  /** undefined: the wallet knows no transfer with this id. */
-  transferState(trackingId: string, signal: AbortSignal): Promise<TransferState | undefined>;
-  /** `exists`: a transfer with this tracking id was already sent. */
+  /** The wallet's features (none on a wallet that predates feature reporting). */
+  features(signal: AbortSignal): Promise<WalletFeatures>;
+  /** undefined: the wallet shows no transfer with this id (for ledger methods: within the history it searched). */
+  transferState(ref: TransferRef, signal: AbortSignal): Promise<TransferState | undefined>;
+  /**
+   * `exists`: the wallet refused the id as a duplicate (the first send counts). Offers are deduplicated by the wallet
+   * for ever; token-standard transfers and preapproval sends only within the validator's deduplication window (24 h).
+   */
   sendTransfer(order: TransferOrder, signal: AbortSignal): Promise<'created' | 'exists'>;
-  /** The contract id of an incoming offer with this tracking id, if this wallet has one to accept. */
-  incomingOffer(trackingId: string, signal: AbortSignal): Promise<string | undefined>;
-  acceptOffer(contractId: string, signal: AbortSignal): Promise<void>;
+  /** On the receiving wallet: the contract to accept for this transfer (an offer or instruction), while it is open. */
+  incomingTransfer(ref: TransferRef, signal: AbortSignal): Promise<string | undefined>;
+  acceptTransfer(method: TransferMethod, contractId: string, signal: AbortSignal): Promise<void>;
 }
 
 /** A candidate's onboarding as its sponsor reports it. */
@@ -156,6 +181,8 @@ export interface SpliceAccess {
   oldWallet(m: SvKmsMigration): Promise<Access<WalletPort>>;
   /** The new SV's wallet, when spec.newSv.walletUrl is set. */
   newWallet(m: SvKmsMigration): Promise<Access<WalletPort> | undefined>;
+  /** Whether `party` has a transfer preapproval, as each Scan of spec.network says. */
+  transferPreapproval(m: SvKmsMigration, party: string, signal: AbortSignal): Promise<ScanView<boolean>[]>;
 }
 
 /** How often the workflow looks again at things that change outside the cluster (no watch tells it). */

@@ -28,7 +28,7 @@ import { kmsKeysStep } from './steps/kms-keys.ts';
 import { dsoStep } from './steps/dso.ts';
 import { onboardingStep } from './steps/onboarding.ts';
 import { weightStep } from './steps/weight.ts';
-import { assetsStep } from './steps/assets.ts';
+import { assetsStep, sweepStep } from './steps/assets.ts';
 import { offboardingStep } from './steps/offboarding.ts';
 import { retirementStep } from './steps/retirement.ts';
 import { governanceInfoStep } from './steps/governance-info.ts';
@@ -53,7 +53,7 @@ const PHASE_STEPS: Record<WorkflowPhase, BoundStep[]> = {
   TransferringWeight: [bindStep(dsoStep), bindStep(governanceInfoStep('weightTransfer')), bindStep(weightStep)],
   TransferringAssets: [bindStep(dsoStep), bindStep(assetsStep)],
   Offboarding: [bindStep(dsoStep), bindStep(governanceInfoStep('offboarding')), bindStep(offboardingStep)],
-  Retiring: [bindStep(dsoStep), bindStep(retirementStep)],
+  Retiring: [bindStep(dsoStep), bindStep(sweepStep), bindStep(retirementStep)],
   Completed: [],
 };
 

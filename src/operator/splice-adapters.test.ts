@@ -8,6 +8,7 @@ import { ApiError, TransientError } from '../splice/errors.ts';
 import { DuplicateVoteRequestError, type VoteResultsQuery } from '../splice/sv-app.ts';
 import type { CastVote, VoteResult } from '../splice/vote-requests.ts';
 import { governancePort, onboardingProgress, walletPort, type GovernanceClient, type WalletOps } from './splice-adapters.ts';
+import type { TransferMethod } from '../migration/ports.ts';
 
 const ACTION = updateSvRewardWeightAction('Acme-2::1', 10_000);
 
@@ -108,8 +109,16 @@ describe('wallet port', () => {
     getTransferOfferStatus: async () => ({ status: 'created', contract_id: 'c', transaction_id: 't' }),
     listTransferOffers: async () => [],
     acceptTransferOffer: async () => 'cid',
+    featureSupport: async () => ({ tokenStandard: true, preapprovalDescription: true }),
+    createTokenStandardTransfer: async () => ({ kind: 'pending', transferInstructionCid: 'i1' }),
+    listTokenStandardTransfers: async () => [],
+    acceptTokenStandardTransfer: async () => ({ kind: 'completed', receiverHoldingCids: [] }),
+    sendViaPreapproval: async () => undefined,
+    listTransactions: async () => [],
     ...over,
   });
+  const offer = (trackingId: string) => ({ trackingId, method: 'TransferOffer' as const });
+  const order = (method: TransferMethod) => ({ receiverPartyId: 'p', amount: '1.5', description: 'd [t]', expiresAt: new Date(1000), trackingId: 't', method });
   const signal = new AbortController().signal;
 
   it.each([
@@ -118,27 +127,99 @@ describe('wallet port', () => {
     ['expired', { status: 'failed', failure_kind: 'expired' }, 'expired'],
     ['rejected', { status: 'failed', failure_kind: 'rejected' }, 'failed'],
   ] as const)('transfer state %s', async (_n, body, state) => {
-    await expect(walletPort(ops({ getTransferOfferStatus: async () => body })).transferState('t', signal)).resolves.toBe(state);
+    await expect(walletPort(ops({ getTransferOfferStatus: async () => body })).transferState(offer('t'), signal)).resolves.toBe(state);
   });
 
   it('an unknown tracking id is undefined; other errors pass through', async () => {
-    await expect(walletPort(ops({ getTransferOfferStatus: async () => Promise.reject(new ApiError('wallet', 's', 404, 'not found')) })).transferState('t', signal)).resolves.toBeUndefined();
-    await expect(walletPort(ops({ getTransferOfferStatus: async () => Promise.reject(new ApiError('wallet', 's', 500, 'boom')) })).transferState('t', signal)).rejects.toBeInstanceOf(ApiError);
+    await expect(walletPort(ops({ getTransferOfferStatus: async () => Promise.reject(new ApiError('wallet', 's', 404, 'not found')) })).transferState(offer('t'), signal)).resolves.toBeUndefined();
+    await expect(walletPort(ops({ getTransferOfferStatus: async () => Promise.reject(new ApiError('wallet', 's', 500, 'boom')) })).transferState(offer('t'), signal)).rejects.toBeInstanceOf(ApiError);
   });
 
   it('a second transfer with the same tracking id is "exists"', async () => {
-    await expect(walletPort(ops({ createTransferOffer: async () => Promise.reject(new ApiError('wallet', 'c', 409, 'duplicate')) })).sendTransfer({ receiverPartyId: 'p', amount: '1', description: 'd', expiresAt: new Date(0), trackingId: 't' }, signal)).resolves.toBe('exists');
+    await expect(walletPort(ops({ createTransferOffer: async () => Promise.reject(new ApiError('wallet', 'c', 409, 'duplicate')) })).sendTransfer(order('TransferOffer'), signal)).resolves.toBe('exists');
   });
 
   it('sends the wire names and finds incoming offers by tracking id', async () => {
     const sent: unknown[] = [];
     const port = walletPort(ops({ createTransferOffer: async (i) => (sent.push(i), 'cid'), listTransferOffers: async () => [{ contractId: 'c9', sender: 's', receiver: 'r', amount: '1', trackingId: 't9', description: '' }] }));
-    await port.sendTransfer({ receiverPartyId: 'p', amount: '1.5', description: 'd', expiresAt: new Date(1000), trackingId: 't' }, signal);
-    expect(sent).toEqual([{ receiver_party_id: 'p', amount: '1.5', description: 'd', expires_at: new Date(1000), tracking_id: 't' }]);
-    await expect(port.incomingOffer('t9', signal)).resolves.toBe('c9');
-    await expect(port.incomingOffer('t0', signal)).resolves.toBeUndefined();
+    await port.sendTransfer(order('TransferOffer'), signal);
+    expect(sent).toEqual([{ receiver_party_id: 'p', amount: '1.5', description: 'd [t]', expires_at: new Date(1000), tracking_id: 't' }]);
+    await expect(port.incomingTransfer(offer('t9'), signal)).resolves.toBe('c9');
+    await expect(port.incomingTransfer(offer('t0'), signal)).resolves.toBeUndefined();
     await expect(port.unlockedBalance(signal)).resolves.toBe('12.5');
     await expect(port.userStatus(signal)).resolves.toEqual({ onboarded: true, walletInstalled: true, partyId: 'p' });
+  });
+});
+
+describe('wallet port: token-standard transfers and preapproval sends', () => {
+  const signal = new AbortController().signal;
+  const order = (method: TransferMethod) => ({ receiverPartyId: 'p', amount: '2', description: 'move [t7]', expiresAt: new Date(5000), trackingId: 't7', method });
+  const base = (over: Partial<WalletOps>): WalletOps => ({
+    getUserStatus: async () => ({ party_id: 'p', user_onboarded: true, user_wallet_installed: true, has_featured_app_right: false }),
+    getBalance: async () => ({ round: 1, unlocked: '1', locked: '0', holdingFees: '0' }),
+    featureSupport: async () => undefined,
+    createTransferOffer: async () => Promise.reject(new Error('no offers here')),
+    getTransferOfferStatus: async () => Promise.reject(new Error('no offers here')),
+    listTransferOffers: async () => [],
+    acceptTransferOffer: async () => Promise.reject(new Error('no offers here')),
+    createTokenStandardTransfer: async () => ({ kind: 'pending', transferInstructionCid: 'i1' }),
+    listTokenStandardTransfers: async () => [],
+    acceptTokenStandardTransfer: async () => ({ kind: 'completed', receiverHoldingCids: [] }),
+    sendViaPreapproval: async () => undefined,
+    listTransactions: async () => [],
+    ...over,
+  });
+
+  it('sends each method with its own call, the tracking id as the deduplication id', async () => {
+    const calls: unknown[] = [];
+    const port = walletPort(base({
+      createTokenStandardTransfer: async (i) => (calls.push(['token', i]), { kind: 'pending', transferInstructionCid: 'i1' }),
+      sendViaPreapproval: async (i) => void calls.push(['preapproval', i]),
+    }));
+    await expect(port.sendTransfer(order('TokenStandard'), signal)).resolves.toBe('created');
+    await expect(port.sendTransfer(order('TransferPreapproval'), signal)).resolves.toBe('created');
+    expect(calls).toEqual([
+      ['token', { receiver_party_id: 'p', amount: '2', description: 'move [t7]', expires_at: new Date(5000), tracking_id: 't7' }],
+      ['preapproval', { receiver_party_id: 'p', amount: '2', description: 'move [t7]', deduplication_id: 't7' }],
+    ]);
+  });
+
+  it.each(['TokenStandard', 'TransferPreapproval'] as const)('a refused duplicate %s id is "exists"', async (method) => {
+    const dup = async () => Promise.reject(new ApiError('wallet', 'x', 409, 'duplicate'));
+    await expect(walletPort(base({ createTokenStandardTransfer: dup, sendViaPreapproval: dup })).sendTransfer(order(method), signal)).resolves.toBe('exists');
+  });
+
+  it('reads the state from the history, back to the request time', async () => {
+    const pages: unknown[] = [];
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 12, 0, s));
+    const port = walletPort(base({
+      listTransactions: async (page) => {
+        pages.push(page);
+        return [{ eventId: 'e1', date: at(3), type: 'transfer', sender: 'o', receivers: [{ party: 'p', amount: '2' }], description: 'move [t7]' }];
+      },
+    }));
+    await expect(port.transferState({ trackingId: 't7', method: 'TransferPreapproval', requestedAt: at(0) }, signal)).resolves.toBe('completed');
+    await expect(port.transferState({ trackingId: 't8', method: 'TokenStandard', requestedAt: at(0) }, signal)).resolves.toBeUndefined();
+    expect(pages).toEqual([{ pageSize: 100 }, { pageSize: 100 }]);
+  });
+
+  it('finds the receiver\'s open instruction by the tracking id in its reason, and accepts it as an instruction', async () => {
+    const accepted: string[] = [];
+    const port = walletPort(base({
+      listTokenStandardTransfers: async () => [
+        { contractId: 'i0', templateId: 'T', payload: { transfer: { meta: { values: { 'splice.lfdecentralizedtrust.org/reason': 'other [t6]' } } } } },
+        { contractId: 'i1', templateId: 'T', payload: { transfer: { meta: { values: { 'splice.lfdecentralizedtrust.org/reason': 'move [t7]' } } } } },
+      ],
+      acceptTokenStandardTransfer: async (cid) => (accepted.push(cid), { kind: 'completed', receiverHoldingCids: [] }),
+    }));
+    await expect(port.incomingTransfer({ trackingId: 't7', method: 'TokenStandard' }, signal)).resolves.toBe('i1');
+    await expect(port.incomingTransfer({ trackingId: 't7', method: 'TransferPreapproval' }, signal)).resolves.toBeUndefined();
+    await port.acceptTransfer('TokenStandard', 'i1', signal);
+    expect(accepted).toEqual(['i1']);
+  });
+
+  it('a wallet without feature reporting supports neither newer method', async () => {
+    await expect(walletPort(base({})).features(signal)).resolves.toEqual({ tokenStandard: false, preapprovalDescription: false });
   });
 });
 

@@ -10,7 +10,8 @@ import { DuplicateVoteRequestError, type SvAppClient } from '../splice/sv-app.ts
 import type { VoteRequest, VoteResult } from '../splice/vote-requests.ts';
 import { findVoteResult } from '../splice/vote-results.ts';
 import type { WalletClient } from '../splice/wallet.ts';
-import type { ClosedVote, GovernancePort, NetworkVotesPort, OnboardingProgress, TransferState, VoteLookup, VoteOutcome, WalletPort } from '../migration/ports.ts';
+import type { ClosedVote, GovernancePort, NetworkVotesPort, OnboardingProgress, TransferMethod, TransferOrder, TransferState, VoteLookup, VoteOutcome, WalletPort } from '../migration/ports.ts';
+import { instructionReason, readHistory, transferStateFromHistory } from './wallet-history.ts';
 import { agree, type ScanView } from '../splice/scan-quorum.ts';
 import type { ScanClient } from '../splice/scan.ts';
 import { TransientError } from '../splice/errors.ts';
@@ -76,7 +77,48 @@ export function governancePort(client: GovernanceClient): GovernancePort {
 }
 
 /** The wallet operations the wallet port uses. */
-export type WalletOps = Pick<WalletClient, 'getUserStatus' | 'getBalance' | 'createTransferOffer' | 'getTransferOfferStatus' | 'listTransferOffers' | 'acceptTransferOffer'>;
+export type WalletOps = Pick<
+  WalletClient,
+  | 'getUserStatus'
+  | 'getBalance'
+  | 'featureSupport'
+  | 'createTransferOffer'
+  | 'getTransferOfferStatus'
+  | 'listTransferOffers'
+  | 'acceptTransferOffer'
+  | 'createTokenStandardTransfer'
+  | 'listTokenStandardTransfers'
+  | 'acceptTokenStandardTransfer'
+  | 'sendViaPreapproval'
+  | 'listTransactions'
+>;
+
+/** A refused duplicate id: the first send with it counts. */
+function isDuplicate(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 409;
+}
+
+async function offerState(client: WalletOps, trackingId: string, signal: AbortSignal): Promise<TransferState | undefined> {
+  try {
+    const st = await client.getTransferOfferStatus(trackingId, signal);
+    if (st.status === 'failed') return st.failure_kind === 'expired' ? 'expired' : 'failed';
+    return st.status;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Sends `order` the way its method says; each is one POST the wallet deduplicates by the tracking id. */
+async function send(client: WalletOps, order: TransferOrder, signal: AbortSignal): Promise<void> {
+  const base = { receiver_party_id: order.receiverPartyId, amount: order.amount, description: order.description };
+  const sends: Record<TransferMethod, () => Promise<unknown>> = {
+    TransferOffer: () => client.createTransferOffer({ ...base, expires_at: order.expiresAt, tracking_id: order.trackingId }, signal),
+    TokenStandard: () => client.createTokenStandardTransfer({ ...base, expires_at: order.expiresAt, tracking_id: order.trackingId }, signal),
+    TransferPreapproval: () => client.sendViaPreapproval({ ...base, deduplication_id: order.trackingId }, signal),
+  };
+  await sends[order.method]();
+}
 
 export function walletPort(client: WalletOps): WalletPort {
   return {
@@ -85,32 +127,28 @@ export function walletPort(client: WalletOps): WalletPort {
       return { onboarded: st.user_onboarded, walletInstalled: st.user_wallet_installed, partyId: st.party_id };
     },
     unlockedBalance: async (signal) => (await client.getBalance(signal)).unlocked,
-    async transferState(trackingId, signal): Promise<TransferState | undefined> {
-      try {
-        const st = await client.getTransferOfferStatus(trackingId, signal);
-        if (st.status === 'failed') return st.failure_kind === 'expired' ? 'expired' : 'failed';
-        return st.status;
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 404) return undefined;
-        throw err;
-      }
+    features: async (signal) => (await client.featureSupport(signal)) ?? { tokenStandard: false, preapprovalDescription: false },
+    async transferState(ref, signal) {
+      if (ref.method === 'TransferOffer') return offerState(client, ref.trackingId, signal);
+      return transferStateFromHistory(await readHistory((page, s) => client.listTransactions(page, s), ref.requestedAt, signal), ref.trackingId);
     },
     async sendTransfer(order, signal) {
       try {
-        await client.createTransferOffer(
-          { receiver_party_id: order.receiverPartyId, amount: order.amount, description: order.description, expires_at: order.expiresAt, tracking_id: order.trackingId },
-          signal,
-        );
+        await send(client, order, signal);
         return 'created';
       } catch (err) {
-        // The wallet refuses a second transfer with the same tracking id: the first one exists.
-        if (err instanceof ApiError && err.status === 409) return 'exists';
+        if (isDuplicate(err)) return 'exists';
         throw err;
       }
     },
-    incomingOffer: async (trackingId, signal) => (await client.listTransferOffers(signal)).find((o) => o.trackingId === trackingId)?.contractId,
-    acceptOffer: async (contractId, signal) => {
-      await client.acceptTransferOffer(contractId, signal);
+    async incomingTransfer(ref, signal) {
+      if (ref.method === 'TransferOffer') return (await client.listTransferOffers(signal)).find((o) => o.trackingId === ref.trackingId)?.contractId;
+      if (ref.method === 'TransferPreapproval') return undefined;
+      return (await client.listTokenStandardTransfers(signal)).find((t) => instructionReason(t.payload)?.includes(ref.trackingId))?.contractId;
+    },
+    async acceptTransfer(method, contractId, signal) {
+      if (method === 'TransferOffer') await client.acceptTransferOffer(contractId, signal);
+      else await client.acceptTokenStandardTransfer(contractId, signal);
     },
   };
 }

@@ -12,7 +12,9 @@ import { defaultQuorum } from '../migration/steps/dso.ts';
 import { secretValue } from '../migration/steps/credentials.ts';
 import type { CallEvent } from '../splice/http.ts';
 import { ClientCredentialsTokenSource } from '../splice/oauth.ts';
-import { readDsoViews } from '../splice/scan-quorum.ts';
+import { apiVersionFor } from '../splice/api-schemas.ts';
+import type { SpliceApiVersion } from '../splice/operations.ts';
+import { readDsoViews, type ScanView } from '../splice/scan-quorum.ts';
 import { ScanClient } from '../splice/scan.ts';
 import { SvAppClient } from '../splice/sv-app.ts';
 import { WalletClient } from '../splice/wallet.ts';
@@ -30,6 +32,14 @@ export interface SpliceAccessOptions {
 }
 
 const MAX_TOKEN_SOURCES = 256;
+
+/**
+ * The spec set the SV app and wallet answers are validated against: that of the Splice version the migration resolved
+ * (status.splice, else spec.splice.version), so an older network is not held to fields a newer spec requires.
+ */
+function networkApiVersion(m: SvKmsMigration): SpliceApiVersion {
+  return apiVersionFor(m.status?.splice?.version ?? m.spec.splice?.version);
+}
 
 export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
   const tokenSources = new Map<string, ClientCredentialsTokenSource>();
@@ -72,25 +82,32 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
     getDsoState: (signal?: AbortSignal) => shared.get(`dso ${scan.url}`, opts.dsoTtlMs ?? 0, () => scan.getDsoState(signal)),
   });
 
+  /** Every Scan's answer to `read`, failures included. */
+  async function eachScan<T>(m: SvKmsMigration, read: (scan: ScanClient) => Promise<T>): Promise<ScanView<T>[]> {
+    const scans = m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common }));
+    const settled = await Promise.allSettled(scans.map(read));
+    return settled.map((r, i) => (r.status === 'fulfilled' ? { url: scans[i]!.url, ok: true as const, value: r.value } : { url: scans[i]!.url, ok: false as const, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) }));
+  }
+
   return {
     networkVotes: (m) => networkVotesPort(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), defaultQuorum(m)),
-    scanVersions: async (m, signal) => {
-      const scans = m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common }));
-      const settled = await Promise.allSettled(scans.map((s) => shared.get(`version ${s.url}`, VERSION_TTL_MS, () => s.getVersion(signal))));
-      return settled.map((r, i) => (r.status === 'fulfilled' ? { url: scans[i]!.url, ok: true as const, value: r.value.version } : { url: scans[i]!.url, ok: false as const, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) }));
-    },
+    scanVersions: (m, signal) => eachScan(m, async (s) => (await shared.get(`version ${s.url}`, VERSION_TTL_MS, () => s.getVersion(signal))).version),
+    transferPreapproval: (m, party, signal) => eachScan(m, async (s) => (await s.lookupTransferPreapproval(party, signal)) !== undefined),
     dsoViews: (m, signal) =>
       readDsoViews(
         m.spec.network.scanUrls.map((baseUrl) => sharedDso(new ScanClient({ baseUrl, ...common }))),
         signal,
       ),
     onboardingStatus: async (m, signal) => onboardingProgress(await new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal)),
-    oldSvApp: (m) => authed<GovernancePort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common }))),
-    oldWallet: (m) => authed<WalletPort>(m, m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth, m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common }))),
+    oldSvApp: (m) => authed<GovernancePort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common, apiVersion: networkApiVersion(m) }))),
+    oldWallet: (m) =>
+      authed<WalletPort>(m, m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth, m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth', 'wallet', (token) =>
+        walletPort(new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common, apiVersion: networkApiVersion(m) })),
+      ),
     newWallet: async (m) => {
       const { walletUrl, auth } = m.spec.newSv;
       if (!walletUrl || !auth) return undefined;
-      return authed<WalletPort>(m, auth, 'spec.newSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: walletUrl, token, ...common })));
+      return authed<WalletPort>(m, auth, 'spec.newSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: walletUrl, token, ...common, apiVersion: networkApiVersion(m) })));
     },
   };
 }

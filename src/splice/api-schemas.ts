@@ -3,10 +3,11 @@
  * (src/splice/generated/<version>/response-schemas.ts; no spec file is needed at run time). They check the HTTP
  * envelope; Daml contract payloads are opaque objects in the specs and are checked by src/splice/daml-payloads.ts.
  */
+import semver from 'semver';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { RESPONSE_SCHEMAS_BY_VERSION } from './generated/index.ts';
-import { NEWEST_SPLICE_API_VERSION } from './operations.ts';
+import { NEWEST_SPLICE_API_VERSION, SPLICE_API_VERSIONS } from './operations.ts';
 import type { OperationKey, SpliceApiVersion } from './operations.ts';
 import type { BodyValidator, JsonHttpOptions } from './http.ts';
 
@@ -54,6 +55,17 @@ export function envelopeAnd<E, P = unknown>(version: SpliceApiVersion, key: Oper
 export interface SpliceClientOptions extends Omit<JsonHttpOptions, 'api'> {
   /** The network's Splice version, when known (`getVersion()`); default: the newest known (newer ones add fields). */
   apiVersion?: SpliceApiVersion;
+}
+
+/**
+ * The spec set to validate a network of Splice `version` against: the newest known API version not newer than it
+ * (an older network lacks fields a newer spec requires); the newest when the version is unknown or unparsable.
+ */
+export function apiVersionFor(version: string | undefined): SpliceApiVersion {
+  const v = version === undefined ? null : semver.coerce(version, { includePrerelease: false });
+  if (!v) return NEWEST_SPLICE_API_VERSION;
+  const known = [...SPLICE_API_VERSIONS].reverse().find((k) => semver.lte(k, v));
+  return known ?? SPLICE_API_VERSIONS[0];
 }
 
 /** The API version a client validates against. */

@@ -77,6 +77,28 @@ export interface TokenStandardTransfer {
   payload: Record<string, unknown>;
 }
 
+/** One entry of the wallet's transaction history (`POST /v0/wallet/transactions`), the fields the operator reads. */
+export interface WalletHistoryEntry {
+  eventId: string;
+  date: Date;
+  /** `transfer`, `balance_change`, `notification` or `unknown`. */
+  type: string;
+  /** The sending party (transfers only). */
+  sender?: string;
+  /** Who received how much (decimal strings); empty when nothing left the sender (e.g. an amount locked for a pending instruction). */
+  receivers: { party: string; amount: string }[];
+  /** The token-standard transfer instruction this entry created, completed or closed. */
+  transferInstructionCid?: string;
+  description?: string;
+}
+
+/** What the wallet's packages support (`GET /v0/feature-support`). */
+export interface WalletFeatures {
+  tokenStandard: boolean;
+  /** Preapproval sends keep their description (so the wallet's history can show them by it). */
+  preapprovalDescription: boolean;
+}
+
 /** Client for one validator app's wallet API. */
 export class WalletClient {
   readonly #http: JsonHttp;
@@ -96,6 +118,9 @@ export class WalletClient {
       tokenTransfer: envelopeAnd<AnyVersion<'wallet-internal', 'TransferInstructionResultResponse'>>(v, 'wallet.createTokenStandardTransfer'),
       tokenTransfers: envelopeAnd<AnyVersion<'wallet-internal', 'ListTokenStandardTransfersResponse'>>(v, 'wallet.listTokenStandardTransfers'),
       preapproval: envelopeAnd<AnyVersion<'wallet-internal', 'CreateTransferPreapprovalResponse'>>(v, 'wallet.createTransferPreapproval'),
+      acceptTokenTransfer: envelopeAnd<AnyVersion<'wallet-internal', 'TransferInstructionResultResponse'>>(v, 'wallet.acceptTokenStandardTransfer'),
+      transactions: envelopeAnd<AnyVersion<'wallet-internal', 'ListTransactionsResponse'>>(v, 'wallet.listTransactions'),
+      features: envelopeAnd<AnyVersion<'wallet-internal', 'WalletFeatureSupportResponse'>>(v, 'wallet.featureSupport'),
     };
   }
 
@@ -180,16 +205,46 @@ export class WalletClient {
       mapApiError: conflictIsDuplicate(input.tracking_id),
       signal,
     });
-    const out: Record<string, unknown> = res.output;
-    if (typeof out.transfer_instruction_cid === 'string') return { kind: 'pending', transferInstructionCid: out.transfer_instruction_cid };
-    if (Array.isArray(out.receiver_holding_cids)) return { kind: 'completed', receiverHoldingCids: out.receiver_holding_cids.filter((c): c is string => typeof c === 'string') };
-    return { kind: 'failed' };
+    return instructionResult(res.output);
   }
 
   /** `GET /api/validator/v0/wallet/token-standard/transfers`: open transfer instructions of the user (sender or receiver). */
   async listTokenStandardTransfers(signal?: AbortSignal): Promise<TokenStandardTransfer[]> {
     const body = await this.#http.request({ operation: 'listTokenStandardTransfers', method: 'GET', path: operationPath('wallet.listTokenStandardTransfers'), validate: this.#validate.tokenTransfers, signal });
     return body.transfers.map((c) => ({ contractId: c.contract_id, templateId: c.template_id, payload: c.payload }));
+  }
+
+  /** `POST /api/validator/v0/wallet/token-standard/transfers/{contract_id}/accept`: the receiver accepts a pending transfer. */
+  async acceptTokenStandardTransfer(contractId: string, signal?: AbortSignal): Promise<TransferInstructionResult> {
+    const res = await this.#http.request({
+      operation: 'acceptTokenStandardTransfer',
+      method: 'POST',
+      path: operationPath('wallet.acceptTokenStandardTransfer', { contract_id: contractId }),
+      validate: this.#validate.acceptTokenTransfer,
+      signal,
+    });
+    return instructionResult(res.output);
+  }
+
+  /**
+   * `POST /api/validator/v0/wallet/transactions`: one page of the wallet's history, newest first; the next page starts
+   * after the last entry's event id.
+   */
+  async listTransactions(page: { pageSize: number; beginAfterId?: string }, signal?: AbortSignal): Promise<WalletHistoryEntry[]> {
+    const body: EveryVersion<'wallet-internal', 'ListTransactionsRequest'> = { page_size: page.pageSize, ...(page.beginAfterId ? { begin_after_id: page.beginAfterId } : {}) };
+    const res = await this.#http.request({ operation: 'listTransactions', method: 'POST', path: operationPath('wallet.listTransactions'), body, validate: this.#validate.transactions, signal });
+    return res.items.map(historyEntry);
+  }
+
+  /** `GET /api/validator/v0/feature-support`; undefined when the wallet predates the endpoint (404). */
+  async featureSupport(signal?: AbortSignal): Promise<WalletFeatures | undefined> {
+    try {
+      const f = await this.#http.request({ operation: 'featureSupport', method: 'GET', path: operationPath('wallet.featureSupport'), validate: this.#validate.features, signal });
+      return { tokenStandard: f.token_standard, preapprovalDescription: f.transfer_preapproval_description };
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404 && !(err instanceof WalletUserNotOnboarded)) return undefined;
+      throw err;
+    }
   }
 
   /**
@@ -222,6 +277,28 @@ export class WalletClient {
       throw err;
     }
   }
+}
+
+/** `TransferInstructionResultOutput` (a oneOf without a discriminator) in the client's terms. */
+function instructionResult(output: object): TransferInstructionResult {
+  const out = output as Record<string, unknown>;
+  if (typeof out.transfer_instruction_cid === 'string') return { kind: 'pending', transferInstructionCid: out.transfer_instruction_cid };
+  if (Array.isArray(out.receiver_holding_cids)) return { kind: 'completed', receiverHoldingCids: out.receiver_holding_cids.filter((c): c is string => typeof c === 'string') };
+  return { kind: 'failed' };
+}
+
+/** A history item of either version in {@link WalletHistoryEntry} terms (fields outside the base are optional per type). */
+function historyEntry(item: AnyVersion<'wallet-internal', 'ListTransactionsResponse'>['items'][number]): WalletHistoryEntry {
+  const x = item as { event_id: string; date: string; transaction_type: string; sender?: { party: string }; receivers?: { party: string; amount: string }[]; transfer_instruction_cid?: string; description?: string };
+  return {
+    eventId: x.event_id,
+    date: new Date(x.date),
+    type: x.transaction_type,
+    ...(x.sender ? { sender: x.sender.party } : {}),
+    receivers: x.receivers ?? [],
+    ...(x.transfer_instruction_cid ? { transferInstructionCid: x.transfer_instruction_cid } : {}),
+    ...(x.description ? { description: x.description } : {}),
+  };
 }
 
 /** 409 on a create with `id`: the earlier create with this id counts. */

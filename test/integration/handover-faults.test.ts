@@ -69,11 +69,14 @@ async function operator(namespaces: string[]): Promise<TestOperator> {
   return op;
 }
 
+/** The old SV wallet's operations that send Amulet (a transfer offer, a token-standard transfer, a preapproval send). */
+const TRANSFER_OPERATIONS = ['createTransferOffer', 'createTokenStandardTransfer', 'transferPreapprovalSend'];
+
 /** Exactly one request per intent reached the network. */
-function expectEachSideEffectOnce(sim: SpliceSim, expected: { votes: number; offers: number }): void {
+function expectEachSideEffectOnce(sim: SpliceSim, expected: { votes: number; transfers: number }): void {
   const counts = sim.counts()[sim.node(OLD_SV).id] ?? {};
   expect(counts['createVoteRequest']?.succeeded ?? 0).toBe(expected.votes);
-  expect(counts['createTransferOffer']?.succeeded ?? 0).toBe(expected.offers);
+  expect(TRANSFER_OPERATIONS.reduce((n, op) => n + (counts[op]?.succeeded ?? 0), 0)).toBe(expected.transfers);
   const state = sim.state();
   const actions = [...state.voteRequests.map((v) => JSON.stringify(v.action)), ...state.voteResults.map((v) => JSON.stringify(v.action))];
   expect(new Set(actions).size).toBe(actions.length);
@@ -95,12 +98,21 @@ function prng(seed: number): () => number {
 describe('crashes', () => {
   const kills = process.env.SVKMS_LONG_TESTS === '1' ? 100 : 20;
 
-  it(`a migration survives ${kills} SIGKILLs at seeded random points and issues every side effect once`, async () => {
+  // On a 0.7 network (simulated by 0.6.12) the operator accepts a token-standard transfer on the new SV's wallet; on a
+  // 0.4.15 one the new SV has a transfer preapproval and the send completes at once.
+  it.each(['0.6.12', '0.4.15'] as const)(`a migration on Splice %s survives ${kills} SIGKILLs at seeded random points and issues every side effect once`, async (version) => {
     const seed = Number(process.env.SVKMS_KILL_SEED ?? 20261122);
     const random = prng(seed);
     // Votes are cast on command, after a delay: kills land while requests are open, too.
-    const sim = await network({ autoVote: { accept: true, delayMs: 400 } });
-    const { namespace, oldNamespace } = await setup(sim, 'kill');
+    const sim = await network({ autoVote: { accept: true, delayMs: 400 }, version });
+    if (version === '0.4.15') sim.createPreapproval(sim.node(NEW_SV).id);
+    const { namespace, oldNamespace } = await setup(sim, `kill-${version.replaceAll('.', '-')}`, {
+      tweak: (m) => {
+        if (version !== '0.4.15') return;
+        m.spec.splice = { version };
+        if (m.spec.kms.aws) delete m.spec.kms.aws.customTags;
+      },
+    });
     let done = false;
     let killed = 0;
     const phases: string[] = [];
@@ -131,7 +143,7 @@ describe('crashes', () => {
     expect(killed).toBeGreaterThanOrEqual(Math.min(kills, 5));
     // The kills spread over the hand-over, not only its start (seed ${seed}).
     expect(new Set(phases).size).toBeGreaterThanOrEqual(4);
-    expectEachSideEffectOnce(sim, { votes: 3, offers: 1 });
+    expectEachSideEffectOnce(sim, { votes: 3, transfers: 1 });
     const state = sim.state();
     expect(state.svs.find((s) => s.name === NEW_SV)?.weight).toBe(OLD_WEIGHT);
     expect(state.offboardedSvs.map((s) => s.name)).toContain(OLD_SV);
@@ -166,7 +178,7 @@ describe('Scans that lie', () => {
     await client.patch(SVKMS_MIGRATIONS, namespace, 'm', { spec: { workflow: { assetTransfer: { approved: true } } } }, 'merge');
     const stuck = await waitForCondition(client, namespace, 'm', 'ScanAgreement', 'False', 'ScansDisagree');
     expect(stuck.status?.phase).toBe('TransferringAssets');
-    expect(sim.counts()[sim.node(OLD_SV).id]?.['createTransferOffer']?.succeeded ?? 0).toBe(0);
+    expect(TRANSFER_OPERATIONS.reduce((n, op) => n + (sim.counts()[sim.node(OLD_SV).id]?.[op]?.attempts ?? 0), 0)).toBe(0);
     expect(condition(stuck, 'ScanAgreement')?.message).toMatch(/sv-2|sv-3/);
     const phase = stuck.status?.phase;
     await new Promise((r) => setTimeout(r, 1500));
@@ -232,14 +244,14 @@ describe('a flaky network', () => {
   it('5xx answers, timeouts and malformed JSON delay the hand-over but never double a side effect', async () => {
     const sim = await network({ autoVote: { accept: true, delayMs: 100 } });
     const { namespace, oldNamespace } = await setup(sim, 'flaky');
-    for (const operationId of ['createVoteRequest', 'listDsoRulesVoteRequests', 'createTransferOffer', 'getBalance', 'getDsoInfo']) {
+    for (const operationId of ['createVoteRequest', 'listDsoRulesVoteRequests', 'createTokenStandardTransfer', 'listTransactions', 'acceptTokenStandardTransfer', 'getBalance', 'getDsoInfo']) {
       sim.injectFault({ operationId, kind: 'status', status: 503, times: 3 });
       sim.injectFault({ operationId, kind: 'malformed', times: 2 });
     }
     sim.injectFault({ operationId: 'createVoteRequest', kind: 'hang', times: 1 });
-    sim.injectFault({ operationId: 'createTransferOffer', kind: 'latency', ms: 3000, times: 1 });
+    sim.injectFault({ operationId: 'createTokenStandardTransfer', kind: 'latency', ms: 3000, times: 1 });
     await operator([namespace, oldNamespace]);
     await waitForCondition(client, namespace, 'm', 'Ready', 'True', undefined, 90_000);
-    expectEachSideEffectOnce(sim, { votes: 3, offers: 1 });
+    expectEachSideEffectOnce(sim, { votes: 3, transfers: 1 });
   }, 150_000);
 });

@@ -11,7 +11,7 @@ import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { testBinaries } from '../env/binaries.ts';
 import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
 import { startGcpKmsFake, type GcpKmsFake } from '../env/gcp-kms-fake.ts';
-import { SpliceCharts } from '../env/splice-charts.ts';
+import { FIXTURE_0_4_15, FIXTURE_0_6_12, SpliceCharts } from '../env/splice-charts.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
 import { type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
 import { renderParticipantValues } from '../../src/render/participant.ts';
@@ -29,13 +29,16 @@ let kc: KubeConfig;
 let client: KubeClient;
 let moto: MotoServer;
 let gcp: GcpKmsFake;
-let charts: SpliceCharts;
+/** The upstream chart set per simulated version (0.6.12 is the newest upstream tree, what 0.7 networks install). */
+let charts: Record<'0.4.15' | '0.6.12', SpliceCharts>;
+/** Reward coupons that reach the old SV's wallet after the hand-over transfer (below the reserve of 10). */
+const LATE_REWARDS = '7.5';
 const timing = { kmsKeysPollMs: 300, preflightRecheckMs: 500, stalledRecheckMs: 2000, deploymentRecheckMs: 1000, networkPollMs: 300 };
 
 beforeAll(async () => {
   kc = testKubeConfig();
   client = migrationClient(kc);
-  charts = new SpliceCharts();
+  charts = { '0.4.15': new SpliceCharts(FIXTURE_0_4_15), '0.6.12': new SpliceCharts(FIXTURE_0_6_12) };
   moto = await startMoto();
   gcp = await startGcpKmsFake({ keyRings: [TEST_GCP_KEY_RING] });
 });
@@ -43,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await moto?.stop();
   await gcp?.stop();
-  charts?.remove();
+  for (const c of Object.values(charts ?? {})) c.remove();
 });
 
 /** A commit to the Git repository the migration is synced from: a change of the spec. */
@@ -67,17 +70,32 @@ async function cantonCreatesKeys(provider: 'aws' | 'gcp'): Promise<void> {
   await kms.close();
 }
 
-describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
+/**
+ * Each provider against each simulated Splice version, with the asset transfer each wallet makes: a token-standard
+ * transfer the operator accepts on the new SV's wallet, or (the new SV has a transfer preapproval) a preapproval send.
+ */
+const MATRIX = [
+  ['aws', '0.4.15', 'TokenStandard'],
+  ['gcp', '0.4.15', 'TransferPreapproval'],
+  ['aws', '0.6.12', 'TransferPreapproval'],
+  ['gcp', '0.6.12', 'TokenStandard'],
+] as const;
+
+/** What the old SV's wallet sends with, per method (the simulator's operation ids). */
+const SEND_OPERATION = { TokenStandard: 'createTokenStandardTransfer', TransferPreapproval: 'transferPreapprovalSend' } as const;
+
+describe.each(MATRIX)('a full %s migration on Splice %s (%s)', (provider, version, method) => {
   let sim: SpliceSim;
   let operator: TestOperator;
   let namespace: string;
   let oldNamespace: string;
-  const name = `full-${provider}`;
+  const name = `full-${provider}-${version.replaceAll('.', '-')}`;
 
   beforeAll(async () => {
-    sim = await startTestNetwork({ autoVote: { accept: true, delayMs: 200 } });
-    namespace = await createTestNamespace(kc, `full-${provider}`);
-    oldNamespace = await createTestNamespace(kc, `old-${provider}`);
+    sim = await startTestNetwork({ autoVote: { accept: true, delayMs: 200 }, version });
+    if (method === 'TransferPreapproval') sim.createPreapproval(sim.node(NEW_SV).id);
+    namespace = await createTestNamespace(kc, name);
+    oldNamespace = await createTestNamespace(kc, `old-${provider}-${version.replaceAll('.', '-')}`);
     // The old SV runs in another namespace: a cluster admin allows this migration's namespace to act there.
     await allowMigrationsFrom(client, oldNamespace, namespace);
     await createOldSvWorkloads(client, oldNamespace);
@@ -95,14 +113,18 @@ describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
     await createNetworkSecrets(client, namespace, sim);
     const m = provider === 'aws' ? awsTestMigration(name, namespace, moto.endpoint) : gcpTestMigration(name, namespace, gcp.endpoint);
     wireToNetwork(m, sim);
+    // The 0.6.12 network plays a 0.7 one (0.7 settings on); the 0.4.15 one is what it is.
+    m.spec.splice = { version: version === '0.4.15' ? '0.4.15' : '0.7.4' };
+    // Canton before 3.5.8 (Splice 0.4) has no AWS custom tags: the operator refuses them there.
+    if (version === '0.4.15' && m.spec.kms.aws) delete m.spec.kms.aws.customTags;
     m.spec.oldSv.namespace = oldNamespace;
     m.spec.workflow = { ...m.spec.workflow, assetTransfer: { reserve: '10' } } as SvKmsMigration['spec']['workflow'];
     await applyMigration(client, m);
 
     // Preparing → AwaitingDeployment: the user installs the charts with the rendered values.
     const prepared = await waitForCondition(client, namespace, name, 'NewSvDeployed', 'False', 'ParticipantNotDeployed');
-    await helmInstallDeployment(client, charts, 'splice-participant', 'participant-1', namespace, renderParticipantValues(prepared).values);
-    await helmInstallDeployment(client, charts, 'splice-sv-node', 'sv', namespace, renderSvNodeValues(prepared).values);
+    await helmInstallDeployment(client, charts[version], 'splice-participant', 'participant-1', namespace, renderParticipantValues(prepared).values);
+    await helmInstallDeployment(client, charts[version], 'splice-sv-node', 'sv', namespace, renderSvNodeValues(prepared).values);
     await markAvailable(client, namespace, 'participant-1');
     await cantonCreatesKeys(provider);
 
@@ -125,8 +147,13 @@ describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
     // TransferringAssets
     await waitForCondition(client, namespace, name, 'AssetsTransferred', 'False', 'AwaitingApproval');
     await gitOpsCommit(namespace, name, { workflow: { assetTransfer: { approved: true } } });
-    const transferred = await waitForCondition(client, namespace, name, 'AssetsTransferred', 'True', undefined, 30_000);
-    expect(transferred.status?.assets?.transfers).toHaveLength(1);
+    const transferred = await waitForCondition(client, namespace, name, 'AssetsTransferred', 'True', undefined, 30_000).catch(async (e: unknown) => {
+      console.log(JSON.stringify({ status: (await getMigration(client, namespace, name))?.status, violations: sim.violations, state: sim.state().transferInstructions }, null, 1));
+      throw e;
+    });
+    expect(transferred.status?.assets?.transfers).toEqual([expect.objectContaining({ purpose: 'Transfer', method, status: 'Completed' })]);
+    // Reward coupons of rounds before the weight moved arrive late on the old SV's wallet: the final sweep takes them.
+    sim.creditRewards(sim.node(OLD_SV).id, LATE_REWARDS);
 
     // Offboarding
     await waitForCondition(client, namespace, name, 'OldSvOffboarded', 'False', 'AwaitingApproval');
@@ -151,7 +178,7 @@ describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
     // Status tells the truth after gates committed at later generations: every True condition is current (so kubectl
     // wait returns at once), every vote shows its final outcome and tally, every transfer its final state.
     const trueConditions = (done.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => c.type);
-    expect(trueConditions).toEqual(expect.arrayContaining(['NewSvOnboarded', 'WeightTransferred', 'AssetsTransferred', 'OldSvOffboarded', 'OldSvRetired', 'KmsKeysObserved', 'NewSvDeployed']));
+    expect(trueConditions).toEqual(expect.arrayContaining(['NewSvOnboarded', 'WeightTransferred', 'AssetsTransferred', 'AssetsSwept', 'OldSvOffboarded', 'OldSvRetired', 'KmsKeysObserved', 'NewSvDeployed']));
     for (const type of trueConditions) {
       execFileSync(testBinaries().kubectl, ['--kubeconfig', process.env.SVKMS_TEST_KUBECONFIG!, '-n', namespace, 'wait', `--for=condition=${type}`, `svkmsmigration/${name}`, '--timeout=5s'], { stdio: 'pipe' });
     }
@@ -160,7 +187,12 @@ describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
       ['Accepted', true, true],
       ['Accepted', true, true],
     ]);
-    expect(done.status?.assets?.transfers?.map((t) => t.status)).toEqual(['Completed']);
+    const transfers = done.status?.assets?.transfers ?? [];
+    expect(transfers.map((t) => [t.purpose, t.method, t.status])).toEqual([
+      ['Transfer', method, 'Completed'],
+      ['Sweep', method, 'Completed'],
+    ]);
+    expect(transfers.map((t, i) => decimalCompare(t.amount!, [decimalSubtract(OLD_BALANCE, '10'), LATE_REWARDS][i]!))).toEqual([0, 0]);
     expect(condition(done, 'Reconciling')?.status).toBe('False');
     expect(condition(done, 'Stalled')?.status).toBe('False');
 
@@ -172,16 +204,18 @@ describe.each(['aws', 'gcp'] as const)('a full %s migration', (provider) => {
     const oldParty = sim.node(OLD_SV).party;
     const newParty = sim.node(NEW_SV).party;
     expect(decimalCompare(state.balances[oldParty]!, '10')).toBe(0);
-    expect(decimalCompare(state.balances[newParty]!, decimalSubtract(OLD_BALANCE, '10'))).toBe(0);
+    expect(decimalCompare(state.balances[newParty]!, decimalSubtract(OLD_BALANCE, decimalSubtract('10', LATE_REWARDS)))).toBe(0);
     const deployment = (await client.get<KubeObject & { spec: { replicas: number } }>(RESOURCES.deployments, oldNamespace, 'participant-0'))!;
     const statefulSet = (await client.get<KubeObject & { spec: { replicas: number } }>(RESOURCES.statefulSets, oldNamespace, 'cometbft'))!;
     expect([deployment.spec.replicas, statefulSet.spec.replicas]).toEqual([0, 0]);
     expect(done.status?.retirement?.scaled?.sort()).toEqual(['Deployment/participant-0=1', 'StatefulSet/cometbft=1']);
 
-    // Each side effect once: three vote requests, one transfer offer, one accept.
+    // Each side effect once: three vote requests, the transfer and the sweep (each accepted once when it waits).
     const counts = sim.counts()[sim.node(OLD_SV).id]!;
     expect(counts['createVoteRequest']?.succeeded).toBe(3);
-    expect(counts['createTransferOffer']?.succeeded).toBe(1);
+    expect(counts[SEND_OPERATION[method]]?.succeeded).toBe(2);
+    expect(counts['createTransferOffer']?.attempts ?? 0).toBe(0);
+    expect(sim.counts()[sim.node(NEW_SV).id]?.['acceptTokenStandardTransfer']?.succeeded ?? 0).toBe(method === 'TokenStandard' ? 2 : 0);
     expect(sim.violations).toEqual([]);
   }, 120_000);
 });

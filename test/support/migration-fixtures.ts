@@ -12,7 +12,7 @@ import type { ReconcileContext } from '../../src/controller/controller.ts';
 import type { KmsPreflightReport, KmsProbe } from '../../src/kms/types.ts';
 import { KEY_KIND_INFO, type KeyKind } from '../../src/keys/key-kinds.ts';
 import { keySecretManifest } from '../../src/keys/secret-manifest.ts';
-import { DEFAULT_TIMING, type ClosedVote, type GovernancePort, type MigrationDeps, type NewVoteRequest, type TransferOrder, type TransferState, type WalletPort } from '../../src/migration/ports.ts';
+import { DEFAULT_TIMING, type ClosedVote, type GovernancePort, type MigrationDeps, type NewVoteRequest, type TransferMethod, type TransferOrder, type TransferRef, type TransferState, type WalletFeatures, type WalletPort } from '../../src/migration/ports.ts';
 import type { DecideInput, DsoFacts } from '../../src/migration/step.ts';
 import type { ScanView } from '../../src/splice/scan-quorum.ts';
 import type { DsoState, OffboardedSvInfo, SvInfo } from '../../src/splice/scan.ts';
@@ -153,6 +153,7 @@ export class FakeWallet implements WalletPort {
   incoming = new Map<string, string>();
   readonly sent: TransferOrder[] = [];
   readonly accepted: string[] = [];
+  featureSet: WalletFeatures = { tokenStandard: true, preapprovalDescription: true };
   failNext: Error | undefined;
 
   private fail(): void {
@@ -161,6 +162,10 @@ export class FakeWallet implements WalletPort {
     if (err) throw err;
   }
   user = { onboarded: true, walletInstalled: true, partyId: PARTY.old };
+  async features(): Promise<WalletFeatures> {
+    this.fail();
+    return this.featureSet;
+  }
   async userStatus(): Promise<{ onboarded: boolean; walletInstalled: boolean; partyId: string }> {
     this.fail();
     return this.user;
@@ -169,9 +174,9 @@ export class FakeWallet implements WalletPort {
     this.fail();
     return this.unlocked;
   }
-  async transferState(trackingId: string): Promise<TransferState | undefined> {
+  async transferState(ref: TransferRef): Promise<TransferState | undefined> {
     this.fail();
-    return this.states.get(trackingId);
+    return this.states.get(ref.trackingId);
   }
   async sendTransfer(order: TransferOrder): Promise<'created' | 'exists'> {
     this.fail();
@@ -180,14 +185,14 @@ export class FakeWallet implements WalletPort {
     this.states.set(order.trackingId, 'created');
     return 'created';
   }
-  async incomingOffer(trackingId: string): Promise<string | undefined> {
+  async incomingTransfer(ref: TransferRef): Promise<string | undefined> {
     this.fail();
-    return this.incoming.get(trackingId);
+    return this.incoming.get(ref.trackingId);
   }
-  async acceptOffer(contractId: string): Promise<void> {
+  async acceptTransfer(_method: TransferMethod, contractId: string): Promise<void> {
     this.fail();
     this.accepted.push(contractId);
-    // An accepted offer is no longer open to accept.
+    // An accepted transfer is no longer open to accept.
     for (const [id, cid] of this.incoming) if (cid === contractId) this.incoming.delete(id);
   }
 }
@@ -213,6 +218,8 @@ export class FakeWorld {
   newWallet: FakeWallet | undefined;
   preflight: KmsPreflightReport = { ok: true, verified: ['credentials accepted'], notVerified: [] };
   cantonKeys = 3;
+  /** Whether the receiver of the asset transfer has a transfer preapproval (every Scan says the same). */
+  receiverPreapproval = false;
   /** What the Scans answer to GET /version. */
   spliceVersion = '0.7.4';
   /** Every write, in order: `kind verb name`. */
@@ -298,6 +305,7 @@ export class FakeWorld {
         networkVotes: () => ({ openVoteRequests: () => this.governance.openVoteRequests(), findClosedVote: (lookup) => this.governance.findClosedVote(lookup) }),
         oldWallet: async () => ({ ok: true, client: this.oldWallet }),
         newWallet: async () => (this.newWallet ? { ok: true, client: this.newWallet } : undefined),
+        transferPreapproval: async () => this.dso.map((v) => ({ url: v.url, ok: true as const, value: this.receiverPreapproval })),
       },
       event: async (_m, type, reason, message) => {
         this.events.push({ type, reason, message });

@@ -17,7 +17,8 @@ export async function startTestNetwork(
   opts: { autoVote?: { accept: boolean; delayMs: number }; version?: '0.4.15' | '0.6.12'; mainNetRules?: boolean; now?: () => number } = {},
 ): Promise<SpliceSim> {
   return startSpliceSim({
-    ...(opts.version ? { version: opts.version } : {}),
+    // The test migrations say Splice 0.7.4 (the examples'): the newest simulated version plays it unless told otherwise.
+    version: opts.version ?? '0.6.12',
     ...(opts.mainNetRules ? { mainNetRules: true } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     svs: [

@@ -9,7 +9,7 @@ import type { ResolvedSpliceVersion } from '../../render/versions.ts';
 import { expectedKmsConfig, expectedLiteralEnv, KMS_ENV_VAR, parseKmsEnv } from '../../render/participant.ts';
 import { jsonEqual } from '../../util/json.ts';
 import { CONDITION } from '../meta.ts';
-import { doneWith, waitingOn } from '../decision.ts';
+import { doneWith, stalledOn, waitingOn } from '../decision.ts';
 import type { DecideInput, Step, StepDecision } from '../step.ts';
 
 /** The sv-node chart's Deployment name and the env vars through which it reads the governance key. */
@@ -79,7 +79,18 @@ export function decideDeployment({ m, status, timing, facts }: DecideInput, obse
   if (!svApp) return wait('SvAppNotDeployed', `deploy the SV node (splice-sv-node) in ${ns} with the values in ConfigMap ${status.outputs?.svNodeValues?.configMapName}`);
   const svAppProblems = svAppMismatches(m, svApp);
   if (svAppProblems.length > 0) return wait('SvNodeValuesNotApplied', `Deployment ${ns}/${SV_APP_DEPLOYMENT}: ${svAppProblems.join('; ')}`);
-  if (!available(participant)) return wait('ParticipantNotAvailable', `Deployment ${ns}/${release} carries the KMS configuration and is starting; waiting until it is Available`);
+  if (!available(participant)) {
+    const stuck = participant.status?.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+    if (stuck) {
+      // A new participant that never starts usually stops in its database init: from Splice 0.6.8 it refuses a database
+      // server that holds another participant's database (the old SV's, say).
+      const message =
+        `Deployment ${ns}/${release} did not become Available within its progress deadline (${stuck.message ?? 'ProgressDeadlineExceeded'}). ` +
+        `Look at its pods (kubectl -n ${ns} logs deploy/${release} --all-containers): a participant stuck in its database init is most often pointed at a Postgres server that already holds another participant's database (from Splice 0.6.8 it refuses to start there); give it its own database server`;
+      return stalledOn(CONDITION.NewSvDeployed, 'ParticipantNotStarting', message, timing.deploymentRecheckMs);
+    }
+    return wait('ParticipantNotAvailable', `Deployment ${ns}/${release} carries the KMS configuration and is starting; waiting until it is Available`);
+  }
   return doneWith(CONDITION.NewSvDeployed, 'Deployed', `Deployment ${ns}/${release} runs with the rendered KMS configuration; ${SV_APP_DEPLOYMENT} reads the governance key Secret`);
 }
 

@@ -190,12 +190,12 @@ describe('acting', () => {
 
   it('a transfer already sent is not announced again; an offer is accepted only with the new SV\'s wallet', async () => {
     const world = new FakeWorld();
-    const order = { receiverPartyId: 'p', amount: '1', description: 'd', expiresAt: new Date(0), trackingId: 't' };
+    const order = { receiverPartyId: 'p', amount: '1', description: 'd', expiresAt: new Date(0), trackingId: 't', method: 'TokenStandard' as const };
     await assetsStep.act!({ kind: 'sendTransfer', order }, actCtx(world, migration()));
     await assetsStep.act!({ kind: 'sendTransfer', order }, actCtx(world, migration()));
     expect(world.oldWallet.sent).toHaveLength(1);
-    expect(world.events.map((e) => e.reason)).toEqual(['TransferOffered']);
-    await assetsStep.act!({ kind: 'acceptOffer', trackingId: 't', contractId: 'c' }, actCtx(world, migration()));
+    expect(world.events.map((e) => e.reason)).toEqual(['TransferSent']);
+    await assetsStep.act!({ kind: 'acceptTransfer', trackingId: 't', method: 'TokenStandard', contractId: 'c' }, actCtx(world, migration()));
     expect(world.events).toHaveLength(1);
   });
 

@@ -181,12 +181,21 @@ describe('NewSvDeployed', () => {
   ]);
   const participant = deployment('participant-1', participantEnv(m));
   const obs = (o: Partial<DeploymentObservation>): DeploymentObservation => ({ participant, svApp, ...o });
+  const withProgress = (status: string, reason: string): V1Deployment => {
+    const d = deployment('participant-1', participantEnv(m), false);
+    d.status!.conditions = [{ type: 'Progressing', status, reason, message: 'ReplicaSet "participant-1-5d8" has timed out progressing.' }];
+    return d;
+  };
+  const stuck = withProgress('False', 'ProgressDeadlineExceeded');
+  const progressing = withProgress('True', 'ReplicaSetUpdated');
   const rows: [string, DeploymentObservation, Expect][] = [
     ['no participant Deployment: the helm command is in the message', obs({ participant: undefined }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotDeployed', message: /helm install participant-1 splice-participant/ }],
     ['participant without the rendered values', obs({ participant: deployment('participant-1', []) }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantValuesNotApplied' }],
     ['no sv-app', obs({ svApp: undefined }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'SvAppNotDeployed' }],
     ['sv-app without the external governance key', obs({ svApp: deployment(SV_APP_DEPLOYMENT, []) }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'SvNodeValuesNotApplied', message: /externalGovernanceKey/ }],
     ['participant starting', obs({ participant: deployment('participant-1', participantEnv(m), false) }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotAvailable' }],
+    ['participant past its progress deadline (stuck in its database init, say): stalled with where to look', obs({ participant: stuck }), { outcome: 'stalled', condition: 'NewSvDeployed', reason: 'ParticipantNotStarting', message: /its own database server/ }],
+    ['participant progressing normally after a slow start: still just waiting', obs({ participant: progressing }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotAvailable' }],
     ['deployed and available', obs({}), { outcome: 'done', condition: 'NewSvDeployed', reason: 'Deployed', status: 'True' }],
   ];
   it.each(rows)('%s', (_n, observed, e) => check(decideDeployment(input(m, { status: { outputs: { participantValues: { configMapName: 'cm' } } } }), observed), e));

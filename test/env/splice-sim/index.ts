@@ -13,11 +13,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimIdp } from './jwt.ts';
 import type { SimClient } from './jwt.ts';
-import { partyFor, SimNetwork, SimRejection, formatAmount } from './network.ts';
+import { partyFor, parseAmount, SimNetwork, SimRejection, formatAmount } from './network.ts';
 import type { SimNode, SimVoteRequest } from './network.ts';
 import { SpliceSpecs, upstreamDirFor } from './openapi.ts';
 import type { MatchedOperation, SimApp } from './openapi.ts';
 import {
+  historyItem,
   dsoInfo,
   preapprovalLookup,
   transferInstructionContract,
@@ -55,6 +56,8 @@ export interface SpliceSimOptions {
    * Each node's default user (`SimNodeInfo.user`) is a wallet user.
    */
   users?: { nodeId: string; clientId: string; clientSecret: string; user: string; wallet: boolean }[];
+  /** What the wallets report in `GET /v0/feature-support` (default: both, as 0.4.15 and 0.6.12 do on a current DSO). */
+  walletFeatures?: { tokenStandard: boolean; preapprovalDescription: boolean };
   /** Closed votes of other SVs to seed the history with (built in bulk at start; 10,000 takes milliseconds). */
   seedVoteResults?: { count: number; requesters?: string[] };
   /**
@@ -139,6 +142,10 @@ export interface SpliceSim {
   setSvRightOwners(value: unknown): void;
   /** The receiver (`nodeId`'s party) accepts a pending token-standard transfer. */
   acceptTransferInstruction(nodeId: string, cid: string): void;
+  /** The receiver (`nodeId`'s party) rejects a pending token-standard transfer (the sender's lock is released). */
+  rejectTransferInstruction(nodeId: string, cid: string): void;
+  /** `nodeId`'s wallet collects `amount` of reward coupons of earlier rounds (what arrives after the weight moved). */
+  creditRewards(nodeId: string, amount: string): void;
   /** Gives `nodeId`'s party a transfer preapproval (as its wallet would). */
   createPreapproval(nodeId: string): void;
   counts(): SimCounts;
@@ -174,6 +181,8 @@ const CONTROL_METHODS = [
   'failActions',
   'setSvRightOwners',
   'acceptTransferInstruction',
+  'rejectTransferInstruction',
+  'creditRewards',
   'createPreapproval',
   'counts',
   'state',
@@ -193,6 +202,7 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
   let specsPromise = specsByVersion.get(version);
   if (!specsPromise) specsByVersion.set(version, (specsPromise = SpliceSpecs.load(upstreamDirFor(version))));
   const specs = await specsPromise;
+  const walletFeatures = options.walletFeatures ?? { tokenStandard: true, preapprovalDescription: true };
   const audiences = { sv: options.audiences?.sv ?? 'https://sv.sim.example.com/api', wallet: options.audiences?.wallet ?? 'https://wallet.sim.example.com/api' };
   let clockOffset = 0;
   const baseClock = options.now ?? Date.now;
@@ -283,6 +293,14 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
       status: 200,
       body: transferInstructionResult(net.createTokenStandardTransfer(party!, body as Parameters<SimNetwork['createTokenStandardTransfer']>[1])),
     }),
+    'wallet:acceptTokenStandardTransfer': (_n, m, _b, party) => ({ status: 200, body: transferInstructionResult(net.acceptTransferInstruction(party!, m.params.contract_id!)) }),
+    'wallet:featureSupport': () => ({ status: 200, body: { token_standard: walletFeatures.tokenStandard, transfer_preapproval_description: walletFeatures.preapprovalDescription } }),
+    'wallet:listTransactions': (_n, _m, body, party) => {
+      const b = body as { page_size: number; begin_after_id?: string };
+      const newestFirst = [...(net.history.get(party!) ?? [])].reverse();
+      const from = b.begin_after_id ? newestFirst.findIndex((e) => e.eventId === b.begin_after_id) + 1 : 0;
+      return { status: 200, body: { items: newestFirst.slice(from, from + b.page_size).map((e) => historyItem(version, e)) } };
+    },
     'wallet:listTokenStandardTransfers': (_n, _m, _b, party) => ({
       status: 200,
       body: { transfers: net.transferInstructions.filter((t) => t.status === 'pending' && (t.sender === party || t.receiver === party)).map(transferInstructionContract) },
@@ -332,7 +350,7 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     'wallet:userStatus': (_n, _m, _b, party) => ({ status: 200, body: { party_id: party, user_onboarded: true, user_wallet_installed: true, has_featured_app_right: false } }),
     'wallet:getBalance': (_n, _m, _b, party) => ({
       status: 200,
-      body: { round: net.round, effective_unlocked_qty: formatAmount(net.balances.get(party!) ?? 0n), effective_locked_qty: formatAmount(0n), total_holding_fees: formatAmount(0n) },
+      body: { round: net.round, effective_unlocked_qty: formatAmount(net.balances.get(party!) ?? 0n), effective_locked_qty: formatAmount(net.locked.get(party!) ?? 0n), total_holding_fees: formatAmount(0n) },
     }),
     'wallet:createTransferOffer': (_n, _m, body, party) => {
       const o = net.createTransferOffer(party!, body as Parameters<SimNetwork['createTransferOffer']>[1]);
@@ -420,6 +438,12 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     },
     acceptTransferInstruction(nodeId: string, cid: string) {
       net.acceptTransferInstruction(net.node(nodeId).party, cid);
+    },
+    rejectTransferInstruction(nodeId: string, cid: string) {
+      net.rejectTransferInstruction(net.node(nodeId).party, cid);
+    },
+    creditRewards(nodeId: string, amount: string) {
+      net.creditRewards(net.node(nodeId).party, parseAmount(amount));
     },
     createPreapproval(nodeId: string) {
       net.createPreapproval(net.node(nodeId).party);

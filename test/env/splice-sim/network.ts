@@ -73,6 +73,22 @@ export interface SimTransferInstruction {
   trackingId: string;
   expiresAtMicros: number;
   status: 'pending' | 'completed' | 'rejected';
+  createdAt: number;
+}
+
+/**
+ * One entry of a wallet's transaction history (the party's tx log): `transfer` when Amulet left the party (or was
+ * locked for a pending instruction), `balance_change` when it arrived outside a transfer or a lock was released.
+ */
+export interface SimHistoryEntry {
+  eventId: string;
+  at: number;
+  type: 'transfer' | 'balance_change';
+  choice: string;
+  sender?: { party: string; amount: bigint };
+  receivers: { party: string; amount: bigint }[];
+  transferInstructionCid?: string;
+  description?: string;
 }
 
 /** A receiver's transfer preapproval. */
@@ -149,6 +165,12 @@ export class SimNetwork {
   readonly voteResults: SimVoteResult[] = [];
   readonly onboardings: SimOnboarding[] = [];
   readonly balances = new Map<string, bigint>();
+  /** Amulet locked for pending token-standard transfers, by sender. */
+  readonly locked = new Map<string, bigint>();
+  /** Each party's wallet history, oldest first. */
+  readonly history = new Map<string, SimHistoryEntry[]>();
+  /** How long the wallet deduplicates token-standard tracking ids and preapproval-send ids (its dedupDuration). */
+  readonly dedupWindowMs = 86_400_000;
   readonly offers: SimTransferOffer[] = [];
   readonly transferInstructions: SimTransferInstruction[] = [];
   readonly preapprovals = new Map<string, SimPreapproval>();
@@ -421,12 +443,34 @@ export class SimNetwork {
     this.balances.set(receiver, (this.balances.get(receiver) ?? 0n) + amount);
   }
 
+  /** Adds an entry to the histories of `parties` (the sender's and the receivers' wallets each log it). */
+  #log(parties: string[], e: Omit<SimHistoryEntry, 'eventId' | 'at'>): void {
+    const entry: SimHistoryEntry = { ...e, eventId: `#${this.newCid()}:0`, at: this.#now() };
+    for (const p of new Set(parties)) {
+      const h = this.history.get(p) ?? [];
+      h.push(entry);
+      this.history.set(p, h);
+    }
+  }
+
+  /** A payment from `sender` to `receiver` that completed at once, in both histories. */
+  #logPayment(sender: string, receiver: string, amount: bigint, choice: string, description: string, transferInstructionCid?: string): void {
+    this.#log([sender, receiver], { type: 'transfer', choice, sender: { party: sender, amount: -amount }, receivers: [{ party: receiver, amount }], description, ...(transferInstructionCid ? { transferInstructionCid } : {}) });
+  }
+
+  /** Reward coupons of earlier rounds collected late by `party`'s wallet automation. */
+  creditRewards(party: string, amount: bigint): void {
+    this.balances.set(party, (this.balances.get(party) ?? 0n) + amount);
+    this.#log([party], { type: 'balance_change', choice: 'AmuletRules_Transfer', receivers: [{ party, amount }] });
+  }
+
   /**
    * A token-standard transfer from `sender`: completes at once when the receiver has a preapproval, else stays a
    * pending instruction until the receiver accepts. A reused tracking id is a 409.
    */
   createTokenStandardTransfer(sender: string, req: { receiver_party_id: string; amount: string; description: string; expires_at: number; tracking_id: string }): SimTransferInstruction {
-    if (this.transferInstructions.some((t) => t.sender === sender && t.trackingId === req.tracking_id)) {
+    // The wallet deduplicates the tracking id as a command id, within its deduplication window only.
+    if (this.transferInstructions.some((t) => t.sender === sender && t.trackingId === req.tracking_id && this.#now() - t.createdAt < this.dedupWindowMs)) {
       throw new SimRejection(409, `A transfer with tracking id ${req.tracking_id} has already been created`);
     }
     const amount = parseAmount(req.amount);
@@ -441,24 +485,48 @@ export class SimNetwork {
       trackingId: req.tracking_id,
       expiresAtMicros: req.expires_at,
       status: 'pending',
+      createdAt: this.#now(),
     };
     if (this.preapprovals.has(t.receiver)) {
       this.#move(sender, t.receiver, amount);
       t.status = 'completed';
-    } else if ((this.balances.get(sender) ?? 0n) < amount) {
-      throw new SimRejection(400, `insufficient funds for transfer ${req.tracking_id}`);
+      this.#logPayment(sender, t.receiver, amount, 'TransferFactory_Transfer', req.description);
+    } else {
+      const have = this.balances.get(sender) ?? 0n;
+      if (have < amount) throw new SimRejection(400, `insufficient funds for transfer ${req.tracking_id}`);
+      // The amount is locked until the receiver accepts or the instruction is rejected, withdrawn or expires.
+      this.balances.set(sender, have - amount);
+      this.locked.set(sender, (this.locked.get(sender) ?? 0n) + amount);
+      this.#log([sender, t.receiver], { type: 'transfer', choice: 'TransferFactory_Transfer', sender: { party: sender, amount: -amount }, receivers: [], transferInstructionCid: t.cid, description: req.description });
     }
     this.transferInstructions.push(t);
     return t;
   }
 
-  /** The receiver accepts a pending token-standard transfer; the amount moves. */
+  /** The receiver accepts a pending token-standard transfer; the locked amount moves. */
   acceptTransferInstruction(receiver: string, cid: string): SimTransferInstruction {
+    const t = this.#pendingInstruction(receiver, cid);
+    this.locked.set(t.sender, (this.locked.get(t.sender) ?? 0n) - t.amount);
+    this.balances.set(t.receiver, (this.balances.get(t.receiver) ?? 0n) + t.amount);
+    t.status = 'completed';
+    this.#log([t.sender, t.receiver], { type: 'transfer', choice: 'TransferInstruction_Accept', sender: { party: t.sender, amount: 0n }, receivers: [{ party: t.receiver, amount: t.amount }], transferInstructionCid: t.cid });
+    return t;
+  }
+
+  /** The receiver rejects a pending token-standard transfer; the sender's lock is released. */
+  rejectTransferInstruction(receiver: string, cid: string): SimTransferInstruction {
+    const t = this.#pendingInstruction(receiver, cid);
+    this.locked.set(t.sender, (this.locked.get(t.sender) ?? 0n) - t.amount);
+    this.balances.set(t.sender, (this.balances.get(t.sender) ?? 0n) + t.amount);
+    t.status = 'rejected';
+    this.#log([t.sender, t.receiver], { type: 'balance_change', choice: 'TransferInstruction_Reject', receivers: [{ party: t.sender, amount: t.amount }], transferInstructionCid: t.cid });
+    return t;
+  }
+
+  #pendingInstruction(receiver: string, cid: string): SimTransferInstruction {
     const t = this.transferInstructions.find((x) => x.cid === cid && x.status === 'pending');
     if (!t) throw new SimRejection(404, `Transfer instruction ${cid} not found`);
     if (t.receiver !== receiver) throw new SimRejection(400, `Transfer instruction ${cid} is not addressed to ${receiver}`);
-    this.#move(t.sender, t.receiver, t.amount);
-    t.status = 'completed';
     return t;
   }
 
@@ -472,15 +540,16 @@ export class SimNetwork {
   }
 
   /** A preapproval send: needs the receiver's preapproval; one success per (sender, deduplication id) within 24 h. */
-  preapprovalSend(sender: string, req: { receiver_party_id: string; amount: string; deduplication_id: string }): void {
+  preapprovalSend(sender: string, req: { receiver_party_id: string; amount: string; deduplication_id: string; description?: string }): void {
     const key = `${sender} ${req.deduplication_id}`;
     const prior = this.preapprovalSends.get(key);
-    if (prior && this.#now() - prior.at < 86_400_000) throw new SimRejection(409, `Command with deduplication id ${req.deduplication_id} was already submitted`);
+    if (prior && this.#now() - prior.at < this.dedupWindowMs) throw new SimRejection(409, `Command with deduplication id ${req.deduplication_id} was already submitted`);
     if (!this.preapprovals.has(req.receiver_party_id)) throw new SimRejection(400, `Receiver ${req.receiver_party_id} has no transfer preapproval`);
     const amount = parseAmount(req.amount);
     if (amount <= 0n) throw new SimRejection(400, 'amount must be positive');
     this.#move(sender, req.receiver_party_id, amount);
     this.preapprovalSends.set(key, { at: this.#now(), amount, receiver: req.receiver_party_id });
+    this.#logPayment(sender, req.receiver_party_id, amount, 'TransferPreapproval_Send', req.description ?? '');
   }
 
   /** The receiver accepts; the sender's wallet automation then completes (or fails for lack of funds) at once. */
@@ -505,6 +574,7 @@ export class SimNetwork {
     } else {
       this.balances.set(o.sender, have - o.amount);
       this.balances.set(o.receiver, (this.balances.get(o.receiver) ?? 0n) + o.amount);
+      this.#logPayment(o.sender, o.receiver, o.amount, 'AcceptedTransferOffer_Complete', o.description);
       o.status = 'completed';
       o.completedCid = this.newCid();
       o.transactionId = this.newCid();

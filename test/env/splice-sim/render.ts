@@ -2,7 +2,7 @@
  * Renders simulator state as the Splice apps' JSON (GetDsoInfoResponse, VoteRequest contracts, vote results,
  * transfer offers), in the Daml-LF JSON encoding (Int64 as strings, Maps as `[key, value]` lists).
  */
-import type { SimNetwork, SimNode, SimPreapproval, SimTransferInstruction, SimTransferOffer, SimVoteRequest, SimVoteResult } from './network.ts';
+import type { SimHistoryEntry, SimNetwork, SimNode, SimPreapproval, SimTransferInstruction, SimTransferOffer, SimVoteRequest, SimVoteResult } from './network.ts';
 import { formatAmount } from './network.ts';
 
 const PKG = 'a1b2c3d4e5f6';
@@ -113,18 +113,48 @@ export function transferInstructionResult(t: SimTransferInstruction): Record<str
   return { output, sender_change_cids: [], meta: {} };
 }
 
-/** A `Splice.Api.Token.TransferInstructionV1:TransferInstruction`-like contract (the fields a wallet shows). */
+/**
+ * A `Splice.AmuletTransferInstruction:AmuletTransferInstruction` contract (the fields a wallet shows). The wallet puts
+ * the description into the transfer's metadata under the reason key; `Metadata.values` is a `TextMap`, a JSON object.
+ */
 export function transferInstructionContract(t: SimTransferInstruction) {
-  return contract('Splice.Amulet.TokenApiUtils:AmuletTransferInstruction', t.cid, {
+  return contract('Splice.AmuletTransferInstruction:AmuletTransferInstruction', t.cid, {
     transfer: {
       sender: t.sender,
       receiver: t.receiver,
       amount: formatAmount(t.amount),
+      requestedAt: iso(t.createdAt),
       executeBefore: iso(Math.floor(t.expiresAtMicros / 1000)),
-      meta: { values: [['splice.lfdecentralizedtrust.org/reason', t.description], ['trackingId', t.trackingId]] },
+      meta: { values: { 'splice.lfdecentralizedtrust.org/reason': t.description } },
     },
     status: { tag: 'TransferPendingReceiverAcceptance', value: {} },
   });
+}
+
+/** One wallet history item (`ListTransactionsResponseItem`) as `version`'s wallet serves it. */
+export function historyItem(version: string, e: SimHistoryEntry) {
+  const legacy = version.startsWith('0.4.');
+  const amount = (n: bigint) => formatAmount(n < 0n ? -n : n);
+  const base = {
+    transaction_type: e.type,
+    transaction_subtype: { template_id: `${PKG}:Splice.AmuletRules:AmuletRules`, choice: e.choice },
+    event_id: e.eventId,
+    date: iso(e.at),
+    receivers: e.receivers.map((r) => ({ party: r.party, amount: amount(r.amount) })),
+    ...(e.transferInstructionCid ? { transfer_instruction_cid: e.transferInstructionCid } : {}),
+    ...(legacy ? { amulet_price: '0.005' } : {}),
+  };
+  if (e.type === 'balance_change') return base;
+  return {
+    ...base,
+    sender: { party: e.sender!.party, amount: amount(e.sender!.amount) },
+    holding_fees: '0.0',
+    app_rewards_used: '0.0',
+    validator_rewards_used: '0.0',
+    sv_rewards_used: '0.0',
+    ...(legacy ? { provider: e.sender!.party } : { development_fund_coupons_used: '0.0' }),
+    ...(e.description ? { description: e.description } : {}),
+  };
 }
 
 /** `LookupTransferPreapprovalByPartyResponse`. */

@@ -851,6 +851,369 @@ export const RESPONSE_SCHEMAS: Record<string, { status: number; schema: Record<s
       }
     }
   },
+  "wallet.featureSupport": {
+    "status": 200,
+    "schema": {
+      "$ref": "#/definitions/WalletFeatureSupportResponse",
+      "definitions": {
+        "WalletFeatureSupportResponse": {
+          "type": "object",
+          "required": [
+            "token_standard",
+            "transfer_preapproval_description"
+          ],
+          "properties": {
+            "token_standard": {
+              "type": "boolean"
+            },
+            "transfer_preapproval_description": {
+              "type": "boolean"
+            }
+          }
+        }
+      }
+    }
+  },
+  "wallet.acceptTokenStandardTransfer": {
+    "status": 200,
+    "schema": {
+      "$ref": "#/definitions/TransferInstructionResultResponse",
+      "definitions": {
+        "TransferInstructionCompleted": {
+          "type": "object",
+          "required": [
+            "receiver_holding_cids"
+          ],
+          "properties": {
+            "receiver_holding_cids": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          }
+        },
+        "TransferInstructionFailed": {
+          "type": "object",
+          "properties": {
+            "dummy": {
+              "type": "object"
+            }
+          }
+        },
+        "TransferInstructionPending": {
+          "type": "object",
+          "required": [
+            "transfer_instruction_cid"
+          ],
+          "properties": {
+            "transfer_instruction_cid": {
+              "type": "string"
+            }
+          }
+        },
+        "TransferInstructionResultOutput": {
+          "anyOf": [
+            {
+              "$ref": "#/definitions/TransferInstructionPending"
+            },
+            {
+              "$ref": "#/definitions/TransferInstructionCompleted"
+            },
+            {
+              "$ref": "#/definitions/TransferInstructionFailed"
+            }
+          ]
+        },
+        "TransferInstructionResultResponse": {
+          "type": "object",
+          "required": [
+            "output",
+            "sender_change_cids",
+            "meta"
+          ],
+          "properties": {
+            "output": {
+              "$ref": "#/definitions/TransferInstructionResultOutput"
+            },
+            "sender_change_cids": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "meta": {
+              "type": "object",
+              "additionalProperties": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "wallet.listTransactions": {
+    "status": 200,
+    "schema": {
+      "$ref": "#/definitions/ListTransactionsResponse",
+      "definitions": {
+        "BalanceChangeResponseItem": {
+          "allOf": [
+            {
+              "$ref": "#/definitions/BaseListTransactionsResponseItem"
+            },
+            {
+              "type": "object",
+              "required": [
+                "receivers",
+                "amulet_price"
+              ],
+              "properties": {
+                "receivers": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/definitions/PartyAndAmount"
+                  }
+                },
+                "amulet_price": {
+                  "type": "string"
+                },
+                "transfer_instruction_cid": {
+                  "type": "string"
+                }
+              }
+            }
+          ]
+        },
+        "BaseListTransactionsResponseItem": {
+          "type": "object",
+          "required": [
+            "transaction_type",
+            "transaction_subtype",
+            "event_id",
+            "date"
+          ],
+          "properties": {
+            "transaction_type": {
+              "type": "string"
+            },
+            "transaction_subtype": {
+              "$ref": "#/definitions/TransactionSubtype"
+            },
+            "event_id": {
+              "type": "string"
+            },
+            "date": {
+              "type": "string"
+            }
+          }
+        },
+        "ListTransactionsResponse": {
+          "type": "object",
+          "required": [
+            "items"
+          ],
+          "properties": {
+            "items": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/ListTransactionsResponseItem"
+              }
+            }
+          }
+        },
+        "ListTransactionsResponseItem": {
+          "required": [
+            "transaction_type"
+          ],
+          "properties": {
+            "transaction_type": {
+              "type": "string",
+              "enum": [
+                "transfer",
+                "balance_change",
+                "notification",
+                "unknown"
+              ]
+            }
+          },
+          "allOf": [
+            {
+              "if": {
+                "properties": {
+                  "transaction_type": {
+                    "const": "transfer"
+                  }
+                }
+              },
+              "then": {
+                "$ref": "#/definitions/TransferResponseItem"
+              }
+            },
+            {
+              "if": {
+                "properties": {
+                  "transaction_type": {
+                    "const": "balance_change"
+                  }
+                }
+              },
+              "then": {
+                "$ref": "#/definitions/BalanceChangeResponseItem"
+              }
+            },
+            {
+              "if": {
+                "properties": {
+                  "transaction_type": {
+                    "const": "notification"
+                  }
+                }
+              },
+              "then": {
+                "$ref": "#/definitions/NotificationResponseItem"
+              }
+            },
+            {
+              "if": {
+                "properties": {
+                  "transaction_type": {
+                    "const": "unknown"
+                  }
+                }
+              },
+              "then": {
+                "$ref": "#/definitions/UnknownResponseItem"
+              }
+            }
+          ]
+        },
+        "NotificationResponseItem": {
+          "allOf": [
+            {
+              "$ref": "#/definitions/BaseListTransactionsResponseItem"
+            },
+            {
+              "type": "object",
+              "required": [
+                "details"
+              ],
+              "properties": {
+                "details": {
+                  "type": "string"
+                }
+              }
+            }
+          ]
+        },
+        "PartyAndAmount": {
+          "type": "object",
+          "required": [
+            "party",
+            "amount"
+          ],
+          "properties": {
+            "party": {
+              "type": "string"
+            },
+            "amount": {
+              "type": "string"
+            }
+          }
+        },
+        "TransactionSubtype": {
+          "type": "object",
+          "required": [
+            "template_id",
+            "choice"
+          ],
+          "properties": {
+            "template_id": {
+              "type": "string"
+            },
+            "choice": {
+              "type": "string"
+            },
+            "amulet_operation": {
+              "type": "string"
+            },
+            "interface_id": {
+              "type": "string"
+            }
+          }
+        },
+        "TransferResponseItem": {
+          "allOf": [
+            {
+              "$ref": "#/definitions/BaseListTransactionsResponseItem"
+            },
+            {
+              "type": "object",
+              "required": [
+                "provider",
+                "sender",
+                "receivers",
+                "holding_fees",
+                "amulet_price",
+                "app_rewards_used",
+                "validator_rewards_used",
+                "sv_rewards_used"
+              ],
+              "properties": {
+                "provider": {
+                  "type": "string"
+                },
+                "sender": {
+                  "$ref": "#/definitions/PartyAndAmount"
+                },
+                "receivers": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/definitions/PartyAndAmount"
+                  }
+                },
+                "holding_fees": {
+                  "type": "string"
+                },
+                "amulet_price": {
+                  "type": "string"
+                },
+                "app_rewards_used": {
+                  "type": "string"
+                },
+                "validator_rewards_used": {
+                  "type": "string"
+                },
+                "sv_rewards_used": {
+                  "type": "string"
+                },
+                "transfer_instruction_receiver": {
+                  "type": "string"
+                },
+                "transfer_instruction_amount": {
+                  "type": "string"
+                },
+                "transfer_instruction_cid": {
+                  "type": "string"
+                },
+                "description": {
+                  "type": "string"
+                }
+              }
+            }
+          ]
+        },
+        "UnknownResponseItem": {
+          "allOf": [
+            {
+              "$ref": "#/definitions/BaseListTransactionsResponseItem"
+            }
+          ]
+        }
+      }
+    }
+  },
   "wallet.createTransferOffer": {
     "status": 200,
     "schema": {
