@@ -168,7 +168,7 @@ describe('sv-kms plan', () => {
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     expect(sim.counts()[sim.node(OLD_SV).id]?.['createVoteRequest']?.attempts ?? 0).toBe(votesBefore);
     expect(apiServerWrites()).toBe(writesBefore);
-    const posts = Object.values(sim.counts()).reduce((n, ops) => n + ['createVoteRequest', 'createTransferOffer', 'castVote', 'acceptTransferOffer'].reduce((k, op) => k + (ops[op]?.attempts ?? 0), 0), 0);
+    const posts = Object.values(sim.counts()).reduce((n, ops) => n + ['createVoteRequest', 'createTransferOffer', 'createTokenStandardTransfer', 'transferPreapprovalSend', 'castVote', 'acceptTransferOffer', 'acceptTokenStandardTransfer'].reduce((k, op) => k + (ops[op]?.attempts ?? 0), 0), 0);
     expect(posts).toBe(votesBefore);
     const text = await cli('plan', 'm', '--kubeconfig', process.env[TEST_KUBECONFIG_ENV]!, '-n', namespace);
     expect(text.stdout).toMatch(/^Next side effect \(phase TransferringWeight, step weightTransfer\): requesting the vote on UpdateSvRewardWeight/);

@@ -120,7 +120,7 @@ describe('a migration through control-plane outages, write conflicts and a misbe
     // One vote request per action and one transfer per intent.
     const counts = sim.counts()[sim.node(OLD_SV).id]!;
     expect(counts['createVoteRequest']?.succeeded).toBe(3);
-    expect(counts['createTransferOffer']?.succeeded).toBe(1);
+    expect(counts['createTokenStandardTransfer']?.succeeded).toBe(1);
     // It met conflicts and outages and came through them.
     expect(operator.requests.some((r) => r.status === 409)).toBe(true);
     expect(kms.calls()['ListKeys']).toBeGreaterThan(3);

@@ -14,12 +14,13 @@ export const OLD_WEIGHT = 165_0000;
 export const OLD_BALANCE = '12345.6789';
 
 export async function startTestNetwork(
-  opts: { autoVote?: { accept: boolean; delayMs: number }; version?: '0.4.15' | '0.6.12'; mainNetRules?: boolean; now?: () => number } = {},
+  opts: { autoVote?: { accept: boolean; delayMs: number }; version?: '0.4.15' | '0.6.12'; mainNetRules?: boolean; now?: () => number; walletFeatures?: { tokenStandard: boolean; preapprovalDescription: boolean } } = {},
 ): Promise<SpliceSim> {
   return startSpliceSim({
     // The test migrations say Splice 0.7.4 (the examples'): the newest simulated version plays it unless told otherwise.
     version: opts.version ?? '0.6.12',
     ...(opts.mainNetRules ? { mainNetRules: true } : {}),
+    ...(opts.walletFeatures ? { walletFeatures: opts.walletFeatures } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     svs: [
       { name: OLD_SV, weightBps: OLD_WEIGHT, balance: OLD_BALANCE },
