@@ -273,7 +273,7 @@ const oldSvSpec = obj(
     namespace: namespace('Namespace where the old SV runs in this cluster. Needed for retirement (scaling it to zero).'),
     svAppUrl: url('Base URL of the old SV\'s SV app (e.g. `https://sv.sv.acme.example.com`), used to request governance votes.'),
     walletUrl: url('Base URL of the old SV\'s validator app (wallet API), used for the asset transfer.'),
-    auth: auth('the old SV\'s SV app (and its wallet, unless walletAuth is set)'),
+    auth: auth('the old SV\'s SV app (and its wallet, unless walletAuth is set). Required unless both vote gates are External and the asset transfer is Manual or has its own walletAuth: then the operator never calls the SV app'),
     walletAuth: auth(
       'the old SV\'s wallet: a user of the validator\'s `validatorWalletUsers` (on an SV node only they have a wallet install; ' +
         'the SV example values\' `OPERATOR_WALLET_USER_ID`). Absent: `auth` is used, which works only when its user is such a wallet user',
@@ -296,7 +296,7 @@ const oldSvSpec = obj(
       { pattern: P.DB_HOST, maxLength: 253 },
     ),
   },
-  { required: ['name', 'svAppUrl', 'walletUrl', 'auth'] },
+  { required: ['name', 'svAppUrl', 'walletUrl'] },
 );
 
 const newSvSpec = obj(
@@ -487,6 +487,13 @@ export const specSchema: JsonSchema = obj(
       { rule: 'self.newSv.name != self.oldSv.name', message: 'spec.newSv.name must differ from spec.oldSv.name: SV names are unique among onboarded SVs', fieldPath: '.newSv.name' },
       reasonUrlRequired('weightTransfer'),
       reasonUrlRequired('offboarding'),
+      {
+        rule: "has(self.oldSv.auth) || (self.workflow.weightTransfer.mode == 'External' && self.workflow.offboarding.mode == 'External' && (self.workflow.assetTransfer.mode == 'Manual' || has(self.oldSv.walletAuth)))",
+        message:
+          'spec.oldSv.auth is required: the operator requests the votes through the old SV\'s SV app with it (and reads its wallet unless spec.oldSv.walletAuth is set). ' +
+          'It may be left out only when both vote gates have mode External and the asset transfer is Manual or has spec.oldSv.walletAuth',
+        fieldPath: '.oldSv.auth',
+      },
     ],
   },
 );

@@ -67,7 +67,7 @@ export interface OldSvSpec {
    * Base URL of the old SV's validator app (wallet API), used for the asset transfer.
    */
   walletUrl: string;
-  auth: OAuthClientSpec;
+  auth?: OAuthClientSpec;
   /**
    * OAuth2 client-credentials settings the operator uses to call the old SV's wallet: a user of the validator's `validatorWalletUsers` (on an SV node only they have a wallet install; the SV example values' `OPERATOR_WALLET_USER_ID`). Absent: `auth` is used, which works only when its user is such a wallet user. The token's primary party must be the SV party.
    */
@@ -138,7 +138,7 @@ export interface OldSvSpec {
   participantDatabaseHost?: string;
 }
 /**
- * OAuth2 client-credentials settings the operator uses to call the old SV's SV app (and its wallet, unless walletAuth is set). The token's primary party must be the SV party.
+ * OAuth2 client-credentials settings the operator uses to call the old SV's SV app (and its wallet, unless walletAuth is set). Required unless both vote gates are External and the asset transfer is Manual or has its own walletAuth: then the operator never calls the SV app. The token's primary party must be the SV party.
  */
 export interface OAuthClientSpec {
   /**

@@ -33,6 +33,11 @@ export interface SpliceAccessOptions {
 
 const MAX_TOKEN_SOURCES = 256;
 
+/** No OAuth2 client was given for `what` (the spec's rules allow that only where the operator does not call it). */
+function notGiven(field: string, what: string): { ok: false; reason: string; message: string } {
+  return { ok: false, reason: 'ClientNotGiven', message: `${field} is not set: the operator has no OAuth2 client for ${what}` };
+}
+
 /**
  * The spec set the SV app and wallet answers are validated against: that of the Splice version the migration resolved
  * (status.splice, else spec.splice.version), so an older network is not held to fields a newer spec requires.
@@ -99,11 +104,18 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
         signal,
       ),
     onboardingStatus: async (m, signal) => onboardingProgress(await new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal)),
-    oldSvApp: (m) => authed<GovernancePort>(m, m.spec.oldSv.auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common, apiVersion: networkApiVersion(m) }))),
-    oldWallet: (m) =>
-      authed<WalletPort>(m, m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth, m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth', 'wallet', (token) =>
+    oldSvApp: async (m) => {
+      const auth = m.spec.oldSv.auth;
+      if (!auth) return notGiven('spec.oldSv.auth', 'the old SV\'s SV app');
+      return authed<GovernancePort>(m, auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common, apiVersion: networkApiVersion(m) })));
+    },
+    oldWallet: async (m) => {
+      const auth = m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth;
+      if (!auth) return notGiven('spec.oldSv.walletAuth', 'the old SV\'s wallet');
+      return authed<WalletPort>(m, auth, m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth', 'wallet', (token) =>
         walletPort(new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common, apiVersion: networkApiVersion(m) })),
-      ),
+      );
+    },
     newWallet: async (m) => {
       const { walletUrl, auth } = m.spec.newSv;
       if (!walletUrl || !auth) return undefined;

@@ -24,7 +24,7 @@ describe('MigrationWatchIndex', () => {
     index.upsert(m);
     const ref = [{ namespace: 'team-1', name: 'm1' }];
     expect(index.secretRefs(obj('team-1', 'aws-kms-credentials'))).toEqual(ref);
-    expect(index.secretRefs(obj('team-1', m.spec.oldSv.auth.clientSecretRef.name))).toEqual(ref);
+    expect(index.secretRefs(obj('team-1', m.spec.oldSv.auth!.clientSecretRef.name))).toEqual(ref);
     expect(index.secretRefs(obj('new-1', m.spec.newSv.governanceKey.secretName))).toEqual(ref);
     expect(index.secretRefs(obj('new-1', m.spec.newSv.identityKey.secretName))).toEqual(ref);
     expect(index.secretRefs(obj('team-1', m.spec.newSv.governanceKey.secretName))).toEqual([]); // wrong namespace

@@ -18,7 +18,8 @@ function watchedKeys(m: SvKmsMigration): string[] {
   const keys: [Kind, string | undefined, string | undefined][] = [
     // Credentials and OAuth client Secrets (migration namespace), key Secrets (new SV namespace).
     ['secret', own, s.kms.credentials.secretRef?.name],
-    ['secret', own, s.oldSv.auth.clientSecretRef.name],
+    ['secret', own, s.oldSv.auth?.clientSecretRef.name],
+    ['secret', own, s.oldSv.walletAuth?.clientSecretRef.name],
     ['secret', own, s.newSv.auth?.clientSecretRef.name],
     ['secret', s.newSv.namespace, s.newSv.governanceKey.secretName],
     ['secret', s.newSv.namespace, s.newSv.identityKey.secretName],

@@ -90,6 +90,21 @@ describe('SvKmsMigration CRD', () => {
     expect(created.spec.kms.aws).not.toHaveProperty('regoin');
   });
 
+  it('needs no SV app client when every vote is External and the transfer Manual; needs one otherwise', async () => {
+    const m = example('aws');
+    m.metadata.name = 'no-sv-app-client';
+    delete (m.spec.oldSv as { auth?: unknown }).auth;
+    const workflow = m.spec.workflow as unknown as Record<string, Record<string, unknown>>;
+    workflow.weightTransfer = { ...workflow.weightTransfer, mode: 'External' };
+    workflow.offboarding = { ...workflow.offboarding, mode: 'External' };
+    const operatorVotes = structuredClone(m);
+    workflow.assetTransfer = { ...workflow.assetTransfer, mode: 'Manual' };
+    const created = await create(structuredClone(m));
+    expect(created.spec.oldSv.auth).toBeUndefined();
+    (operatorVotes.spec.workflow as unknown as Record<string, Record<string, unknown>>).offboarding!.mode = 'Operator';
+    expect(await rejection(() => create(operatorVotes))).toContain('spec.oldSv.auth is required');
+  });
+
   it('keeps kms.provider and newSv.name immutable', async () => {
     const m = example('aws');
     m.metadata.name = 'immutable';

@@ -197,7 +197,7 @@ describe('credentials', () => {
     const sim = await network({ autoVote: { accept: true, delayMs: 100 } });
     const { namespace, oldNamespace } = await setup(sim, 'auth', {
       tweak: (m) => {
-        if ('audience' in wrong) m.spec.oldSv.auth.audience = wrong.audience;
+        if ('audience' in wrong) m.spec.oldSv.auth!.audience = wrong.audience;
       },
     });
     if ('clientSecret' in wrong) {

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { ApiError, AuthError, NotAuthorized, TransientError, WalletUserNotOnboarded } from '../../splice/errors.ts';
-import { input, migration } from '../../../test/support/migration-fixtures.ts';
-import { accessCached, decideAccess, type AccessObservation } from './access.ts';
+import pino from 'pino';
+import { FakeWorld, input, migration } from '../../../test/support/migration-fixtures.ts';
+import { accessCached, accessStep, decideAccess, needsSvApp, walletClientGiven, type AccessObservation } from './access.ts';
 
 const okApp = { ok: true as const, check: { ok: true as const, value: undefined } };
 const okWallet = (st = { onboarded: true, walletInstalled: true, partyId: 'p' }) => ({ ok: true as const, status: { ok: true as const, value: st } });
@@ -27,6 +28,8 @@ describe('SpliceAccessVerified', () => {
     ['the wallet user is not onboarded', checked(okApp, okWallet({ onboarded: false, walletInstalled: false, partyId: 'p' })), { outcome: 'stalled', status: 'False', reason: 'WalletUserNotOnboarded', message: /not onboarded/ }],
     ['the apps cannot be reached yet: reported, Preparing goes on', checked(failedApp(new TransientError('sv', 'isAuthorized', 'ECONNREFUSED')), failedWallet(new TransientError('wallet', 'userStatus', 'ECONNREFUSED'))), { outcome: 'done', status: 'Unknown', reason: 'NotVerifiedYet', message: /ECONNREFUSED.*checked again at the next reconcile/, verified: false }],
     ['a client Secret not created yet: reported, Preparing goes on', checked({ ok: false, reason: 'ClientSecretNotFound', message: 'create it' }, { ok: false, reason: 'ClientSecretNotFound', message: 'create it' }), { outcome: 'done', status: 'Unknown', reason: 'NotVerifiedYet', verified: false }],
+    ['External votes and a Manual transfer without clients: nothing to check, verified', checked(undefined, undefined), { outcome: 'done', status: 'True', reason: 'Verified', message: /both vote gates are External.*Manual transfer/, verified: true }],
+    ['External votes, a wallet client: only the wallet is checked', checked(undefined, okWallet()), { outcome: 'done', status: 'True', reason: 'Verified', message: /no SV app client is needed \(both vote gates are External\); the wallet client's user has a wallet/ }],
   ];
   it.each(rows)('%s', (_n, observation, e) => {
     const d = decideAccess(input(migration()), observation);
@@ -34,6 +37,29 @@ describe('SpliceAccessVerified', () => {
     expect(d.conditions?.[0]).toMatchObject({ type: 'SpliceAccessVerified', status: e.status, reason: e.reason });
     if (e.message) expect(d.conditions?.[0]?.message).toMatch(e.message);
     if (e.verified !== undefined) expect(d.status?.spliceAccess).toEqual({ generation: 1, checkedAt: '2026-11-02T10:00:00Z', verified: e.verified });
+  });
+
+  it('asks only the apps the spec needs: the SV app unless both vote gates are External, the wallet when a client is given', async () => {
+    const external = migration((m) => {
+      m.spec.workflow.weightTransfer.mode = 'External';
+      m.spec.workflow.offboarding.mode = 'External';
+    });
+    expect(needsSvApp(migration())).toBe(true);
+    expect(needsSvApp(external)).toBe(false);
+    const manual = migration((m) => {
+      delete m.spec.oldSv.auth;
+      m.spec.workflow.assetTransfer.mode = 'Manual';
+    });
+    expect(walletClientGiven(manual)).toBe(false);
+    const world = new FakeWorld();
+    const deps = world.deps();
+    const asked: string[] = [];
+    const { oldSvApp, oldWallet } = deps.splice;
+    deps.splice.oldSvApp = (m) => (asked.push('svApp'), oldSvApp(m));
+    deps.splice.oldWallet = (m) => (asked.push('wallet'), oldWallet(m));
+    const observe = (m: typeof external) => accessStep.observe({ ...input(m), deps, signal: new AbortController().signal, log: pino({ level: 'silent' }) });
+    expect(await observe(external)).toMatchObject({ kind: 'checked', svApp: undefined, wallet: { ok: true } });
+    expect(asked).toEqual(['wallet']);
   });
 
   it('is not asked again once verified for the generation; a check that did not verify is repeated and keeps its time while its outcome holds', () => {

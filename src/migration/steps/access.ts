@@ -6,20 +6,31 @@
  * not created yet) is reported and checked again later without holding Preparing up: those are needed only at the
  * gates, where they stall if still missing. Checked once per spec generation once verified.
  */
-import type { SvKmsMigrationStatus } from '../../api/types.ts';
+import type { SvKmsMigration, SvKmsMigrationStatus } from '../../api/types.ts';
 import { AuthError, WalletUserNotOnboarded } from '../../splice/errors.ts';
 import { decision, doneWith, fromResult } from '../decision.ts';
 import { CONDITION } from '../meta.ts';
 import { observed, type DecideInput, type Observed, type Step, type StepDecision } from '../step.ts';
 import { networkFailure } from './network-errors.ts';
 
+/** Each check: not needed by this spec (undefined), no client to check with, or the app's answer. */
 export type AccessObservation =
   | { kind: 'cached' }
   | {
       kind: 'checked';
-      svApp: { ok: false; reason: string; message: string } | { ok: true; check: Observed<void> };
-      wallet: { ok: false; reason: string; message: string } | { ok: true; status: Observed<{ onboarded: boolean; walletInstalled: boolean; partyId: string }> };
+      svApp: { ok: false; reason: string; message: string } | { ok: true; check: Observed<void> } | undefined;
+      wallet: { ok: false; reason: string; message: string } | { ok: true; status: Observed<{ onboarded: boolean; walletInstalled: boolean; partyId: string }> } | undefined;
     };
+
+/** The SV app is needed unless both vote gates are External (the votes are requested outside the operator). */
+export function needsSvApp(m: SvKmsMigration): boolean {
+  return m.spec.workflow.weightTransfer.mode !== 'External' || m.spec.workflow.offboarding.mode !== 'External';
+}
+
+/** The wallet is read whenever a client for it is given (a Manual transfer without one is confirmed by its approval). */
+export function walletClientGiven(m: SvKmsMigration): boolean {
+  return (m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth) !== undefined;
+}
 
 /**
  * Verified for this generation: not asked again. A check that did not verify is repeated at every reconcile (which
@@ -46,18 +57,18 @@ export function decideAccess({ m, status, generation, now, timing }: DecideInput
   });
   const { svApp, wallet } = observation;
   const pending: string[] = [];
-  if (!svApp.ok) pending.push(svApp.message);
-  else if (!svApp.check.ok) {
+  if (svApp && !svApp.ok) pending.push(svApp.message);
+  else if (svApp && !svApp.check.ok) {
     const result = networkFailure(svApp.check.error, `the old SV's app (${m.spec.oldSv.svAppUrl})`, timing.networkPollMs);
     if (definite(svApp.check.error)) return fromResult(CONDITION.SpliceAccessVerified, result, record(false));
     pending.push('message' in result ? result.message : 'the SV app did not answer');
   }
-  if (!wallet.ok) pending.push(wallet.message);
-  else if (!wallet.status.ok) {
+  if (wallet && !wallet.ok) pending.push(wallet.message);
+  else if (wallet?.status.ok === false) {
     const result = networkFailure(wallet.status.error, `the old SV's wallet (${m.spec.oldSv.walletUrl})`, timing.networkPollMs);
     if (definite(wallet.status.error)) return fromResult(CONDITION.SpliceAccessVerified, result, record(false));
     pending.push('message' in result ? result.message : 'the wallet did not answer');
-  } else if (!wallet.status.value.onboarded || !wallet.status.value.walletInstalled) {
+  } else if (wallet?.status.ok && (!wallet.status.value.onboarded || !wallet.status.value.walletInstalled)) {
     const field = m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth';
     return fromResult(
       CONDITION.SpliceAccessVerified,
@@ -74,18 +85,22 @@ export function decideAccess({ m, status, generation, now, timing }: DecideInput
     // Not a refusal: reported, and checked again after a while; the gates stall on it if it is still so by then.
     return decision({ kind: 'done' }, { type: CONDITION.SpliceAccessVerified, status: 'Unknown', reason: 'NotVerifiedYet', message: `${pending.join('; ')}; checked again at the next reconcile` }, record(false));
   }
-  return doneWith(CONDITION.SpliceAccessVerified, 'Verified', `${m.spec.oldSv.name}'s SV app accepts the operator's client, and the wallet client's user has a wallet`, record(true));
+  const verified = [
+    svApp ? `${m.spec.oldSv.name}'s SV app accepts the operator's client` : 'no SV app client is needed (both vote gates are External)',
+    wallet ? 'the wallet client\'s user has a wallet' : 'no wallet client is given (the Manual transfer is confirmed by its approval)',
+  ];
+  return doneWith(CONDITION.SpliceAccessVerified, 'Verified', verified.join('; '), record(true));
 }
 
 export const accessStep: Step<AccessObservation> = {
   name: 'spliceAccess',
   async observe({ m, deps, status, generation, signal, facts }) {
     if (!facts.recheck && accessCached(status, generation)) return { kind: 'cached' };
-    const [app, wallet] = await Promise.all([deps.splice.oldSvApp(m), deps.splice.oldWallet(m)]);
+    const [app, wallet] = await Promise.all([needsSvApp(m) ? deps.splice.oldSvApp(m) : undefined, walletClientGiven(m) ? deps.splice.oldWallet(m) : undefined]);
     return {
       kind: 'checked',
-      svApp: app.ok ? { ok: true, check: await observed(() => app.client.verifyAuthorized(signal)) } : app,
-      wallet: wallet.ok ? { ok: true, status: await observed(() => wallet.client.userStatus(signal)) } : wallet,
+      svApp: app && (app.ok ? { ok: true, check: await observed(() => app.client.verifyAuthorized(signal)) } : app),
+      wallet: wallet && (wallet.ok ? { ok: true, status: await observed(() => wallet.client.userStatus(signal)) } : wallet),
     };
   },
   decide: decideAccess,
