@@ -19,7 +19,6 @@ export class OperatorMetrics {
   readonly kmsCallDuration: Histogram<'provider' | 'operation'>;
   readonly spliceCalls: Counter<'api' | 'operation' | 'outcome'>;
   readonly spliceCallDuration: Histogram<'api' | 'operation'>;
-  readonly migrationsByPhase: Gauge<'phase'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -56,7 +55,6 @@ export class OperatorMetrics {
     this.kmsCallDuration = new Histogram({ name: 'svkms_kms_call_duration_seconds', help: 'KMS API call latency.', labelNames: ['provider', 'operation'], registers });
     this.spliceCalls = new Counter({ name: 'svkms_splice_calls_total', help: 'Splice API calls (Scan, SV app, wallet) by outcome.', labelNames: ['api', 'operation', 'outcome'], registers });
     this.spliceCallDuration = new Histogram({ name: 'svkms_splice_call_duration_seconds', help: 'Splice API call latency.', labelNames: ['api', 'operation'], registers });
-    this.migrationsByPhase = new Gauge({ name: 'svkms_migrations', help: 'SvKmsMigrations by phase, as last reconciled by this replica.', labelNames: ['phase'], registers });
   }
 
   /** Registers `svkms_ready`: 1 while `ready()` (the caches are synced, as /readyz answers), read on each scrape. */
