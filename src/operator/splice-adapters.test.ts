@@ -101,22 +101,25 @@ describe('governance port', () => {
   });
 });
 
+/** A wallet client whose every call succeeds; `over` replaces some. */
+const walletOps = (over: Partial<WalletOps>): WalletOps => ({
+  getUserStatus: async () => ({ party_id: 'p', user_onboarded: true, user_wallet_installed: true, has_featured_app_right: false }),
+  getBalance: async () => ({ round: 1, unlocked: '12.5', locked: '0', holdingFees: '0' }),
+  createTransferOffer: async () => 'cid',
+  getTransferOfferStatus: async () => ({ status: 'created', contract_id: 'c', transaction_id: 't' }),
+  listTransferOffers: async () => [],
+  acceptTransferOffer: async () => 'cid',
+  featureSupport: async () => ({ tokenStandard: true, preapprovalDescription: true }),
+  createTokenStandardTransfer: async () => ({ kind: 'pending', transferInstructionCid: 'i1' }),
+  listTokenStandardTransfers: async () => [],
+  acceptTokenStandardTransfer: async () => ({ kind: 'completed', receiverHoldingCids: [] }),
+  sendViaPreapproval: async () => undefined,
+  listTransactions: async () => [],
+  ...over,
+});
+
 describe('wallet port', () => {
-  const ops = (over: Partial<WalletOps>): WalletOps => ({
-    getUserStatus: async () => ({ party_id: 'p', user_onboarded: true, user_wallet_installed: true, has_featured_app_right: false }),
-    getBalance: async () => ({ round: 1, unlocked: '12.5', locked: '0', holdingFees: '0' }),
-    createTransferOffer: async () => 'cid',
-    getTransferOfferStatus: async () => ({ status: 'created', contract_id: 'c', transaction_id: 't' }),
-    listTransferOffers: async () => [],
-    acceptTransferOffer: async () => 'cid',
-    featureSupport: async () => ({ tokenStandard: true, preapprovalDescription: true }),
-    createTokenStandardTransfer: async () => ({ kind: 'pending', transferInstructionCid: 'i1' }),
-    listTokenStandardTransfers: async () => [],
-    acceptTokenStandardTransfer: async () => ({ kind: 'completed', receiverHoldingCids: [] }),
-    sendViaPreapproval: async () => undefined,
-    listTransactions: async () => [],
-    ...over,
-  });
+  const ops = walletOps;
   const offer = (trackingId: string) => ({ trackingId, method: 'TransferOffer' as const });
   const order = (method: TransferMethod) => ({ receiverPartyId: 'p', amount: '1.5', description: 'd [t]', expiresAt: new Date(1000), trackingId: 't', method });
   const signal = new AbortController().signal;
@@ -154,21 +157,7 @@ describe('wallet port', () => {
 describe('wallet port: token-standard transfers and preapproval sends', () => {
   const signal = new AbortController().signal;
   const order = (method: TransferMethod) => ({ receiverPartyId: 'p', amount: '2', description: 'move [t7]', expiresAt: new Date(5000), trackingId: 't7', method });
-  const base = (over: Partial<WalletOps>): WalletOps => ({
-    getUserStatus: async () => ({ party_id: 'p', user_onboarded: true, user_wallet_installed: true, has_featured_app_right: false }),
-    getBalance: async () => ({ round: 1, unlocked: '1', locked: '0', holdingFees: '0' }),
-    featureSupport: async () => undefined,
-    createTransferOffer: async () => Promise.reject(new Error('no offers here')),
-    getTransferOfferStatus: async () => Promise.reject(new Error('no offers here')),
-    listTransferOffers: async () => [],
-    acceptTransferOffer: async () => Promise.reject(new Error('no offers here')),
-    createTokenStandardTransfer: async () => ({ kind: 'pending', transferInstructionCid: 'i1' }),
-    listTokenStandardTransfers: async () => [],
-    acceptTokenStandardTransfer: async () => ({ kind: 'completed', receiverHoldingCids: [] }),
-    sendViaPreapproval: async () => undefined,
-    listTransactions: async () => [],
-    ...over,
-  });
+  const base = (over: Partial<WalletOps>): WalletOps => walletOps({ featureSupport: async () => undefined, ...over });
 
   it('sends each method with its own call, the tracking id as the deduplication id', async () => {
     const calls: unknown[] = [];
