@@ -167,12 +167,21 @@ export interface OnboardingProgress {
   confirmations?: { have: number; need: number };
 }
 
-/** The Splice network as the workflow sees it. */
+/**
+ * The Splice network as the workflow sees it. The Scans' DSO state and version may be answered from reads shared with
+ * the other migrations on the same network: up to `Timing.networkPollMs` old for the DSO state (longer for the
+ * version). Good enough to observe and wait on; an effect is decided again on {@link SpliceAccess.fresh} reads first.
+ */
 export interface SpliceAccess {
-  /** DSO state from every Scan in spec.network.scanUrls (failures included, per Scan). */
+  /** DSO state from every Scan in spec.network.scanUrls (failures included, per Scan); possibly shared, see above. */
   dsoViews(m: SvKmsMigration, signal: AbortSignal): Promise<ScanView<DsoState>[]>;
-  /** The Splice version each Scan reports (`GET /api/scan/version`). */
+  /** The Splice version each Scan reports (`GET /api/scan/version`); possibly shared, see above. */
   scanVersions(m: SvKmsMigration, signal: AbortSignal): Promise<ScanView<string>[]>;
+  /**
+   * The same network, every read of it made now: no answer comes from a read made before (the Scans' quorum still
+   * decides). What the reconciler decides an effect again on, just before making it.
+   */
+  fresh(): SpliceAccess;
   /** The sponsor's view of the new SV's onboarding (public endpoint of spec.newSv.svNode.sponsorApiUrl). */
   onboardingStatus(m: SvKmsMigration, signal: AbortSignal): Promise<OnboardingProgress>;
   oldSvApp(m: SvKmsMigration): Promise<Access<GovernancePort>>;

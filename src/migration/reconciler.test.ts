@@ -3,19 +3,21 @@
  * checkpoint and effect, a conflict on the checkpoint, a pause, a deletion). Every effect is counted.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { SvKmsMigration } from '../api/types.ts';
+import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
 import { updateSvRewardWeightAction, offboardSvAction } from '../splice/daml-json.ts';
-import { closedVote, participantEnv, FakeWallet, FakeWorld, keySecret, migration, NS, openVote, PARTY, reconcileContext, T0 } from '../../test/support/migration-fixtures.ts';
+import { closedVote, dsoState, participantEnv, FakeWallet, FakeWorld, keySecret, migration, NS, openVote, PARTY, reconcileContext, T0 } from '../../test/support/migration-fixtures.ts';
+import type { ScanView } from '../splice/scan-quorum.ts';
+import type { DsoState } from '../splice/scan.ts';
 import type { Outcome } from '../controller/controller.ts';
 import { KMS_ENV_VAR } from '../render/participant.ts';
 import { CONDITION, ORPHANED_ANNOTATION, participantValuesConfigMapName } from './meta.ts';
-import { CONFLICT_RETRY_MS, MigrationReconciler, PHASES, TransientStepError } from './reconciler.ts';
+import { CONFLICT_RETRY_MS, MigrationReconciler, PHASES, sameEffect, TransientStepError } from './reconciler.ts';
 import { SV_APP_DEPLOYMENT } from './steps/deployment.ts';
 import { intentTag } from './steps/votes.ts';
 import { weightLabel } from './steps/weight.ts';
 import { offboardLabel } from './steps/offboarding.ts';
 import { transferTrackingId } from './steps/assets.ts';
-import { WORKFLOW_PHASES } from '../api/phases.ts';
+import { WORKFLOW_PHASES, type WorkflowPhase } from '../api/phases.ts';
 
 const DAY = 86_400_000;
 
@@ -341,17 +343,186 @@ describe('reconciler', () => {
 
 /** The migration prepared, deployed and onboarded, at TransferringWeight with the weight recorded. */
 function prepareOnboarded(bench: Bench): void {
+  prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
+}
+
+/** The migration prepared, deployed and onboarded, in `phase`, with the Scans answering `dso` (shared and fresh). */
+function prepareAt(bench: Bench, phase: WorkflowPhase, dso: Parameters<FakeWorld['setDso']>[0], status: SvKmsMigrationStatus = {}): void {
   const { world, m } = bench;
   world.secrets.set(`${NS}/${m.spec.newSv.governanceKey.secretName}`, keySecret('governance', m.spec.newSv.governanceKey.secretName));
   world.secrets.set(`${NS}/${m.spec.newSv.identityKey.secretName}`, keySecret('identity', m.spec.newSv.identityKey.secretName));
   bench.deploy();
-  world.setDso({ newWeight: 0 });
+  world.setDso(dso);
   bench.m = {
     ...m,
     status: {
-      phase: 'TransferringWeight',
+      phase,
       oldSv: { partyId: PARTY.old, originalRewardWeight: 10_000 },
       conditions: [{ type: CONDITION.KmsKeysObserved, status: 'True', reason: 'KeysFound', message: '', lastTransitionTime: '2026-11-01T00:00:00Z' }],
+      ...status,
     },
   };
 }
+
+/** Three Scans of which no two agree. */
+function disagreeingScans(): ScanView<DsoState>[] {
+  return [
+    { url: 'https://scan-1', ok: true, value: dsoState({ newWeight: 10_000, oldWeight: 0 }) },
+    { url: 'https://scan-2', ok: true, value: dsoState({ newWeight: 0 }) },
+    { url: 'https://scan-3', ok: false, error: new Error('connection refused') },
+  ];
+}
+
+/** Every Scan unreachable. */
+function unreachableScans(): ScanView<DsoState>[] {
+  return [1, 2, 3].map((i) => ({ url: `https://scan-${i}`, ok: false as const, error: new Error('connection refused') }));
+}
+
+/**
+ * Each effect decided on the network's state (a vote request, a transfer, a scale-down), set up so that the shared
+ * reads' answer (from up to a poll interval ago) asks for it; `changed` is what the Scans say now instead.
+ */
+const EFFECTS: {
+  effect: string;
+  setup(bench: Bench): void;
+  /** How many times the effect was made. */
+  made(world: FakeWorld): number;
+  /** The Scans now, disagreeing with the shared answer. */
+  changed: Parameters<FakeWorld['changeDso']>[0];
+  /** What the migration shows after a reconcile on the changed Scans. */
+  then(bench: Bench): void;
+}[] = [
+  {
+    effect: 'a weight vote request',
+    setup: (bench) => {
+      bench.edit((m) => (m.spec.workflow.weightTransfer.approved = true));
+      prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
+    },
+    made: (world) => world.governance.requests.length,
+    // The weight moved meanwhile (votes requested by hand): nothing to ask for.
+    changed: { newWeight: 10_000, oldWeight: 0 },
+    then: (bench) => {
+      expect(bench.condition(CONDITION.WeightTransferred)).toMatchObject({ status: 'True', reason: 'WeightMoved' });
+      expect(bench.m.status?.phase).toBe('TransferringAssets');
+      expect(bench.m.status?.votes ?? []).toEqual([]);
+    },
+  },
+  {
+    effect: 'a transfer',
+    setup: (bench) => {
+      bench.edit((m) => (m.spec.workflow.assetTransfer.approved = true));
+      prepareAt(bench, 'TransferringAssets', { newWeight: 10_000, oldWeight: 0 });
+    },
+    made: (world) => world.oldWallet.sent.length,
+    // Two Scans started to lie: they no longer agree.
+    changed: disagreeingScans(),
+    then: (bench) => {
+      expect(bench.condition(CONDITION.ScanAgreement)).toMatchObject({ status: 'False', reason: 'ScansDisagree' });
+      expect(bench.m.status?.phase).toBe('TransferringAssets');
+      expect(bench.m.status?.assets?.transfers).toBeUndefined();
+    },
+  },
+  {
+    effect: 'an offboarding vote request',
+    setup: (bench) => {
+      bench.edit((m) => (m.spec.workflow.offboarding.approved = true));
+      prepareAt(bench, 'Offboarding', { newWeight: 10_000, oldWeight: 0 });
+    },
+    made: (world) => world.governance.requests.length,
+    // Offboarded meanwhile: nothing to ask for; on to retirement.
+    changed: { newWeight: 10_000, oldWeight: null, oldOffboarded: true },
+    then: (bench) => {
+      expect(bench.condition(CONDITION.OldSvOffboarded)).toMatchObject({ status: 'True', reason: 'Offboarded' });
+      expect(bench.m.status?.phase).toBe('Retiring');
+    },
+  },
+  {
+    effect: 'a scale-down',
+    setup: (bench) => {
+      bench.edit((m) => (m.spec.workflow.retirement.approved = true));
+      prepareAt(bench, 'Retiring', { newWeight: 10_000, oldWeight: null, oldOffboarded: true });
+      // Nothing came in late: the final sweep has nothing to send.
+      bench.world.oldWallet.unlocked = '0.0';
+      bench.world.workloads.push({ kind: 'Deployment', metadata: { name: 'sv-app', namespace: 'sv' }, spec: { replicas: 1, selector: {}, template: {} } });
+    },
+    made: (world) => world.writes.filter((w) => w.includes(' scale ')).length,
+    // The Scans cannot be reached: the old SV is not known to be offboarded now.
+    changed: unreachableScans(),
+    then: (bench) => {
+      expect(bench.condition(CONDITION.ScanAgreement)).toMatchObject({ status: 'False', reason: 'ScansUnreachable' });
+      expect(bench.world.workloads[0]?.spec?.replicas).toBe(1);
+      expect(bench.m.status?.retirement).toBeUndefined();
+    },
+  },
+];
+
+describe('effects decided on shared reads', () => {
+  it.each(EFFECTS)('$effect decided on a shared answer is not made when the Scans now say otherwise', async ({ setup, made, changed, then }) => {
+    const bench = new Bench(migration());
+    setup(bench);
+    bench.world.changeDso(changed);
+    const writes = bench.world.writes.length;
+    await bench.reconcile();
+    expect(made(bench.world)).toBe(0);
+    expect(bench.world.dsoReads).toEqual({ shared: 1, fresh: 1 });
+    // No checkpoint was written for it: the one status write is the fresh view.
+    expect(bench.world.writes.slice(writes).filter((w) => w.startsWith('SvKmsMigration'))).toEqual(['SvKmsMigration status']);
+    then(bench);
+    expect(bench.m.status?.history ?? []).toEqual([]);
+  });
+
+  it.each(EFFECTS)('$effect is made once when the Scans still say what the shared answer said', async ({ setup, made }) => {
+    const bench = new Bench(migration());
+    setup(bench);
+    // The answer changed in what no decision looks at (another SV's weight): the same effect is decided again.
+    const now = bench.world.dso.map((v) => (v.ok ? { ...v, value: { ...v.value, svs: new Map([...v.value.svs].map(([p, sv]) => [p, sv.name === 'Other-1' ? { ...sv, svRewardWeight: 20_000 } : sv])) } } : v));
+    bench.world.changeDso(now);
+    await bench.reconcile();
+    expect(made(bench.world)).toBe(1);
+    expect(bench.world.dsoReads).toEqual({ shared: 1, fresh: 1 });
+    expect(bench.m.status?.history).toHaveLength(1);
+  });
+
+  it('reads fresh only on the passes that would act, not while waiting', async () => {
+    const bench = new Bench(migration());
+    prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
+    // Waiting for the gate.
+    await bench.reconcile();
+    await bench.reconcile();
+    expect(bench.condition(CONDITION.WeightTransferred)?.reason).toBe('AwaitingApproval');
+    expect(bench.world.dsoReads).toEqual({ shared: 2, fresh: 0 });
+    // The gate opens: one fresh read for each of the two vote requests, on the pass that sends it.
+    bench.edit((m) => (m.spec.workflow.weightTransfer.approved = true));
+    await bench.reconcile();
+    expect(bench.world.governance.requests).toHaveLength(1);
+    expect(bench.world.dsoReads).toEqual({ shared: 3, fresh: 1 });
+    await bench.reconcile();
+    expect(bench.world.governance.requests).toHaveLength(2);
+    expect(bench.world.dsoReads).toEqual({ shared: 4, fresh: 2 });
+    // Waiting for the votes: shared reads only.
+    await bench.reconcile();
+    await bench.reconcile();
+    expect(bench.condition(CONDITION.WeightTransferred)?.reason).toBe('VotesPending');
+    expect(bench.world.dsoReads).toEqual({ shared: 6, fresh: 2 });
+  });
+
+  it('a fresh answer that asks for another effect makes none this pass; the next pass makes that one', async () => {
+    const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
+    prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
+    // The new SV got its weight meanwhile, the old SV still has it: only the old SV's vote is left.
+    bench.world.changeDso({ newWeight: 10_000 });
+    await bench.reconcile();
+    expect(bench.world.governance.requests).toHaveLength(0);
+    expect(bench.m.status?.votes?.map((v) => [v.action, v.outcome])).toEqual([[weightLabel('Acme-1', 0), 'Requesting']]);
+    // The fresh answer is the shared one now.
+    await bench.reconcile();
+    expect(bench.world.governance.requests.map((r) => r.action)).toEqual([updateSvRewardWeightAction(PARTY.old, 0)]);
+    expect(bench.world.dsoReads).toEqual({ shared: 2, fresh: 2 });
+  });
+
+  it('effects compare as data, dates by their time', () => {
+    expect(sameEffect({ order: { expiresAt: new Date(1), amount: '1' } }, { order: { amount: '1', expiresAt: new Date(1) } })).toBe(true);
+    expect(sameEffect({ order: { expiresAt: new Date(1) } }, { order: { expiresAt: new Date(2) } })).toBe(false);
+    expect(sameEffect({ kind: 'requestVote', label: 'a' }, { kind: 'requestVote', label: 'b' })).toBe(false);
+  });
+});

@@ -12,7 +12,7 @@ import { WORKFLOW_PHASES, type WorkflowPhase } from '../api/phases.ts';
 import { cloneJson, jsonEqual } from '../util/json.ts';
 import { CHANGE_REF_ANNOTATION, CONDITION, FINALIZER, HISTORY_LIMIT, MIGRATION_LABEL, RECONCILE_REQUESTED_ANNOTATION, MIGRATION_NAMESPACE_LABEL, ORPHANED_ANNOTATION, participantValuesConfigMapName, svNodeValuesConfigMapName } from './meta.ts';
 import type { MigrationDeps } from './ports.ts';
-import { StatusDraft, type StepResult } from './status-draft.ts';
+import { StatusDraft, type SavedDraft, type StepResult } from './status-draft.ts';
 import type { Effect, EventNote } from './decision.ts';
 import { bindStep, type ActContext, type BoundStep, type Facts, type ObserveContext, type StepDecision } from './step.ts';
 import { effectFailure } from './steps/network-errors.ts';
@@ -112,15 +112,63 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
     return blocker?.requeueAfterMs !== undefined ? { requeueAfterMs: blocker.requeueAfterMs } : {};
   }
 
-  /** Runs the always-steps, then phase after phase until a step does not finish. */
+  /**
+   * Runs the always-steps, then phase after phase until a step does not finish. A checkpointed effect (a vote request,
+   * a transfer, a scale-down: what must not happen twice) is made only if the same effect is decided again on fresh
+   * reads of the network (see {@link recheck}): observations may come from reads shared with other migrations, up to a
+   * poll interval old.
+   */
   private async runSteps(m: SvKmsMigration, draft: StatusDraft, writer: StatusWriter, ctx: ReconcileContext, now: Date, notes: EventNote[]): Promise<RunEnd> {
     const facts = initialFacts(m, draft);
+    const places = walkFrom(draft.phase);
     const base = { m, generation: draft.generation, now, timing: this.deps.timing, deps: this.deps, signal: ctx.signal, log: ctx.log, facts };
     const actCtx: ActContext = { m, deps: this.deps, signal: ctx.signal, log: ctx.log, now };
-    const runOne = async (step: BoundStep): Promise<RunEnd | undefined> => {
+    /** The step that established this reconcile's DSO facts, and the reconcile as it was just before it. */
+    let network: Mark | undefined;
+    const save = (at: number): Mark => ({ at, draft: draft.save(), facts: { ...facts }, notes: notes.length });
+
+    /**
+     * Decides again, on fresh network reads, from the step that established the DSO facts (or the acting step itself)
+     * to the acting step `at`: nothing is acted on while doing so. `same`: the acting step asks for the same effect
+     * again (its fresh decision replaces the first one). Otherwise the fresh decisions stand in the draft, and `end`
+     * says how the reconcile goes on (undefined: on to the next step, the fresh decision found nothing to do).
+     */
+    const recheck = async (from: Mark, at: number, effect: unknown): Promise<Recheck> => {
+      draft.restore(from.draft);
+      for (const key of Object.keys(facts) as (keyof Facts)[]) delete facts[key];
+      Object.assign(facts, from.facts);
+      notes.length = from.notes;
+      const fresh = { ...base, deps: { ...this.deps, splice: this.deps.splice.fresh() } };
+      for (let i = from.at; i <= at; i++) {
+        if (ctx.signal.aborted) return { kind: 'other', end: { kind: 'aborted' } };
+        const place = places[i]!;
+        if (place.phase) draft.phase = place.phase;
+        const again = await place.step.run({ ...fresh, status: draft.status });
+        if (i === at && again.act && again.decision.act && sameEffect(again.decision.act.effect, effect)) return { kind: 'same', decision: again.decision, act: again.act };
+        apply(draft, facts, again.decision, notes);
+        const { outcome } = again.decision;
+        if (again.decision.act) {
+          // Another effect than the one decided on shared reads: none this time; the next reconcile decides again.
+          const blocker: Blocker = outcome.kind === 'done' ? { kind: 'wait', message: again.decision.act.describe, requeueAfterMs: this.deps.timing.networkPollMs } : outcome;
+          return { kind: 'other', end: { kind: 'finished', blocker } };
+        }
+        if (outcome.kind !== 'done') return { kind: 'other', end: { kind: 'finished', blocker: outcome } };
+      }
+      // The acting step is done after all (e.g. the network shows the effect already): the walk goes on from it.
+      return { kind: 'other', end: undefined };
+    };
+
+    const runOne = async (step: BoundStep, at: number): Promise<RunEnd | undefined> => {
       if (ctx.signal.aborted) return { kind: 'aborted' };
       const observeCtx: ObserveContext = { ...base, status: draft.status };
-      const { decision, act } = await step.run(observeCtx);
+      let { decision, act } = await step.run(observeCtx);
+      // Observing and deciding leave the draft as it was: saved now, it is the reconcile just before this step.
+      if (decision.facts?.dso && !network) network = save(at);
+      if (act && decision.act?.checkpoint) {
+        const again = await recheck(network ?? save(at), at, decision.act.effect);
+        if (again.kind === 'other') return again.end;
+        ({ decision, act } = again);
+      }
       apply(draft, facts, decision, notes);
       if (act && decision.act) {
         if (decision.act.checkpoint) {
@@ -140,7 +188,7 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
       }
       return decision.outcome.kind === 'done' ? undefined : { kind: 'finished', blocker: decision.outcome };
     };
-    return walkSteps(draft, runOne);
+    return walkSteps(draft, runOne, places);
   }
 
   /** One Event per phase change and per changed domain condition; Stalled as a Warning. */
@@ -191,6 +239,22 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
   }
 }
 
+/** What deciding again on fresh reads found: the same effect (with its fresh decision), or how the reconcile goes on. */
+type Recheck = { kind: 'same'; decision: StepDecision<unknown>; act: (ctx: ActContext) => Promise<void | boolean> } | { kind: 'other'; end: RunEnd | undefined };
+
+/** Where a re-check starts: a step's index in the walk, and the reconcile's draft, facts and Events just before it. */
+interface Mark {
+  at: number;
+  draft: SavedDraft;
+  facts: Facts;
+  notes: number;
+}
+
+/** Two effects are the same when their data are (as JSON: a date by its time). */
+export function sameEffect(a: unknown, b: unknown): boolean {
+  return jsonEqual(cloneJson(a), cloneJson(b));
+}
+
 /** Adds a side effect to status.history (bounded), with the change that approved the spec, when annotated. */
 function record(draft: StatusDraft, m: SvKmsMigration, now: Date, entry: NonNullable<Effect<unknown>['history']>): void {
   const change = m.metadata.annotations?.[CHANGE_REF_ANNOTATION];
@@ -198,25 +262,30 @@ function record(draft: StatusDraft, m: SvKmsMigration, now: Date, entry: NonNull
   draft.status.history = history.slice(-HISTORY_LIMIT);
 }
 
+/** One place in a reconcile's walk: a step, and the phase it belongs to (none for the always-steps). */
+export interface Place {
+  step: BoundStep;
+  phase?: WorkflowPhase;
+}
+
+/** The walk of a reconcile that starts in `phase`: the always-steps, then the steps of that phase and of each following one. */
+export function walkFrom(phase: Phase): Place[] {
+  const start = Math.max(WORKFLOW_PHASES.indexOf(phase as WorkflowPhase), 0);
+  return [...ALWAYS.map((step) => ({ step })), ...WORKFLOW_PHASES.slice(start).flatMap((p) => PHASE_STEPS[p].map((step) => ({ step, phase: p })))];
+}
+
 /**
  * Walks the steps in order — the always-steps, then the steps of the current phase and of each following one — until
- * `visit` ends the walk; `draft.phase` follows the walk. Shared by the reconciler and the planner.
+ * `visit` ends the walk; `draft.phase` follows the walk (Completed once every step is done). Shared by the reconciler
+ * and the planner; `visit` gets each step's index in `places`.
  */
-export async function walkSteps<End>(draft: StatusDraft, visit: (step: BoundStep) => Promise<End | undefined>): Promise<End | { kind: 'finished' }> {
-  for (const step of ALWAYS) {
-    const end = await visit(step);
+export async function walkSteps<End>(draft: StatusDraft, visit: (step: BoundStep, at: number) => Promise<End | undefined>, places: readonly Place[] = walkFrom(draft.phase)): Promise<End | { kind: 'finished' }> {
+  for (const [at, place] of places.entries()) {
+    if (place.phase) draft.phase = place.phase;
+    const end = await visit(place.step, at);
     if (end) return end;
   }
-  const start = WORKFLOW_PHASES.indexOf(draft.phase as WorkflowPhase);
-  for (let i = Math.max(start, 0); i < WORKFLOW_PHASES.length; i++) {
-    const phase = WORKFLOW_PHASES[i]!;
-    draft.phase = phase;
-    for (const step of PHASE_STEPS[phase]) {
-      const end = await visit(step);
-      if (end) return end;
-    }
-    if (i + 1 < WORKFLOW_PHASES.length) draft.phase = WORKFLOW_PHASES[i + 1]!;
-  }
+  draft.phase = WORKFLOW_PHASES[WORKFLOW_PHASES.length - 1]!;
   return { kind: 'finished' };
 }
 

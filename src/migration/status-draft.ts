@@ -19,6 +19,12 @@ export type StepResult =
 
 export const DONE: StepResult = { kind: 'done' };
 
+/** A draft as it was at one point of a reconcile (see {@link StatusDraft.save}). */
+export interface SavedDraft {
+  readonly status: SvKmsMigrationStatus;
+  readonly transitions: number;
+}
+
 export class StatusDraft {
   readonly status: SvKmsMigrationStatus;
   readonly generation: number;
@@ -44,6 +50,19 @@ export class StatusDraft {
     const { conditions } = setCondition(this.status.conditions, { type, status, reason, message, observedGeneration: this.generation }, this.now);
     this.status.conditions = conditions;
     if (!before || before.status !== status || before.reason !== reason) this.transitions.push({ type, status, reason, message });
+  }
+
+  /** The draft as it is now, to go back to with {@link restore} (a decision made again from an earlier step). */
+  save(): SavedDraft {
+    return { status: cloneJson(this.status), transitions: this.transitions.length };
+  }
+
+  /** Goes back to a saved draft: its status, and the condition changes made until then. */
+  restore(saved: SavedDraft): void {
+    const status = this.status as Record<string, unknown>;
+    for (const key of Object.keys(status)) delete status[key];
+    Object.assign(status, cloneJson(saved.status));
+    this.transitions.length = saved.transitions;
   }
 
   /** Condition changes made in this reconcile (for Events). */

@@ -132,9 +132,9 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     splice: spliceAccess({
       cluster,
       registerSecret,
-      // Migrations on one network share each Scan's DSO read while it is in flight. Not longer: an effect must be
-      // decided on what the Scans say now (a change of theirs within a poll interval must stop it).
-      dsoTtlMs: 0,
+      // Migrations on one network share each Scan's DSO answer for a poll interval. An effect is never made on such an
+      // answer: the reconciler decides it again on fresh reads of the Scans first (SpliceAccess.fresh).
+      dsoTtlMs: timing.networkPollMs,
       onCall: (c) => {
         metrics.spliceCalls.inc({ api: c.api, operation: c.operation, outcome: c.outcome });
         metrics.spliceCallDuration.observe({ api: c.api, operation: c.operation }, c.seconds);

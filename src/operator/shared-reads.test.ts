@@ -23,3 +23,50 @@ describe('reads shared across migrations', () => {
     expect(await reads.get('k', 1000, async () => 'up')).toBe('up');
   });
 });
+
+describe('a fresh read', () => {
+  it('reads now within the TTL, and its answer is what the shared reads see next', async () => {
+    let t = 0;
+    const reads = new SharedReads(() => t);
+    let scan = 'weight not moved';
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return scan;
+    };
+    expect(await reads.get('dso scan-1', 30_000, load)).toBe('weight not moved');
+    scan = 'weight moved';
+    t = 10_000;
+    // Within the TTL a shared read keeps the answer of 10 s ago; a fresh one asks the Scan.
+    expect(await reads.get('dso scan-1', 30_000, load)).toBe('weight not moved');
+    expect(await reads.refresh('dso scan-1', 30_000, load)).toBe('weight moved');
+    expect(loads).toBe(2);
+    // The fresh answer replaced the kept one, with its own age.
+    t = 39_999;
+    expect(await reads.get('dso scan-1', 30_000, load)).toBe('weight moved');
+    expect(loads).toBe(2);
+    t = 40_000;
+    await reads.get('dso scan-1', 30_000, load);
+    expect(loads).toBe(3);
+  });
+
+  it('does not join a request already in flight, which the shared reads then join instead', async () => {
+    const reads = new SharedReads(() => 0);
+    const pending: ((v: string) => void)[] = [];
+    const load = () => new Promise<string>((resolve) => pending.push(resolve));
+    const early = reads.get('k', 1000, load);
+    const fresh = reads.refresh('k', 1000, load);
+    const later = reads.get('k', 1000, load);
+    expect(pending).toHaveLength(2);
+    pending[0]!('before the change');
+    pending[1]!('after the change');
+    expect(await Promise.all([early, fresh, later])).toEqual(['before the change', 'after the change', 'after the change']);
+  });
+
+  it('a failed fresh read is not kept', async () => {
+    const reads = new SharedReads(() => 0);
+    expect(await reads.get('k', 1000, async () => 'old')).toBe('old');
+    await expect(reads.refresh('k', 1000, () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await reads.get('k', 1000, async () => 'up')).toBe('up');
+  });
+});

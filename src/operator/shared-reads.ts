@@ -3,6 +3,9 @@
  * for `ttlMs` (and one request in flight), so N migrations on one network do not multiply the load on the Scans,
  * which rate-limit per client IP (Splice ≥ 0.7.4). Failures are not kept: the next read asks again.
  *
+ * {@link SharedReads.refresh} reads now whatever is kept — what an effect is re-decided on — and its answer replaces the
+ * kept one, so the other migrations see it too.
+ *
  * Hand-written: a TTL map with in-flight sharing is a few lines; the caching libraries on npm add eviction policies
  * this does not need.
  */
@@ -27,6 +30,18 @@ export class SharedReads {
   get<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
     const entry = this.entries.get(key) as Entry<T> | undefined;
     if (entry && (entry.at === undefined || this.now() - entry.at < ttlMs)) return entry.value;
+    return this.load(key, ttlMs, load);
+  }
+
+  /**
+   * A fresh answer for `key` from `load`, whatever is kept or in flight (a request already under way may have been
+   * answered before the change the caller must not miss). It replaces the kept answer: reads with `get` share it.
+   */
+  refresh<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+    return this.load(key, ttlMs, load);
+  }
+
+  private load<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
     this.loads++;
     const fresh: Entry<T> = { value: load() };
     this.entries.set(key, fresh);

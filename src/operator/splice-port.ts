@@ -23,12 +23,17 @@ import { WalletClient } from '../splice/wallet.ts';
 const VERSION_TTL_MS = 5 * 60_000;
 
 export interface SpliceAccessOptions {
-  /** How long a Scan's DSO answer is shared across migrations after it arrived (0: only while in flight). */
+  /**
+   * How long a Scan's DSO answer is shared across migrations after it arrived (0: only while in flight). The operator
+   * uses the network poll interval: the reconciler re-reads the Scans through `fresh()` before an effect.
+   */
   dsoTtlMs?: number;
   cluster: ClusterView;
   registerSecret(value: string): void;
   onCall?: (event: CallEvent) => void;
   timeoutMs?: number;
+  /** The clock of the shared reads' ages (tests). */
+  now?: () => number;
 }
 
 const MAX_TOKEN_SOURCES = 256;
@@ -80,29 +85,33 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
     return token.ok ? { ok: true, client: make(token.client) } : token;
   }
 
-  const shared = new SharedReads();
-  /** A Scan whose DSO reads are shared with the other migrations naming it, for `dsoTtlMs`. */
-  const sharedDso = (scan: ScanClient): Pick<ScanClient, 'url' | 'getDsoState'> => ({
-    url: scan.url,
-    getDsoState: (signal?: AbortSignal) => shared.get(`dso ${scan.url}`, opts.dsoTtlMs ?? 0, () => scan.getDsoState(signal)),
-  });
+  const shared = new SharedReads(opts.now);
+  const scans = (m: SvKmsMigration) => m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common }));
 
   /** Every Scan's answer to `read`, failures included. */
   async function eachScan<T>(m: SvKmsMigration, read: (scan: ScanClient) => Promise<T>): Promise<ScanView<T>[]> {
-    const scans = m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common }));
-    const settled = await Promise.allSettled(scans.map(read));
-    return settled.map((r, i) => (r.status === 'fulfilled' ? { url: scans[i]!.url, ok: true as const, value: r.value } : { url: scans[i]!.url, ok: false as const, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) }));
+    const all = scans(m);
+    const settled = await Promise.allSettled(all.map(read));
+    return settled.map((r, i) => (r.status === 'fulfilled' ? { url: all[i]!.url, ok: true as const, value: r.value } : { url: all[i]!.url, ok: false as const, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) }));
   }
 
-  return {
-    networkVotes: (m) => networkVotesPort(m.spec.network.scanUrls.map((baseUrl) => new ScanClient({ baseUrl, ...common })), defaultQuorum(m)),
-    scanVersions: (m, signal) => eachScan(m, async (s) => (await shared.get(`version ${s.url}`, VERSION_TTL_MS, () => s.getVersion(signal))).version),
+  /** The Scan reads, shared across migrations, or (`fresh`) made now; a fresh answer is then shared in turn. */
+  function scanReads(fresh: boolean): Pick<SpliceAccess, 'dsoViews' | 'scanVersions'> {
+    const read = fresh ? shared.refresh.bind(shared) : shared.get.bind(shared);
+    /** A Scan whose DSO reads go through the shared reads. */
+    const dsoOf = (scan: ScanClient): Pick<ScanClient, 'url' | 'getDsoState'> => ({
+      url: scan.url,
+      getDsoState: (signal?: AbortSignal) => read(`dso ${scan.url}`, opts.dsoTtlMs ?? 0, () => scan.getDsoState(signal)),
+    });
+    return {
+      dsoViews: (m, signal) => readDsoViews(scans(m).map(dsoOf), signal),
+      scanVersions: (m, signal) => eachScan(m, async (s) => (await read(`version ${s.url}`, VERSION_TTL_MS, () => s.getVersion(signal))).version),
+    };
+  }
+
+  const rest: Omit<SpliceAccess, 'dsoViews' | 'scanVersions' | 'fresh'> = {
+    networkVotes: (m) => networkVotesPort(scans(m), defaultQuorum(m)),
     transferPreapproval: (m, party, signal) => eachScan(m, async (s) => (await s.lookupTransferPreapproval(party, signal)) !== undefined),
-    dsoViews: (m, signal) =>
-      readDsoViews(
-        m.spec.network.scanUrls.map((baseUrl) => sharedDso(new ScanClient({ baseUrl, ...common }))),
-        signal,
-      ),
     onboardingStatus: async (m, signal) => onboardingProgress(await new SvAppClient({ baseUrl: m.spec.newSv.svNode.sponsorApiUrl, ...common }).getOnboardingStatus(m.spec.newSv.name, signal)),
     oldSvApp: async (m) => {
       const auth = m.spec.oldSv.auth;
@@ -122,4 +131,7 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
       return authed<WalletPort>(m, auth, 'spec.newSv.auth', 'wallet', (token) => walletPort(new WalletClient({ baseUrl: walletUrl, token, ...common, apiVersion: networkApiVersion(m) })));
     },
   };
+  // Only the Scans' DSO state and version are shared; every other read is made when asked.
+  const fresh: SpliceAccess = { ...rest, ...scanReads(true), fresh: () => fresh };
+  return { ...rest, ...scanReads(false), fresh: () => fresh };
 }

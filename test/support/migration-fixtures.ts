@@ -211,7 +211,15 @@ export class FakeWorld {
   readonly namespaces = new Map<string, V1Namespace>([['sv', { metadata: { name: 'sv', labels: { 'svkms.dev/allow-migrations-from': NS } } }]]);
   readonly workloads: Workload[] = [];
   readonly served = new Set<string>([NS, 'sv']);
+  /** What the Scans answer now (a fresh read). */
   dso: ScanView<DsoState>[] = [1, 2, 3].map((i) => ({ url: `https://scan-${i}`, ok: true as const, value: dsoState({ newWeight: null }) }));
+  /**
+   * What a shared read answers when it differs from {@link dso}: the Scans' answer of up to a poll interval ago, kept
+   * for the other migrations on the network. A fresh read replaces it, as the operator's shared reads do.
+   */
+  sharedDso: ScanView<DsoState>[] | undefined;
+  /** DSO reads by kind: shared (possibly {@link sharedDso}) and fresh. */
+  readonly dsoReads = { shared: 0, fresh: 0 };
   onboarding: { state: string; confirmations?: { have: number; need: number } } = { state: 'requested', confirmations: { have: 1, need: 3 } };
   readonly governance = new FakeGovernance();
   readonly oldWallet = new FakeWallet();
@@ -235,6 +243,35 @@ export class FakeWorld {
 
   setDso(state: Parameters<typeof dsoState>[0]): void {
     this.dso = this.dso.map((v) => ({ url: v.url, ok: true as const, value: dsoState(state) }));
+  }
+
+  /** The Scans now answer `state`, while the shared reads still hold their answer from before (`sharedDso`). */
+  changeDso(state: Parameters<typeof dsoState>[0] | ScanView<DsoState>[]): void {
+    this.sharedDso = this.dso;
+    this.dso = Array.isArray(state) ? state : this.dso.map((v) => ({ url: v.url, ok: true as const, value: dsoState(state) }));
+  }
+
+  private splice(fresh: boolean): MigrationDeps['splice'] {
+    return {
+      dsoViews: async () => {
+        if (fresh) {
+          this.dsoReads.fresh++;
+          this.sharedDso = undefined;
+          return this.dso;
+        }
+        this.dsoReads.shared++;
+        return this.sharedDso ?? this.dso;
+      },
+      scanVersions: async () => this.dso.map((v) => ({ url: v.url, ok: true as const, value: this.spliceVersion })),
+      onboardingStatus: async () => this.onboarding,
+      oldSvApp: async () => ({ ok: true, client: this.governance }),
+      // The Scans publish the same votes the old SV's app lists.
+      networkVotes: () => ({ openVoteRequests: () => this.governance.openVoteRequests(), findClosedVote: (lookup) => this.governance.findClosedVote(lookup) }),
+      oldWallet: async () => ({ ok: true, client: this.oldWallet }),
+      newWallet: async () => (this.newWallet ? { ok: true, client: this.newWallet } : undefined),
+      transferPreapproval: async () => this.dso.map((v) => ({ url: v.url, ok: true as const, value: this.receiverPreapproval })),
+      fresh: () => this.splice(true),
+    };
   }
 
   deps(): MigrationDeps {
@@ -296,17 +333,7 @@ export class FakeWorld {
         },
       },
       kmsProbe: () => probe,
-      splice: {
-        dsoViews: async () => this.dso,
-        scanVersions: async () => this.dso.map((v) => ({ url: v.url, ok: true as const, value: this.spliceVersion })),
-        onboardingStatus: async () => this.onboarding,
-        oldSvApp: async () => ({ ok: true, client: this.governance }),
-        // The Scans publish the same votes the old SV's app lists.
-        networkVotes: () => ({ openVoteRequests: () => this.governance.openVoteRequests(), findClosedVote: (lookup) => this.governance.findClosedVote(lookup) }),
-        oldWallet: async () => ({ ok: true, client: this.oldWallet }),
-        newWallet: async () => (this.newWallet ? { ok: true, client: this.newWallet } : undefined),
-        transferPreapproval: async () => this.dso.map((v) => ({ url: v.url, ok: true as const, value: this.receiverPreapproval })),
-      },
+      splice: this.splice(false),
       event: async (_m, type, reason, message) => {
         this.events.push({ type, reason, message });
       },
