@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../../src/controller/kube-access.ts';
 import { RESOURCES } from '../../src/operator/resources.ts';
 import { findLeaks, scanForLeaks } from '../support/leak-scan.ts';
 import { generateGovernanceKey } from '../../src/keys/governance-key.ts';
@@ -59,7 +60,7 @@ describe('scanForLeaks against the cluster', () => {
 
   beforeAll(async () => {
     const kc = testKubeConfig();
-    client = new KubeClient(kc, { fieldManager: 'leak-test' });
+    client = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'leak-test' });
     namespace = await createTestNamespace(kc, 'leak');
     leakDir = mkdtempSync(join(tmpdir(), 'svkms-leak-test-'));
     await client.create(RESOURCES.secrets, namespace, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'planted', namespace }, stringData: { clientSecret: secret } } as KubeObject);
