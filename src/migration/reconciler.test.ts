@@ -206,7 +206,7 @@ describe('reconciler', () => {
 
   it('a crash between the checkpoint and the vote request sends the request once, on the next reconcile', async () => {
     const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
-    prepareOnboarded(bench);
+    await prepareOnboarded(bench);
     const crash = new AbortController();
     bench.world.crashAfterNextWrite = crash;
     await bench.reconcile(crash.signal);
@@ -245,7 +245,7 @@ describe('reconciler', () => {
 
   it('a conflict on the checkpoint sends nothing and retries soon', async () => {
     const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
-    prepareOnboarded(bench);
+    await prepareOnboarded(bench);
     bench.world.governance.requests.length = 0;
     bench.m = { ...bench.m, status: { ...bench.m.status, votes: [] } };
     bench.world.conflictNext = true;
@@ -264,7 +264,7 @@ describe('reconciler', () => {
 
   it('status.phase and status.message agree in a checkpoint written mid-reconcile', async () => {
     const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
-    prepareOnboarded(bench);
+    await prepareOnboarded(bench);
     const crash = new AbortController();
     bench.m = { ...bench.m, status: { ...bench.m.status, votes: [] } };
     bench.world.crashAfterNextWrite = crash;
@@ -295,7 +295,7 @@ describe('reconciler', () => {
 
   it('a failed effect is reported on its step\'s condition', async () => {
     const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
-    prepareOnboarded(bench);
+    await prepareOnboarded(bench);
     bench.m = { ...bench.m, status: { ...bench.m.status, votes: [] } };
     const { AuthError } = await import('../splice/errors.ts');
     bench.world.governance.open = [];
@@ -340,10 +340,10 @@ describe('reconciler', () => {
 });
 
 /** The migration prepared, deployed and onboarded, at TransferringWeight with the weight recorded. */
-function prepareOnboarded(bench: Bench): void {
+async function prepareOnboarded(bench: Bench): Promise<void> {
   const { world, m } = bench;
-  world.secrets.set(`${NS}/${m.spec.newSv.governanceKey.secretName}`, keySecret('governance', m.spec.newSv.governanceKey.secretName));
-  world.secrets.set(`${NS}/${m.spec.newSv.identityKey.secretName}`, keySecret('identity', m.spec.newSv.identityKey.secretName));
+  world.secrets.set(`${NS}/${m.spec.newSv.governanceKey.secretName}`, await keySecret('governance', m.spec.newSv.governanceKey.secretName));
+  world.secrets.set(`${NS}/${m.spec.newSv.identityKey.secretName}`, await keySecret('identity', m.spec.newSv.identityKey.secretName));
   bench.deploy();
   world.setDso({ newWeight: 0 });
   bench.m = {

@@ -40,8 +40,8 @@ describe('findLeaks', () => {
     expect(leaks.map((l) => l.form)).toContain(form);
   });
 
-  it('finds a base64 private key by its raw bytes, and reports no secret in full', () => {
-    const pair = generateGovernanceKey();
+  it('finds a base64 private key by its raw bytes, and reports no secret in full', async () => {
+    const pair = await generateGovernanceKey();
     const leaks = findLeaks([pair.private], [{ source: 'event', text: Buffer.from(pair.private, 'base64').toString('hex') }]);
     expect(leaks.map((l) => l.form)).toEqual(['decoded-hex']);
     expect(JSON.stringify(leaks)).not.toContain(pair.private);

@@ -202,7 +202,7 @@ describe('Stalled, and recovery without intervention in the operator', () => {
   it('an invalid pre-existing governance Secret stalls with the fix, is never overwritten, and is adopted once fixed', async () => {
     const namespace = ns.badkey;
     await createAwsCredentials(client, namespace);
-    const pair = generateGovernanceKey();
+    const pair = await generateGovernanceKey();
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     await client.create(RESOURCES.secrets, namespace, { apiVersion: 'v1', kind: 'Secret', metadata: { name: GOV, namespace }, data: { publicKey: b64(pair.public), privateKey: b64(pair.private) } } as KubeObject);
     await applyMigration(client, awsTestMigration('badkey', namespace, moto.endpoint));
