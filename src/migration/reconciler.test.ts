@@ -282,6 +282,37 @@ describe('reconciler', () => {
     expect(bench.condition(CONDITION.Reconciling)).toMatchObject({ status: 'True', reason: 'KmsThrottled' });
   });
 
+  it('a first pass through Preparing records what a user needs: the keys made, the announcement, the phase change, what it waits for', async () => {
+    const bench = new Bench(migration());
+    await bench.settle();
+    expect(bench.m.status?.phase).toBe('AwaitingDeployment');
+    expect(bench.world.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Normal', 'KeyGenerated'],
+      ['Normal', 'KeyGenerated'],
+      ['Normal', 'Announcement'],
+      ['Normal', 'PhaseChanged'],
+      ['Normal', 'ParticipantNotDeployed'],
+    ]);
+    // Checks that passed the first time they were made are in the status, not in Events.
+    for (const type of [CONDITION.SpecValid, CONDITION.KmsPreflightPassed, CONDITION.SpliceAccessVerified, CONDITION.GovernanceKeyReady, CONDITION.IdentityKeyReady, CONDITION.ValuesRendered]) {
+      expect(bench.condition(type)?.status).toBe('True');
+    }
+    expect(bench.world.events.find((e) => e.reason === 'ParticipantNotDeployed')?.message).toMatch(/^NewSvDeployed=False: deploy the participant/);
+  });
+
+  it('a check that fails warns, and one Normal Event says when it passes again', async () => {
+    const bench = new Bench(migration());
+    bench.world.preflight = { ok: false, verified: [], notVerified: [], failure: { reason: 'KmsAccessDenied', message: 'kms:DescribeKey denied', transient: false } };
+    await bench.reconcile();
+    expect(bench.condition(CONDITION.KmsPreflightPassed)).toMatchObject({ status: 'False', reason: 'KmsAccessDenied' });
+    expect(bench.world.events.filter((e) => e.reason === 'KmsAccessDenied').map((e) => e.type)).toEqual(['Warning', 'Warning']);
+    // The access is fixed in the KMS; the stalled preflight is made again on its timer.
+    bench.world.preflight = { ok: true, verified: ['credentials accepted'], notVerified: [] };
+    await bench.reconcile();
+    expect(bench.condition(CONDITION.KmsPreflightPassed)).toMatchObject({ status: 'True', reason: 'Passed' });
+    expect(bench.world.events.filter((e) => e.reason === 'Passed').map((e) => [e.type, e.message])).toEqual([['Normal', 'KmsPreflightPassed=True: verified: credentials accepted']]);
+  });
+
   it('a stalled migration is rechecked on its timer and warns once', async () => {
     const bench = new Bench(migration((m) => (m.spec.newSv.governanceKey.generate = false)));
     const outcome = await bench.reconcile();

@@ -126,6 +126,9 @@ describe.each(['aws', 'gcp'] as const)('%s migration', (provider) => {
     const evs = await events(namespace, name);
     expect(evs.map((e) => e.reason)).toEqual(expect.arrayContaining(['KeyGenerated', 'PhaseChanged']));
     expect(evs.find((e) => e.reason === 'PhaseChanged')?.message).toContain('Preparing → AwaitingDeployment');
+    // The checks that passed at once are in the conditions above, not in Events: the first pass writes only these (no
+    // SV app answers in this test, so the Splice access is reported as not verified yet).
+    expect(evs.map((e) => `${e.type} ${e.reason}`).sort()).toEqual(['Normal Announcement', 'Normal KeyGenerated', 'Normal KeyGenerated', 'Normal NotVerifiedYet', 'Normal ParticipantNotDeployed', 'Normal PhaseChanged']);
   });
 
   it('AwaitingDeployment: reports a stale Deployment, then moves on once it carries the values, is Available and Canton made keys', async () => {
