@@ -6,6 +6,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient, type KubeObject, type ResourceType } from '../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../src/controller/kube-access.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
 import { FINALIZER } from '../src/migration/meta.ts';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../src/api/types.ts';
@@ -48,7 +49,7 @@ export function pooledWriter(client: PooledKubeClient): FloorWriter {
 
 /** Writes through the operator's own KubeClient (src/controller/kube-client.ts), i.e. with its connection handling. */
 export function kubeClientWriter(kc: KubeConfig): FloorWriter {
-  const client = new KubeClient(kc, { fieldManager: 'sv-kms-bench-floor' });
+  const client = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'sv-kms-bench-floor' });
   return {
     create: (res, ns, body) => client.create(res, ns, body),
     mergePatch: (res, ns, name, patch) => client.patch(res, ns, name, patch, 'merge'),

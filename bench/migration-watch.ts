@@ -4,6 +4,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../src/controller/kube-access.ts';
 import { SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
 import type { SvKmsMigration } from '../src/api/types.ts';
 
@@ -27,7 +28,7 @@ export class MigrationWatch {
   private loop?: Promise<void>;
 
   constructor(kc: KubeConfig) {
-    this.client = new KubeClient(kc, { fieldManager: 'sv-kms-bench' });
+    this.client = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'sv-kms-bench' });
   }
 
   /** Lists once, then watches until {@link stop}. */

@@ -6,6 +6,7 @@
 import { Agent, fetch } from 'undici';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient, type ResourceType } from '../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../src/controller/kube-access.ts';
 
 /** An error answer of the API server. */
 export class HttpError extends Error {
@@ -43,7 +44,7 @@ export class PooledKubeClient {
     this.server = cluster.server;
     this.token = user.token;
     this.agent = new Agent({ connect: { ca: Buffer.from(cluster.caData, 'base64') }, connections, keepAliveTimeout: 60_000 });
-    this.paths = new KubeClient(kc, { fieldManager: 'sv-kms-bench' });
+    this.paths = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'sv-kms-bench' });
   }
 
   /** Path of a collection, an object, or an object's subresource. */

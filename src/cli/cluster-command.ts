@@ -64,11 +64,11 @@ export async function runClusterCommand<I extends ClusterOptions>(
     io.stdout.write(spec.help);
     return EXIT.ok;
   }
-  const kc = loadKubeConfig(inv.kubeconfig, io, spec.prefix);
-  if (!kc) return EXIT.failure;
-  const namespace = inv.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  const access = await loadKubeConfig(inv.kubeconfig, io, spec.prefix);
+  if (!access) return EXIT.failure;
+  const namespace = inv.namespace ?? access.namespace ?? 'default';
   const { KubeClient, KubeApiError } = await import('../controller/kube-client.ts');
-  const client = new KubeClient(kc, { fieldManager: 'sv-kms-cli' });
+  const client = new KubeClient(access, { fieldManager: 'sv-kms-cli' });
   try {
     return await work(inv, { client, namespace });
   } catch (err) {

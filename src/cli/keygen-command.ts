@@ -37,7 +37,7 @@ const FLAGS = {
   help: { names: ['--help', '-h'], takesValue: false },
 } as const;
 
-function keygen(args: string[], io: CliIo): number {
+async function keygen(args: string[], io: CliIo): Promise<number> {
   try {
     const { values, positionals } = parseFlags(args, FLAGS);
     if (values.help) {
@@ -56,7 +56,7 @@ function keygen(args: string[], io: CliIo): number {
     if (namespace !== undefined && (!new RegExp(DNS_LABEL).test(namespace) || namespace.length > 63)) throw new UsageError(`--namespace "${namespace}" is not a valid namespace (a DNS-1123 label)`);
 
     const info = KEY_KIND_INFO[kind];
-    const pair = info.generate();
+    const pair = await info.generate();
     const fingerprint = encodedKeyFingerprint(kind, pair);
     if (format === 'json') {
       io.stdout.write(`${JSON.stringify({ public: pair.public, private: pair.private }, null, 2)}\n`);
@@ -77,6 +77,5 @@ function keygen(args: string[], io: CliIo): number {
 export const keygenCommand: Command = {
   name: 'keygen',
   summary: 'Generate a governance or identity key pair (JSON or a Secret manifest) on stdout.',
-  // Synchronous underneath; the executor turns a throw into a rejection, as an async function would.
-  run: (args, io) => new Promise((resolve) => resolve(keygen(args, io))),
+  run: keygen,
 };

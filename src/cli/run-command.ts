@@ -1,6 +1,6 @@
 /**
  * `sv-kms run`: starts the operator. Configuration from flags, or from the environment (as the Helm chart sets it);
- * the kubeconfig from the pod's service account in a cluster, else KUBECONFIG / ~/.kube/config.
+ * the kubeconfig from --kubeconfig, KUBECONFIG or ~/.kube/config, else the pod's service account (kube-access.ts).
  *
  * The one command that may end the process itself: a replica that lost the leader lease exits at once (as
  * controller-runtime's manager does by default), so nothing it started — a stray timer, a pooled socket — can act
@@ -139,12 +139,12 @@ export const runCommand: Command = {
       io.stderr.write(`sv-kms run: ${err.message}\n\n${USAGE_TEXT}`);
       return EXIT.usage;
     }
-    const kc = loadKubeConfig(settings.kubeconfig, io, 'sv-kms run');
-    if (!kc) return EXIT.failure;
+    const access = await loadKubeConfig(settings.kubeconfig, io, 'sv-kms run');
+    if (!access) return EXIT.failure;
     // Loaded here, not at the top: the other commands need none of the operator's (heavy) dependencies.
     const { startOperator } = await import('../operator/operator.ts');
     const operator = await startOperator({
-      kubeConfig: kc,
+      kubeAccess: access,
       namespaces: settings.namespaces,
       metricsPort: settings.metricsPort,
       workers: settings.workers,

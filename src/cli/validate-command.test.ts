@@ -119,7 +119,7 @@ describe('sv-kms validate', () => {
   });
 
   it('checks key Secrets in the files, without printing key material', async () => {
-    const pair = generateGovernanceKey();
+    const pair = await generateGovernanceKey();
     const good = keySecretManifest('governance', pair, { namespace: 'sv-kms' });
     const bad = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'splice-app-sv-cometbft-governance-key' }, stringData: { publicKey: pair.public, privateKey: pair.private } };
     const ok = await sv('validate', '-f', write('good-secret.yaml', dump(good)));

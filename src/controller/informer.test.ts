@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kubeAccessFromConfig } from './kube-access.ts';
 import { KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
 import { Informer } from './informer.ts';
 
@@ -15,14 +15,13 @@ const open: ServerResponse[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => handler(req, res, new URL(req.url ?? '/', 'http://x')));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as { port: number }).port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
+  const access = await kubeAccessFromConfig({
+    clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${(server.address() as { port: number }).port}`, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'u', user: { token: 't' } }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'x',
   });
-  client = new KubeClient(kc, { fieldManager: 't', timeoutMs: 5000 });
+  client = new KubeClient(access, { fieldManager: 't', timeoutMs: 5000 });
 });
 afterEach(() => {
   for (const r of open.splice(0)) r.destroy();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kubeAccessFromConfig } from './kube-access.ts';
 import { KubeClient, KubeApiError, type RequestRecord, type ResourceType } from './kube-client.ts';
 import { errorFromBody, parseJsonBody, printable } from './kube-errors.ts';
 
@@ -17,14 +17,13 @@ beforeAll(async () => {
   server = createServer((req, res) => handler(req, res, new URL(req.url ?? '/', 'http://x')));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as { port: number }).port;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'tok' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
+  const access = await kubeAccessFromConfig({
+    clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'u', user: { token: 'tok' } }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'x',
   });
-  client = new KubeClient(kc, { fieldManager: 't', timeoutMs: 2000, onRequest: (r) => records.push(r) });
+  client = new KubeClient(access, { fieldManager: 't', timeoutMs: 2000, onRequest: (r) => records.push(r) });
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 

@@ -3,15 +3,15 @@
  *
  * Why not client-node's generated clients: their serializer maps objects to model classes (dates become Date objects,
  * schema fields such as `default` and `x-kubernetes-validations` are dropped unless written in model spelling) while
- * watches deliver raw JSON, so caches would hold two shapes. Authentication and TLS still come from client-node's
- * KubeConfig. Every request goes through one place, which counts requests by verb and resource for the metrics, the
+ * watches deliver raw JSON, so caches would hold two shapes. The server, authentication and TLS come from a KubeAccess
+ * (kube-access.ts: the service account or a kubeconfig, without loading client-node's generated API). Every request goes through one place, which counts requests by verb and resource for the metrics, the
  * benchmark and the "no writes after convergence" checks.
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { fetch } from 'undici';
+import { fetch, type Dispatcher } from 'undici';
 import { KubeApiError, errorFromBody, parseJsonBody, WatchInactiveError } from './kube-errors.ts';
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kube-access.ts';
 
 /** A Kubernetes resource type: API group ('' for core), version, plural and scope. */
 export interface ResourceType {
@@ -145,13 +145,13 @@ interface SendInit extends RequestOptions {
 }
 
 export class KubeClient {
-  private readonly kc: KubeConfig;
-  private pool?: { dispatcher: unknown; createdAt: number };
+  private readonly access: KubeAccess;
+  private pool?: { dispatcher: Dispatcher | undefined; createdAt: number };
   private auth?: { headers: Record<string, string>; createdAt: number };
   private readonly opts: Required<Omit<KubeClientOptions, 'onRequest'>> & Pick<KubeClientOptions, 'onRequest'>;
 
-  constructor(kc: KubeConfig, opts: KubeClientOptions) {
-    this.kc = kc;
+  constructor(access: KubeAccess, opts: KubeClientOptions) {
+    this.access = access;
     this.opts = { timeoutMs: 30_000, ...opts };
   }
 
@@ -163,14 +163,13 @@ export class KubeClient {
    * Headers (with fresh credentials: a rotated token file is read again) and a connection pool that is reused, so
    * requests share keep-alive TLS connections instead of each opening its own.
    */
-  private async transport(url: URL, method: string): Promise<{ headers: Record<string, string>; dispatcher: unknown }> {
+  private async transport(): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
     const now = Date.now();
     if (!this.auth || !this.pool || now - this.auth.createdAt > HEADERS_LIFETIME_MS) {
-      // client-node builds the credentials and a new dispatcher together; keep the dispatcher only when it is due.
-      const ctx = new RequestContext(url.toString(), method as HttpMethod);
-      await this.kc.applySecurityAuthentication(ctx);
-      this.auth = { headers: ctx.getHeaders(), createdAt: now };
-      if (!this.pool || now - this.pool.createdAt > DISPATCHER_LIFETIME_MS) this.pool = { dispatcher: ctx.getDispatcher(), createdAt: now };
+      // The access builds the credentials and a new dispatcher together; keep the dispatcher only when it is due.
+      const fresh = await this.access.credentials();
+      this.auth = { headers: fresh.headers, createdAt: now };
+      if (!this.pool || now - this.pool.createdAt > DISPATCHER_LIFETIME_MS) this.pool = { dispatcher: fresh.dispatcher, createdAt: now };
     }
     return { headers: this.auth.headers, dispatcher: this.pool.dispatcher };
   }
@@ -184,9 +183,7 @@ export class KubeClient {
   }
 
   private url(path: string): URL {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    return new URL(cluster.server + path);
+    return new URL(this.access.server + path);
   }
 
   private async send(verb: Verb, res: ResourceType, path: string, init: SendInit): Promise<unknown> {
@@ -199,14 +196,14 @@ export class KubeClient {
     let status = 0;
     try {
       signal.throwIfAborted();
-      const transport = await this.transport(url, init.method);
+      const transport = await this.transport();
       const headers: Record<string, string> = { ...transport.headers, accept: init.accept ?? 'application/json' };
       if (init.body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
       const response = await fetch(url, {
         method: init.method,
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        dispatcher: transport.dispatcher as never,
+        dispatcher: transport.dispatcher,
         signal,
       });
       status = response.status;
@@ -327,11 +324,11 @@ export class KubeClient {
     let status = 0;
     arm();
     try {
-      const transport = await this.transport(url, HttpMethod.GET);
+      const transport = await this.transport();
       const response = await fetch(url, {
         method: 'GET',
         headers: { ...transport.headers, accept: opts.metadataOnly ? ACCEPT_METADATA : 'application/json' },
-        dispatcher: transport.dispatcher as never,
+        dispatcher: transport.dispatcher,
         signal: AbortSignal.any([opts.signal, inactivity.signal]),
       });
       status = response.status;

@@ -49,15 +49,15 @@ describe('checkKeySecret: adoption of an existing key Secret', () => {
     expect(data).toEqual(before);
   });
 
-  it('adopts the upstream identity pair (67-byte PKCS#8) and a generated one (138-byte PKCS#8)', () => {
-    for (const pair of [identityPair, generateIdentityKey()]) {
+  it('adopts the upstream identity pair (67-byte PKCS#8) and a generated one (138-byte PKCS#8)', async () => {
+    for (const pair of [identityPair, await generateIdentityKey()]) {
       const result = checkKeySecret('identity', keySecretData(pair));
       expect(result).toEqual({ ok: true, publicKey: pair.public, fingerprint: identityKeyFingerprint(Buffer.from(pair.public, 'base64')) });
     }
   });
 
-  it('adopts generated governance pairs; keySecretData is the base64 .data form of the upstream texts', () => {
-    const pair = generateGovernanceKey();
+  it('adopts generated governance pairs; keySecretData is the base64 .data form of the upstream texts', async () => {
+    const pair = await generateGovernanceKey();
     const data = keySecretData(pair);
     expect(Buffer.from(data.public, 'base64').toString()).toBe(pair.public);
     expect(Buffer.from(data.private, 'base64').toString()).toBe(pair.private);
@@ -92,14 +92,14 @@ describe('checkKeySecret: adoption of an existing key Secret', () => {
     expectRefused(checkKeySecret('identity', {}), 'SecretHasNoData', [/splice-app-sv-key/], []);
   });
 
-  it('refuses a mismatched pair', () => {
+  it('refuses a mismatched pair', async () => {
     expectRefused(
       checkKeySecret('governance', keySecretData({ public: gov2.public, private: gov.private })),
       'KeyMismatch',
       [/`public` is not the public key of the seed in `private`/, /sv-kms keygen governance/],
       [gov, gov2],
     );
-    const other = generateIdentityKey();
+    const other = await generateIdentityKey();
     expectRefused(checkKeySecret('identity', keySecretData({ public: other.public, private: identityPair.private })), 'KeyMismatch', [/different key pairs/], [other, identityPair]);
   });
 
@@ -146,8 +146,8 @@ describe('checkKeySecret: adoption of an existing key Secret', () => {
     expectRefused(checkKeySecret('governance', stored({ public: gov.public, private: twice })), 'WrongLength', [/base64-encoded twice/], [gov]);
   });
 
-  it('refuses an identity key on the wrong curve and one that is not DER', () => {
-    const gen = generateGovernanceKey();
+  it('refuses an identity key on the wrong curve and one that is not DER', async () => {
+    const gen = await generateGovernanceKey();
     expectRefused(checkKeySecret('identity', stored({ public: identityPair.public, private: gen.private })), 'InvalidKey', [/PKCS#8/], [identityPair, gen]);
   });
 

@@ -46,10 +46,10 @@ describe('governance key (Ed25519)', () => {
     expect(() => checkGovernanceKeyBytes(b64(b!.public), b64(a!.private))).toThrow(expect.objectContaining({ reason: 'KeyMismatch' }));
   });
 
-  it('generates pairs in the upstream encoding: 44-character base64 of 32 bytes each, public derived from seed', () => {
+  it('generates pairs in the upstream encoding: 44-character base64 of 32 bytes each, public derived from seed', async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 10; i++) {
-      const pair = generateGovernanceKey();
+      const pair = await generateGovernanceKey();
       expect(pair.public).toMatch(/^[A-Za-z0-9+/]{43}=$/);
       expect(pair.private).toMatch(/^[A-Za-z0-9+/]{43}=$/);
       expect(governancePublicKeyFromSeed(b64(pair.private)).toString('base64')).toBe(pair.public);

@@ -3,7 +3,8 @@
  * raw 32-byte private seed (what `scripts/generate-cometbft-governance-keys.sh` prints as `public` / `private`, and
  * what the sv-app's `CometBftGovernanceKey(publicKey, privateKey)` decodes). Node's crypto only, no openssl.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { encodeBase64, KeyFormatError, sha256Hex, type EncodedKeyPair } from './encoding.ts';
 
 /** Length of the raw Ed25519 public key and of the private seed. */
@@ -41,11 +42,15 @@ export function governancePublicKeyFromSeed(seed: Uint8Array): Buffer {
   return rawPublicKey(createPublicKey(governancePrivateKeyObject(seed)));
 }
 
-/** Generates a fresh governance key pair in the upstream encoding. */
-export function generateGovernanceKey(): EncodedKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_PREFIX.length);
-  return { public: encodeBase64(rawPublicKey(publicKey)), private: encodeBase64(seed) };
+const generateDer = promisify(generateKeyPair);
+
+/**
+ * Generates a fresh governance key pair in the upstream encoding. The key is made and DER-encoded by an asynchronous
+ * crypto job in libuv's thread pool, not on the event loop, so a reconcile generating a key does not hold up others.
+ */
+export async function generateGovernanceKey(): Promise<EncodedKeyPair> {
+  const { publicKey, privateKey } = await generateDer('ed25519', { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
+  return { public: encodeBase64(publicKey.subarray(SPKI_PREFIX.length)), private: encodeBase64(privateKey.subarray(PKCS8_PREFIX.length)) };
 }
 
 /**

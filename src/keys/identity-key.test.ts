@@ -24,8 +24,8 @@ describe('SV identity key (P-256)', () => {
     expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
   });
 
-  it('generates P-256 pairs: 91-byte SPKI DER, 138-byte PKCS#8 DER, public derived from private, signatures verify', () => {
-    const pair = generateIdentityKey();
+  it('generates P-256 pairs: 91-byte SPKI DER, 138-byte PKCS#8 DER, public derived from private, signatures verify', async () => {
+    const pair = await generateIdentityKey();
     const pub = createPublicKey({ key: b64(pair.public), format: 'der', type: 'spki' });
     const priv = createPrivateKey({ key: b64(pair.private), format: 'der', type: 'pkcs8' });
     expect(pub.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
@@ -37,8 +37,8 @@ describe('SV identity key (P-256)', () => {
     expect(verify('sha256', Buffer.from('onboard me'), pub, signature)).toBe(true);
   });
 
-  it('refuses a pair whose halves do not match', () => {
-    const other = generateIdentityKey();
+  it('refuses a pair whose halves do not match', async () => {
+    const other = await generateIdentityKey();
     expect(() => checkIdentityKeyBytes(b64(other.public), b64(vector.privateKey))).toThrow(expect.objectContaining({ reason: 'KeyMismatch' }));
   });
 
@@ -72,8 +72,8 @@ describe('SV identity key (P-256)', () => {
     expect(() => checkIdentityKeyBytes(compressed, b64(vector.privateKey))).toThrow(expect.objectContaining({ reason: 'UnexpectedEncoding' }));
   });
 
-  it('fingerprints the SPKI DER with SHA-256', () => {
+  it('fingerprints the SPKI DER with SHA-256', async () => {
     expect(identityKeyFingerprint(b64(vector.publicKey))).toMatch(/^[0-9a-f]{64}$/);
-    expect(identityKeyFingerprint(b64(vector.publicKey))).not.toBe(identityKeyFingerprint(b64(generateIdentityKey().public)));
+    expect(identityKeyFingerprint(b64(vector.publicKey))).not.toBe(identityKeyFingerprint(b64((await generateIdentityKey()).public)));
   });
 });

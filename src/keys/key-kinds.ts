@@ -19,7 +19,8 @@ export interface KeyKindInfo {
   title: string;
   /** Secret name the splice-sv-node chart reads. */
   defaultSecretName: string;
-  generate(): EncodedKeyPair;
+  /** A fresh key pair, generated off the event loop. */
+  generate(): Promise<EncodedKeyPair>;
   /** SHA-256 fingerprint (hex) of the decoded public key. */
   fingerprint(publicKey: Buffer): string;
   /** Checks decoded public/private bytes and returns the public key; throws KeyFormatError. */

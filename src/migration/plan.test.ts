@@ -11,10 +11,10 @@ import { SV_APP_DEPLOYMENT } from './steps/deployment.ts';
 const opts = { now: T0, signal: new AbortController().signal, log: pino({ level: 'silent' }) };
 
 /** A world in which the migration is prepared and deployed, the new SV onboarded. */
-function preparedWorld(m: SvKmsMigration): FakeWorld {
+async function preparedWorld(m: SvKmsMigration): Promise<FakeWorld> {
   const world = new FakeWorld();
-  world.secrets.set(`${NS}/${m.spec.newSv.governanceKey.secretName}`, keySecret('governance', m.spec.newSv.governanceKey.secretName));
-  world.secrets.set(`${NS}/${m.spec.newSv.identityKey.secretName}`, keySecret('identity', m.spec.newSv.identityKey.secretName));
+  world.secrets.set(`${NS}/${m.spec.newSv.governanceKey.secretName}`, await keySecret('governance', m.spec.newSv.governanceKey.secretName));
+  world.secrets.set(`${NS}/${m.spec.newSv.identityKey.secretName}`, await keySecret('identity', m.spec.newSv.identityKey.secretName));
   const deployment = (name: string, container: string, env: unknown[]) => ({ metadata: { name, namespace: NS, generation: 1 }, spec: { selector: {}, template: { spec: { containers: [{ name: container, env: env as never }] } } }, status: { observedGeneration: 1, conditions: [{ type: 'Available', status: 'True' }] } });
   world.deployments.set(`${NS}/participant-1`, deployment('participant-1', 'participant', participantEnv(m)));
   world.deployments.set(`${NS}/${SV_APP_DEPLOYMENT}`, deployment(SV_APP_DEPLOYMENT, SV_APP_DEPLOYMENT, []));
@@ -39,7 +39,7 @@ describe('planning the next side effect', () => {
 
   it('an open weight gate: the vote request, exactly, and nothing sent', async () => {
     const m = migration((x) => (x.spec.workflow.weightTransfer.approved = true));
-    const world = preparedWorld(m);
+    const world = await preparedWorld(m);
     world.setDso({ newWeight: 0 });
     m.status = { phase: 'TransferringWeight', oldSv: { partyId: PARTY.old, originalRewardWeight: 10_000 }, conditions: [{ type: 'KmsKeysObserved', status: 'True', reason: 'KeysFound', message: '', lastTransitionTime: '2026-11-01T00:00:00Z' }] };
     await withValuesWritten(world, m);
@@ -51,7 +51,7 @@ describe('planning the next side effect', () => {
 
   it('nothing to do: says which step waits and why', async () => {
     const m = migration();
-    const world = preparedWorld(m);
+    const world = await preparedWorld(m);
     world.setDso({ newWeight: 0 });
     m.status = { phase: 'TransferringWeight', oldSv: { partyId: PARTY.old, originalRewardWeight: 10_000 }, conditions: [{ type: 'KmsKeysObserved', status: 'True', reason: 'KeysFound', message: '', lastTransitionTime: '2026-11-01T00:00:00Z' }] };
     await withValuesWritten(world, m);
@@ -61,7 +61,7 @@ describe('planning the next side effect', () => {
 
   it('a completed migration has nothing to do', async () => {
     const m = migration();
-    const world = preparedWorld(m);
+    const world = await preparedWorld(m);
     world.setDso({ newWeight: 10_000, oldWeight: null, oldOffboarded: true });
     m.status = { phase: 'Completed', oldSv: { partyId: PARTY.old, originalRewardWeight: 10_000 } };
     await withValuesWritten(world, m);

@@ -208,7 +208,7 @@ describe('reconciler', () => {
 
   it('a crash between the checkpoint and the vote request sends the request once, on the next reconcile', async () => {
     const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
-    prepareOnboarded(bench);
+    await prepareOnboarded(bench);
     const crash = new AbortController();
     bench.world.crashAfterNextWrite = crash;
     await bench.reconcile(crash.signal);
@@ -247,7 +247,7 @@ describe('reconciler', () => {
 
   it('a conflict on the checkpoint sends nothing and retries soon', async () => {
     const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
-    prepareOnboarded(bench);
+    await prepareOnboarded(bench);
     bench.world.governance.requests.length = 0;
     bench.m = { ...bench.m, status: { ...bench.m.status, votes: [] } };
     bench.world.conflictNext = true;
@@ -266,7 +266,7 @@ describe('reconciler', () => {
 
   it('status.phase and status.message agree in a checkpoint written mid-reconcile', async () => {
     const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
-    prepareOnboarded(bench);
+    await prepareOnboarded(bench);
     const crash = new AbortController();
     bench.m = { ...bench.m, status: { ...bench.m.status, votes: [] } };
     bench.world.crashAfterNextWrite = crash;
@@ -284,6 +284,37 @@ describe('reconciler', () => {
     expect(bench.condition(CONDITION.Reconciling)).toMatchObject({ status: 'True', reason: 'KmsThrottled' });
   });
 
+  it('a first pass through Preparing records what a user needs: the keys made, the announcement, the phase change, what it waits for', async () => {
+    const bench = new Bench(migration());
+    await bench.settle();
+    expect(bench.m.status?.phase).toBe('AwaitingDeployment');
+    expect(bench.world.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Normal', 'KeyGenerated'],
+      ['Normal', 'KeyGenerated'],
+      ['Normal', 'Announcement'],
+      ['Normal', 'PhaseChanged'],
+      ['Normal', 'ParticipantNotDeployed'],
+    ]);
+    // Checks that passed the first time they were made are in the status, not in Events.
+    for (const type of [CONDITION.SpecValid, CONDITION.KmsPreflightPassed, CONDITION.SpliceAccessVerified, CONDITION.GovernanceKeyReady, CONDITION.IdentityKeyReady, CONDITION.ValuesRendered]) {
+      expect(bench.condition(type)?.status).toBe('True');
+    }
+    expect(bench.world.events.find((e) => e.reason === 'ParticipantNotDeployed')?.message).toMatch(/^NewSvDeployed=False: deploy the participant/);
+  });
+
+  it('a check that fails warns, and one Normal Event says when it passes again', async () => {
+    const bench = new Bench(migration());
+    bench.world.preflight = { ok: false, verified: [], notVerified: [], failure: { reason: 'KmsAccessDenied', message: 'kms:DescribeKey denied', transient: false } };
+    await bench.reconcile();
+    expect(bench.condition(CONDITION.KmsPreflightPassed)).toMatchObject({ status: 'False', reason: 'KmsAccessDenied' });
+    expect(bench.world.events.filter((e) => e.reason === 'KmsAccessDenied').map((e) => e.type)).toEqual(['Warning', 'Warning']);
+    // The access is fixed in the KMS; the stalled preflight is made again on its timer.
+    bench.world.preflight = { ok: true, verified: ['credentials accepted'], notVerified: [] };
+    await bench.reconcile();
+    expect(bench.condition(CONDITION.KmsPreflightPassed)).toMatchObject({ status: 'True', reason: 'Passed' });
+    expect(bench.world.events.filter((e) => e.reason === 'Passed').map((e) => [e.type, e.message])).toEqual([['Normal', 'KmsPreflightPassed=True: verified: credentials accepted']]);
+  });
+
   it('a stalled migration is rechecked on its timer and warns once', async () => {
     const bench = new Bench(migration((m) => (m.spec.newSv.governanceKey.generate = false)));
     const outcome = await bench.reconcile();
@@ -297,7 +328,7 @@ describe('reconciler', () => {
 
   it('a failed effect is reported on its step\'s condition', async () => {
     const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
-    prepareOnboarded(bench);
+    await prepareOnboarded(bench);
     bench.m = { ...bench.m, status: { ...bench.m.status, votes: [] } };
     const { AuthError } = await import('../splice/errors.ts');
     bench.world.governance.open = [];
@@ -342,15 +373,15 @@ describe('reconciler', () => {
 });
 
 /** The migration prepared, deployed and onboarded, at TransferringWeight with the weight recorded. */
-function prepareOnboarded(bench: Bench): void {
-  prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
+async function prepareOnboarded(bench: Bench): Promise<void> {
+  await prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
 }
 
 /** The migration prepared, deployed and onboarded, in `phase`, with the Scans answering `dso` (shared and fresh). */
-function prepareAt(bench: Bench, phase: WorkflowPhase, dso: Parameters<FakeWorld['setDso']>[0], status: SvKmsMigrationStatus = {}): void {
+async function prepareAt(bench: Bench, phase: WorkflowPhase, dso: Parameters<FakeWorld['setDso']>[0], status: SvKmsMigrationStatus = {}): Promise<void> {
   const { world, m } = bench;
-  world.secrets.set(`${NS}/${m.spec.newSv.governanceKey.secretName}`, keySecret('governance', m.spec.newSv.governanceKey.secretName));
-  world.secrets.set(`${NS}/${m.spec.newSv.identityKey.secretName}`, keySecret('identity', m.spec.newSv.identityKey.secretName));
+  world.secrets.set(`${NS}/${m.spec.newSv.governanceKey.secretName}`, await keySecret('governance', m.spec.newSv.governanceKey.secretName));
+  world.secrets.set(`${NS}/${m.spec.newSv.identityKey.secretName}`, await keySecret('identity', m.spec.newSv.identityKey.secretName));
   bench.deploy();
   world.setDso(dso);
   bench.m = {
@@ -384,7 +415,7 @@ function unreachableScans(): ScanView<DsoState>[] {
  */
 const EFFECTS: {
   effect: string;
-  setup(bench: Bench): void;
+  setup(bench: Bench): Promise<void>;
   /** How many times the effect was made. */
   made(world: FakeWorld): number;
   /** The Scans now, disagreeing with the shared answer. */
@@ -394,9 +425,9 @@ const EFFECTS: {
 }[] = [
   {
     effect: 'a weight vote request',
-    setup: (bench) => {
+    setup: async (bench) => {
       bench.edit((m) => (m.spec.workflow.weightTransfer.approved = true));
-      prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
+      await prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
     },
     made: (world) => world.governance.requests.length,
     // The weight moved meanwhile (votes requested by hand): nothing to ask for.
@@ -409,9 +440,9 @@ const EFFECTS: {
   },
   {
     effect: 'a transfer',
-    setup: (bench) => {
+    setup: async (bench) => {
       bench.edit((m) => (m.spec.workflow.assetTransfer.approved = true));
-      prepareAt(bench, 'TransferringAssets', { newWeight: 10_000, oldWeight: 0 });
+      await prepareAt(bench, 'TransferringAssets', { newWeight: 10_000, oldWeight: 0 });
     },
     made: (world) => world.oldWallet.sent.length,
     // Two Scans started to lie: they no longer agree.
@@ -424,9 +455,9 @@ const EFFECTS: {
   },
   {
     effect: 'an offboarding vote request',
-    setup: (bench) => {
+    setup: async (bench) => {
       bench.edit((m) => (m.spec.workflow.offboarding.approved = true));
-      prepareAt(bench, 'Offboarding', { newWeight: 10_000, oldWeight: 0 });
+      await prepareAt(bench, 'Offboarding', { newWeight: 10_000, oldWeight: 0 });
     },
     made: (world) => world.governance.requests.length,
     // Offboarded meanwhile: nothing to ask for; on to retirement.
@@ -438,9 +469,9 @@ const EFFECTS: {
   },
   {
     effect: 'a scale-down',
-    setup: (bench) => {
+    setup: async (bench) => {
       bench.edit((m) => (m.spec.workflow.retirement.approved = true));
-      prepareAt(bench, 'Retiring', { newWeight: 10_000, oldWeight: null, oldOffboarded: true });
+      await prepareAt(bench, 'Retiring', { newWeight: 10_000, oldWeight: null, oldOffboarded: true });
       // Nothing came in late: the final sweep has nothing to send.
       bench.world.oldWallet.unlocked = '0.0';
       bench.world.workloads.push({ kind: 'Deployment', metadata: { name: 'sv-app', namespace: 'sv' }, spec: { replicas: 1, selector: {}, template: {} } });
@@ -459,7 +490,7 @@ const EFFECTS: {
 describe('effects decided on shared reads', () => {
   it.each(EFFECTS)('$effect decided on a shared answer is not made when the Scans now say otherwise', async ({ setup, made, changed, then }) => {
     const bench = new Bench(migration());
-    setup(bench);
+    await setup(bench);
     bench.world.changeDso(changed);
     const writes = bench.world.writes.length;
     await bench.reconcile();
@@ -473,7 +504,7 @@ describe('effects decided on shared reads', () => {
 
   it.each(EFFECTS)('$effect is made once when the Scans still say what the shared answer said', async ({ setup, made }) => {
     const bench = new Bench(migration());
-    setup(bench);
+    await setup(bench);
     // The answer changed in what no decision looks at (another SV's weight): the same effect is decided again.
     const now = bench.world.dso.map((v) => (v.ok ? { ...v, value: { ...v.value, svs: new Map([...v.value.svs].map(([p, sv]) => [p, sv.name === 'Other-1' ? { ...sv, svRewardWeight: 20_000 } : sv])) } } : v));
     bench.world.changeDso(now);
@@ -485,7 +516,7 @@ describe('effects decided on shared reads', () => {
 
   it('reads fresh only on the passes that would act, not while waiting', async () => {
     const bench = new Bench(migration());
-    prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
+    await prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
     // Waiting for the gate.
     await bench.reconcile();
     await bench.reconcile();
@@ -508,7 +539,7 @@ describe('effects decided on shared reads', () => {
 
   it('a fresh answer that asks for another effect makes none this pass; the next pass makes that one', async () => {
     const bench = new Bench(migration((m) => (m.spec.workflow.weightTransfer.approved = true)));
-    prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
+    await prepareAt(bench, 'TransferringWeight', { newWeight: 0 });
     // The new SV got its weight meanwhile, the old SV still has it: only the old SV's vote is left.
     bench.world.changeDso({ newWeight: 10_000 });
     await bench.reconcile();

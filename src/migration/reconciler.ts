@@ -191,7 +191,13 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
     return walkSteps(draft, runOne, places);
   }
 
-  /** One Event per phase change and per changed domain condition; Stalled as a Warning. */
+  /**
+   * The Events of a reconcile: the steps' own (keys generated, the announcement, votes closing short), one per phase
+   * change, and one per domain condition change that is news — every failure (Warning), every wait and every change
+   * of reason, and a condition that became True after being False or Unknown. A check that passes the first time it
+   * is made (the spec valid, the preflight passed, a key adopted, the values rendered) gets none: the status shows it,
+   * and a first pass through Preparing would otherwise write an Event per check. Stalled=True is a Warning.
+   */
   private async announce(m: SvKmsMigration, draft: StatusDraft, phaseBefore: Phase, blocker: StepResult | undefined, notes: readonly EventNote[]): Promise<void> {
     const events: [EventType, string, string][] = notes.map((n) => [n.type, n.reason, n.message]);
     if (draft.phase !== phaseBefore) events.push(['Normal', 'PhaseChanged', `${phaseBefore} → ${draft.phase}`]);
@@ -202,6 +208,7 @@ export class MigrationReconciler implements Reconciler<SvKmsMigration> {
         continue;
       }
       const failing = c.status !== 'True' && blocker !== undefined && blocker.kind !== 'wait' && 'reason' in blocker && blocker.reason === c.reason;
+      if (!failing && c.status === 'True' && c.previous === undefined) continue;
       events.push([failing ? 'Warning' : 'Normal', c.reason, `${c.type}=${c.status}: ${c.message}`]);
     }
     // Independent writes that never fail the reconcile: sent together, not one round trip after another.

@@ -42,6 +42,19 @@ describe('status summary', () => {
     expect(draft.changes().map((c) => c.type).sort()).toEqual(['Ready', 'Reconciling', 'Stalled']);
   });
 
+  it('records each condition change with the status it had before (none on its first observation)', () => {
+    const m = migration();
+    m.status = { conditions: [{ type: 'KmsPreflightPassed', status: 'False', reason: 'KmsAccessDenied', message: 'denied', lastTransitionTime: '2026-10-01T00:00:00Z' }] };
+    const draft = new StatusDraft(m, T0);
+    draft.condition('KmsPreflightPassed', 'True', 'Passed', 'verified');
+    draft.condition('SpecValid', 'True', 'Valid', 'the spec is valid');
+    draft.condition('SpecValid', 'True', 'Valid', 'the spec is valid');
+    expect(draft.changes()).toEqual([
+      { type: 'KmsPreflightPassed', status: 'True', reason: 'Passed', message: 'verified', previous: 'False' },
+      { type: 'SpecValid', status: 'True', reason: 'Valid', message: 'the spec is valid' },
+    ]);
+  });
+
   it('an object without a generation or status starts at Preparing, generation 0', () => {
     const m = migration();
     delete m.metadata.generation;

@@ -25,11 +25,20 @@ export interface SavedDraft {
   readonly transitions: number;
 }
 
+/** A condition set to a new status or reason in this reconcile; `previous` is its status before, when it had one. */
+export interface ConditionChange {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  previous?: ConditionStatus;
+}
+
 export class StatusDraft {
   readonly status: SvKmsMigrationStatus;
   readonly generation: number;
   private readonly now: Date;
-  private readonly transitions: { type: string; status: ConditionStatus; reason: string; message: string }[] = [];
+  private readonly transitions: ConditionChange[] = [];
 
   constructor(m: SvKmsMigration, now: Date) {
     this.status = cloneJson(m.status ?? {});
@@ -49,7 +58,7 @@ export class StatusDraft {
     const before = this.status.conditions?.find((c) => c.type === type);
     const { conditions } = setCondition(this.status.conditions, { type, status, reason, message, observedGeneration: this.generation }, this.now);
     this.status.conditions = conditions;
-    if (!before || before.status !== status || before.reason !== reason) this.transitions.push({ type, status, reason, message });
+    if (!before || before.status !== status || before.reason !== reason) this.transitions.push({ type, status, reason, message, ...(before ? { previous: before.status } : {}) });
   }
 
   /** The draft as it is now, to go back to with {@link restore} (a decision made again from an earlier step). */
@@ -66,7 +75,7 @@ export class StatusDraft {
   }
 
   /** Condition changes made in this reconcile (for Events). */
-  changes(): readonly { type: string; status: ConditionStatus; reason: string; message: string }[] {
+  changes(): readonly ConditionChange[] {
     return this.transitions;
   }
 

@@ -4,9 +4,10 @@
  */
 import { hostname } from 'node:os';
 import type { DestinationStream } from 'pino';
-import type { KubeConfig, V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import { Controller } from '../controller/controller.ts';
 import { KubeEventRecorder } from '../controller/events.ts';
+import type { KubeAccess } from '../controller/kube-access.ts';
 import type { Informer } from '../controller/informer.ts';
 import { KubeClient, type KubeObject, type RequestRecord, type ResourceType } from '../controller/kube-client.ts';
 import { Manager } from '../controller/manager.ts';
@@ -27,7 +28,8 @@ import { MigrationWatchIndex } from './watch-map.ts';
 import { NOT_OWNED_SELECTOR, OWNED_SELECTOR, ScopedKind } from './scoped-cache.ts';
 
 export interface OperatorConfig {
-  kubeConfig: KubeConfig;
+  /** The API server and credentials (controller/kube-access.ts). */
+  kubeAccess: KubeAccess;
   /** Namespaces to serve: 'all', or a list. */
   namespaces: 'all' | string[];
   metricsPort: number;
@@ -72,7 +74,7 @@ export interface RunningOperator {
 export async function startOperator(cfg: OperatorConfig): Promise<RunningOperator> {
   const logger = createLogger({ level: cfg.logLevel ?? 'info', destination: cfg.logDestination });
   const metrics = new OperatorMetrics();
-  const client = new KubeClient(cfg.kubeConfig, {
+  const client = new KubeClient(cfg.kubeAccess, {
     fieldManager: OPERATOR_NAME,
     onRequest: (r) => {
       metrics.kubeRequests.inc({ verb: r.verb, resource: r.subresource ? `${r.resource}/${r.subresource}` : r.resource, code: String(r.status) });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kubeAccessFromConfig } from '../controller/kube-access.ts';
 import { KubeClient, type KubeObject } from '../controller/kube-client.ts';
 import { Informer } from '../controller/informer.ts';
 import { NOT_OWNED_SELECTOR, OWNED_SELECTOR, ScopedKind } from './scoped-cache.ts';
@@ -53,14 +53,13 @@ beforeAll(async () => {
     res.flushHeaders();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as { port: number }).port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
+  const access = await kubeAccessFromConfig({
+    clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${(server.address() as { port: number }).port}`, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'u', user: { token: 't' } }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    'current-context': 'x',
   });
-  client = new KubeClient(kc, { fieldManager: 't' });
+  client = new KubeClient(access, { fieldManager: 't' });
 });
 afterAll(async () => {
   for (const w of watches) w.res.destroy();

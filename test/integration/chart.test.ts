@@ -95,6 +95,11 @@ describe('values.schema.json and the templates refuse bad values', () => {
     ['alerts turned on with a string', { alerts: { enabled: 'yes' } }, /alerts\/enabled/],
     ['a misspelt dashboard value', { dashboard: { enabled: true, folder: 'x' } }, /folder/],
     ['two replicas without leader election', { leaderElection: { enabled: false, leaseName: 'x' } }, /leaderElection\.enabled=false needs replicas: 1/],
+    ['NODE_OPTIONS in extraEnv (the chart sets it from heap)', { extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=4096' }] }, /extraEnv/],
+    ['a heap share of the whole memory limit', { heap: { percentOfMemoryLimit: 100, maxOldSpaceSizeMiB: 0 } }, /percentOfMemoryLimit/],
+    ['a fixed heap too small to run in', { heap: { percentOfMemoryLimit: 75, maxOldSpaceSizeMiB: 32 } }, /maxOldSpaceSizeMiB/],
+    ['a memory limit that leaves less than 64 MiB of heap', { resources: { limits: { memory: '64Mi' } } }, /leaves 48 MiB for the heap; the operator needs at least 64 MiB/],
+    ['a memory limit that is not a quantity', { resources: { limits: { memory: '1GB' } } }, /limits\/memory/],
   ];
   it.each(cases)('%s', (_name, values, message) => {
     const r = helmRun(['template', 'x', CHART_DIR, '--kube-version', '1.34.4', '--values', valuesFile(values)]);
@@ -208,6 +213,8 @@ describe.each(scenarios(LIST).map((s) => [s.name, s] as const))('helm template w
     expect(env.SVKMS_METRICS_PORT).toBe(String(port));
     expect(env.SVKMS_LEADER_ELECT).toBe('true');
     expect(env.SVKMS_LEASE_NAMESPACE).toBe(RELEASE_NS);
+    // 75 % of the memory limit: 512Mi by default, 1Gi in the other scenario.
+    expect(env.NODE_OPTIONS).toBe(scenario.values.resources ? '--max-old-space-size=768' : '--max-old-space-size=384');
     expect(c.args).toEqual(['run']);
     const tmp = c.volumeMounts?.find((m) => m.mountPath === '/tmp');
     expect(tmp).toBeDefined();
@@ -266,6 +273,31 @@ describe('the chart against the rest of the repository', () => {
     const files = manifestFiles(helm);
     expect(outdated(files)).toEqual([]);
     expect(readdirSync(join(REPO_ROOT, 'deploy', 'manifests')).sort()).toEqual(files.map((f) => f.path.split('/').at(-1)).sort());
+  });
+
+  it.each([
+    ['512Mi (the default)', {}, '--max-old-space-size=384'],
+    ['1.5Gi', { resources: { limits: { memory: '1.5Gi' } } }, '--max-old-space-size=1152'],
+    ['500M (decimal)', { resources: { limits: { memory: '500M' } } }, '--max-old-space-size=357'],
+    ['bytes as a number', { resources: { limits: { memory: 536870912 } } }, '--max-old-space-size=384'],
+    ['2Gi at 50 %', { resources: { limits: { memory: '2Gi' } }, heap: { percentOfMemoryLimit: 50, maxOldSpaceSizeMiB: 0 } }, '--max-old-space-size=1024'],
+    ['a fixed size, whatever the limit', { heap: { percentOfMemoryLimit: 75, maxOldSpaceSizeMiB: 300 } }, '--max-old-space-size=300'],
+    ['no memory limit (V8 decides)', { resources: { limits: null } }, undefined],
+  ])('sizes the V8 heap from the memory limit: %s', (_name, values, nodeOptions) => {
+    const objects = renderChart(helm, { namespace: RELEASE_NS, values });
+    const c = (only(objects, 'Deployment') as Deployment).spec.template.spec.containers[0]!;
+    expect(envOf(c).NODE_OPTIONS).toBe(nodeOptions);
+  });
+
+  it('renders NODE_OPTIONS that Node takes: the heap limit moves by the old-space size rendered', () => {
+    const heapLimit = (memory: string) => {
+      const objects = renderChart(helm, { namespace: RELEASE_NS, values: { resources: { limits: { memory } } } });
+      const nodeOptions = envOf((only(objects, 'Deployment') as Deployment).spec.template.spec.containers[0]!).NODE_OPTIONS as string;
+      const out = execFileSync(process.execPath, ['-p', 'require("v8").getHeapStatistics().heap_size_limit'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+      return Number(out.trim()) / 2 ** 20;
+    };
+    // 75 % of 512Mi and of 1Gi: 384 and 768 MiB of old space (the young generation adds the same to both).
+    expect(heapLimit('1Gi') - heapLimit('512Mi')).toBe(384);
   });
 
   it('one single replica gets no PodDisruptionBudget (it would block every drain)', () => {

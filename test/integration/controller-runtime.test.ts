@@ -8,6 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { eventually } from '../support/operator-harness.ts';
 import { KubeClient, RUNTIME_RESOURCES, type KubeObject, type RequestRecord, type ResourceType } from '../../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../../src/controller/kube-access.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { Informer } from '../../src/controller/informer.ts';
 import { Controller, type ReconcileContext } from '../../src/controller/controller.ts';
@@ -30,7 +31,7 @@ const configMap = (name: string, data: Record<string, string>): ConfigMap => ({ 
 beforeAll(async () => {
   kc = testKubeConfig();
   namespace = await createTestNamespace(kc, 'runtime');
-  client = new KubeClient(kc, { fieldManager: 'runtime-test' });
+  client = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'runtime-test' });
 });
 
 describe('Informer', () => {
@@ -177,7 +178,7 @@ describe('LeaderElector', () => {
     // "Kill" a: its client loses the API server (requests fail), so it can neither renew nor release.
     const lease = (await client.get<LeaseObject>(RESOURCES.leases, namespace, 'test-lease'))!;
     expect(lease.spec?.holderIdentity).toBe('a');
-    (a as unknown as { client: KubeClient }).client = new KubeClient(kc, { fieldManager: 'dead', timeoutMs: 1 });
+    (a as unknown as { client: KubeClient }).client = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'dead', timeoutMs: 1 });
     await eventually(() => leading.has('b') && !leading.has('a'), 'b taking over', 20_000);
     expect(signals.get('a')!.aborted).toBe(true);
     expect(lost).toEqual(['a']);
@@ -234,7 +235,7 @@ describe('KubeEventRecorder', () => {
 describe('KubeClient', () => {
   it('counts every request by verb and resource', async () => {
     const requests: RequestRecord[] = [];
-    const counted = new KubeClient(kc, { fieldManager: 'runtime-test', onRequest: (r) => requests.push(r) });
+    const counted = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'runtime-test', onRequest: (r) => requests.push(r) });
     const cm = await counted.create(RESOURCES.configMaps, namespace, configMap('counted', { a: '1' }));
     await counted.get(RESOURCES.configMaps, namespace, 'counted');
     const list = await counted.list(RESOURCES.configMaps, namespace);

@@ -14,6 +14,7 @@ import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { eventually } from '../support/operator-harness.ts';
 import { HangingProxy } from '../support/hanging-proxy.ts';
 import { KubeClient, WRITE_VERBS, type KubeObject, type RequestRecord, type ResourceType } from '../../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../../src/controller/kube-access.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import { Informer } from '../../src/controller/informer.ts';
 import { Manager } from '../../src/controller/manager.ts';
@@ -34,7 +35,7 @@ const leaseHistory: { name: string; holder: string; transitions: number; acquire
 
 beforeAll(async () => {
   kc = testKubeConfig();
-  client = new KubeClient(kc, { fieldManager: 'failover-test' });
+  client = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'failover-test' });
   namespace = await createTestNamespace(kc, 'failover');
   leaseWatch = new Informer<LeaseObject>(client, { resource: RUNTIME_RESOURCES.leases, namespace, logger: silent });
   leaseWatch.on((_type, l) =>
@@ -73,7 +74,7 @@ interface Replica {
 function startReplica(identity: string, config: KubeConfig, seed: number): Replica {
   const writes: RequestRecord[] = [];
   const lost: string[] = [];
-  const replicaClient = new KubeClient(config, {
+  const replicaClient = new KubeClient(accessFromKubeConfig(config), {
     fieldManager: `failover-${identity}`,
     timeoutMs: 10_000,
     onRequest: (r) => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { KubeClient, RUNTIME_RESOURCES } from '../../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../../src/controller/kube-access.ts';
 import type { LeaseObject } from '../../src/controller/leader-election.ts';
 import { eventually, spawnOperatorProcess, type OperatorProcess } from '../support/operator-harness.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
@@ -17,7 +18,7 @@ let operator: OperatorProcess | undefined;
 
 beforeAll(async () => {
   kc = testKubeConfig();
-  client = new KubeClient(kc, { fieldManager: 'lease-thief' });
+  client = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'lease-thief' });
   namespace = await createTestNamespace(kc, 'lease-lost');
 });
 afterAll(async () => operator?.kill());

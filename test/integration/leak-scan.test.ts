@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../../src/controller/kube-access.ts';
 import { RESOURCES } from '../../src/operator/resources.ts';
 import { findLeaks, scanForLeaks } from '../support/leak-scan.ts';
 import { generateGovernanceKey } from '../../src/keys/governance-key.ts';
@@ -39,8 +40,8 @@ describe('findLeaks', () => {
     expect(leaks.map((l) => l.form)).toContain(form);
   });
 
-  it('finds a base64 private key by its raw bytes, and reports no secret in full', () => {
-    const pair = generateGovernanceKey();
+  it('finds a base64 private key by its raw bytes, and reports no secret in full', async () => {
+    const pair = await generateGovernanceKey();
     const leaks = findLeaks([pair.private], [{ source: 'event', text: Buffer.from(pair.private, 'base64').toString('hex') }]);
     expect(leaks.map((l) => l.form)).toEqual(['decoded-hex']);
     expect(JSON.stringify(leaks)).not.toContain(pair.private);
@@ -59,7 +60,7 @@ describe('scanForLeaks against the cluster', () => {
 
   beforeAll(async () => {
     const kc = testKubeConfig();
-    client = new KubeClient(kc, { fieldManager: 'leak-test' });
+    client = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'leak-test' });
     namespace = await createTestNamespace(kc, 'leak');
     leakDir = mkdtempSync(join(tmpdir(), 'svkms-leak-test-'));
     await client.create(RESOURCES.secrets, namespace, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'planted', namespace }, stringData: { clientSecret: secret } } as KubeObject);

@@ -126,6 +126,9 @@ describe.each(['aws', 'gcp'] as const)('%s migration', (provider) => {
     const evs = await events(namespace, name);
     expect(evs.map((e) => e.reason)).toEqual(expect.arrayContaining(['KeyGenerated', 'PhaseChanged']));
     expect(evs.find((e) => e.reason === 'PhaseChanged')?.message).toContain('Preparing → AwaitingDeployment');
+    // The checks that passed at once are in the conditions above, not in Events: the first pass writes only these (no
+    // SV app answers in this test, so the Splice access is reported as not verified yet).
+    expect(evs.map((e) => `${e.type} ${e.reason}`).sort()).toEqual(['Normal Announcement', 'Normal KeyGenerated', 'Normal KeyGenerated', 'Normal NotVerifiedYet', 'Normal ParticipantNotDeployed', 'Normal PhaseChanged']);
   });
 
   it('AwaitingDeployment: reports a stale Deployment, then moves on once it carries the values, is Available and Canton made keys', async () => {
@@ -202,7 +205,7 @@ describe('Stalled, and recovery without intervention in the operator', () => {
   it('an invalid pre-existing governance Secret stalls with the fix, is never overwritten, and is adopted once fixed', async () => {
     const namespace = ns.badkey;
     await createAwsCredentials(client, namespace);
-    const pair = generateGovernanceKey();
+    const pair = await generateGovernanceKey();
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     await client.create(RESOURCES.secrets, namespace, { apiVersion: 'v1', kind: 'Secret', metadata: { name: GOV, namespace }, data: { publicKey: b64(pair.public), privateKey: b64(pair.private) } } as KubeObject);
     await applyMigration(client, awsTestMigration('badkey', namespace, moto.endpoint));

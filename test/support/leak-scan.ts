@@ -11,6 +11,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../../src/controller/kube-access.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
 
 /** Env var naming the folder where harnesses drop what the operator wrote (logs). */
@@ -133,7 +134,7 @@ export async function emitted(client: KubeClient, leakDir: string | undefined): 
 
 /** The whole scan; `extraSecrets` are values the tests know to be secret but that live outside the cluster. */
 export async function scanForLeaks(kc: KubeConfig, leakDir: string | undefined, extraSecrets: string[] = []): Promise<{ leaks: Leak[]; secrets: number; haystacks: number }> {
-  const client = new KubeClient(kc, { fieldManager: 'leak-scan' });
+  const client = new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'leak-scan' });
   for (let attempt = 1; ; attempt++) {
     try {
       const secrets = [...(await clusterSecrets(client)), ...extraSecrets];

@@ -71,8 +71,8 @@ export function dsoState(opts: { newWeight?: number | null; oldWeight?: number |
 }
 
 /** A valid key Secret of `kind`. */
-export function keySecret(kind: KeyKind, name: string, namespace = NS): V1Secret {
-  return keySecretManifest(kind, KEY_KIND_INFO[kind].generate(), { name, namespace });
+export async function keySecret(kind: KeyKind, name: string, namespace = NS): Promise<V1Secret> {
+  return keySecretManifest(kind, await KEY_KIND_INFO[kind].generate(), { name, namespace });
 }
 
 /** An open vote request as the SV app lists it. */

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startOperator, type OperatorConfig, type RunningOperator } from '../../src/operator/operator.ts';
 import { KubeClient, WRITE_VERBS, type RequestRecord } from '../../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../../src/controller/kube-access.ts';
 import { createAwsKmsProbe } from '../../src/kms/aws.ts';
 import { createGcpKmsProbe } from '../../src/kms/gcp.ts';
 import type { KmsCallRecord, KmsProbe } from '../../src/kms/types.ts';
@@ -50,7 +51,7 @@ export async function startTestOperator(kc: KubeConfig, opts: Partial<OperatorCo
     },
   });
   const op = await startOperator({
-    kubeConfig: kc,
+    kubeAccess: accessFromKubeConfig(kc),
     metricsPort: 0,
     metricsHost: '127.0.0.1',
     logLevel: 'debug',
@@ -78,7 +79,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false> | T
 }
 
 export function migrationClient(kc: KubeConfig): KubeClient {
-  return new KubeClient(kc, { fieldManager: 'test' });
+  return new KubeClient(accessFromKubeConfig(kc), { fieldManager: 'test' });
 }
 
 export async function getMigration(client: KubeClient, namespace: string, name: string): Promise<SvKmsMigration | undefined> {

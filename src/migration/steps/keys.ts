@@ -84,7 +84,7 @@ export function keySecretStep(kind: KeyKind): Step<KeyObservation, GenerateKey> 
     },
     decide: decideKeySecret(kind),
     async act(effect, { m, deps, log }) {
-      const pair = KEY_KIND_INFO[kind].generate();
+      const pair = await KEY_KIND_INFO[kind].generate();
       deps.registerSecret(pair.private);
       const manifest = keySecretManifest(kind, pair, { name: effect.name, namespace: effect.namespace });
       manifest.metadata!.labels = { ...manifest.metadata!.labels, ...ownedLabels(m) };

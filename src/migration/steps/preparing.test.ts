@@ -85,9 +85,14 @@ describe('KmsPreflightPassed', () => {
   });
 });
 
+// Generated before the tables are built (generation is asynchronous).
+const GOV_SECRET = await keySecret('governance', 'splice-app-sv-cometbft-governance-key');
+const OTHER_GOV_SECRET = await keySecret('governance', 'splice-app-sv-cometbft-governance-key');
+const IDENTITY_SECRET = await keySecret('identity', 'splice-app-sv-key');
+
 describe('GovernanceKeyReady / IdentityKeyReady', () => {
-  const gov = keySecret('governance', 'splice-app-sv-cometbft-governance-key');
-  const other = keySecret('governance', 'splice-app-sv-cometbft-governance-key');
+  const gov = GOV_SECRET;
+  const other = OTHER_GOV_SECRET;
   const fingerprintOf = (s: V1Secret, m: SvKmsMigration) => {
     const d = decideKeySecret('governance')(input(m), { secret: s });
     return d.status!.governanceKey!.fingerprint!;
@@ -112,7 +117,7 @@ describe('GovernanceKeyReady / IdentityKeyReady', () => {
   it.each(rows)('%s', (_n, secret, mig, status, e) => check(decideKeySecret('governance')(input(mig, { status }), { secret }), e));
 
   it('the identity key is checked the same way, on its own condition', () => {
-    const d = decideKeySecret('identity')(input(m), { secret: keySecret('identity', 'splice-app-sv-key') });
+    const d = decideKeySecret('identity')(input(m), { secret: IDENTITY_SECRET });
     check(d, { outcome: 'done', condition: 'IdentityKeyReady', reason: 'KeyReady' });
     expect(d.status?.identityKey?.publicKey).toBeTruthy();
   });

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { MAX_VALUES_NODES, parseValuesYaml, ValuesYamlError } from '../../../src/render/values.ts';
 import { checkKeySecret, keySecretData } from '../../../src/keys/adoption.ts';
 import { KEY_KIND_INFO, type KeyKind } from '../../../src/keys/key-kinds.ts';
+import type { EncodedKeyPair } from '../../../src/keys/encoding.ts';
 import { ScanClient } from '../../../src/splice/scan.ts';
 import { WalletClient } from '../../../src/splice/wallet.ts';
 import { SvAppClient } from '../../../src/splice/sv-app.ts';
@@ -111,10 +112,13 @@ describe('parseValuesYaml on malformed values files', () => {
 /** CamelCase words, as Kubernetes condition reasons. */
 const CAMEL = /^[A-Z][a-zA-Z0-9]*$/;
 
+/** A generated pair of each kind (generation is asynchronous, so it happens before the tables are built). */
+const GENERATED: Record<KeyKind, EncodedKeyPair> = { governance: await KEY_KIND_INFO.governance.generate(), identity: await KEY_KIND_INFO.identity.generate() };
+
 describe('checkKeySecret on malformed key Secrets', () => {
   const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64');
   const kinds: KeyKind[] = ['governance', 'identity'];
-  const pairs = Object.fromEntries(kinds.map((k) => [k, keySecretData(KEY_KIND_INFO[k].generate())])) as Record<KeyKind, { public: string; private: string }>;
+  const pairs = Object.fromEntries(kinds.map((k) => [k, keySecretData(GENERATED[k])])) as Record<KeyKind, { public: string; private: string }>;
 
   /** A data value: base64 (once or twice) of random bytes, of key-like texts, of whitespace-padded keys, or raw junk. */
   const dataValue = (kind: KeyKind) => {

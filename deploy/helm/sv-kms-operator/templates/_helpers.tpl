@@ -109,3 +109,34 @@ Cluster-wide read access to Namespace objects: the operator reads the svkms.dev/
   resources: ["namespaces"]
   verbs: ["get", "list", "watch"]
 {{- end -}}
+
+{{/*
+The V8 old-generation limit in MiB for NODE_OPTIONS=--max-old-space-size: heap.maxOldSpaceSizeMiB when set, else
+heap.percentOfMemoryLimit of resources.limits.memory (a Kubernetes quantity: 512Mi, 1Gi, 500M, 0.5Gi, or bytes),
+rounded down; empty without either.
+*/}}
+{{- define "sv-kms-operator.maxOldSpaceSizeMiB" -}}
+{{- $fixed := int (.Values.heap.maxOldSpaceSizeMiB | default 0) -}}
+{{- $limit := dig "limits" "memory" "" (.Values.resources | default dict) -}}
+{{- if gt $fixed 0 -}}
+{{- $fixed -}}
+{{- else if $limit -}}
+{{- $bytes := 0.0 -}}
+{{- if kindIs "string" $limit -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $limit -}}
+{{- $unit := trimPrefix $number $limit -}}
+{{- $factors := dict "" 1.0 "m" 0.001 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 "P" 1000000000000000.0 "E" 1000000000000000000.0 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
+{{- if or (not $number) (not (hasKey $factors $unit)) -}}
+{{- fail (printf "resources.limits.memory %q is not a Kubernetes quantity" $limit) -}}
+{{- end -}}
+{{- $bytes = mulf (float64 $number) (get $factors $unit) -}}
+{{- else -}}
+{{- $bytes = float64 $limit -}}
+{{- end -}}
+{{- $mib := int (floor (divf (mulf $bytes (float64 .Values.heap.percentOfMemoryLimit)) 104857600.0)) -}}
+{{- if lt $mib 64 -}}
+{{- fail (printf "heap.percentOfMemoryLimit (%v%%) of resources.limits.memory (%v) leaves %d MiB for the heap; the operator needs at least 64 MiB: raise the limit or set heap.maxOldSpaceSizeMiB" .Values.heap.percentOfMemoryLimit $limit $mib) -}}
+{{- end -}}
+{{- $mib -}}
+{{- end -}}
+{{- end -}}
