@@ -268,7 +268,8 @@ async function walk(
       if (onboard && !w.onboarded.has(key) && publicKey && cond('KmsKeysObserved')?.status === 'True') {
         w.onboarded.add(key);
         const name = m.spec.newSv.name;
-        w.sim.approveCandidate({ name, publicKey, rewardWeightBps: 0 });
+        // Every SV approves, those onboarded earlier in this run too: each new SV raises the ⅔ threshold.
+        w.sim.approveCandidate({ name, publicKey, rewardWeightBps: 0 }, w.sim.nodes.map((node) => node.id));
         w.sim.requestOnboarding(w.sim.node(name).id, publicKey);
       }
       if (arrived(m, cond)) pending.delete(key);
