@@ -25,6 +25,8 @@ export interface OperatorPhaseOptions {
   logDir: string;
   /** Write a V8 CPU profile of the backlog operator into logDir. */
   cpuProfile?: boolean;
+  /** Appended to the operator's log file names (e.g. "-unrelated"). */
+  label?: string;
   log: (line: string) => void;
 }
 
@@ -51,7 +53,8 @@ export interface OperatorFigures {
   /** CPU seconds of processes outside the benchmark (other work on the machine) while the operator converged. */
   foreignCpuSeconds: number;
   loadAverage1m: { atStart: number; atConvergence: number };
-  restart: { readyMs: number; settleMs: number; writes: Record<string, number>; kmsCalls: number; reconciles: number; peakRssMb: number };
+  /** A new operator started over the N converged migrations: time to ready, RSS then, and what it did. */
+  restart: { readyMs: number; rssAtReadyMb: number; settleMs: number; writes: Record<string, number>; kmsCalls: number; reconciles: number; peakRssMb: number };
 }
 
 /** The operator did not get all migrations through in time: what it had done by then. */
@@ -70,16 +73,17 @@ export interface OperatorPhaseResult {
   templates: FloorTemplates;
 }
 
-const isWrite = (key: string) => WRITE_VERBS.has(key.split(' ')[0] as Verb);
+/** Whether a "verb resource code" key of svkms_kube_requests_total is a write. */
+export const isWrite = (key: string) => WRITE_VERBS.has(key.split(' ')[0] as Verb);
 const ok = (key: string) => /^2\d\d$/.test(key.split(' ')[2] ?? '');
 /** "verb resource code" → "verb resource", summed. */
-function byVerbResource(m: Map<string, number>, keep: (key: string) => boolean = () => true): Map<string, number> {
+export function byVerbResource(m: Map<string, number>, keep: (key: string) => boolean = () => true): Map<string, number> {
   const out = new Map<string, number>();
   for (const [k, v] of m) if (keep(k)) out.set(k.split(' ').slice(0, 2).join(' '), (out.get(k.split(' ').slice(0, 2).join(' ')) ?? 0) + v);
   return out;
 }
 const perN = (m: Map<string, number>, n: number) => Object.fromEntries([...m].sort().map(([k, v]) => [k, round(v / n, 3)]));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until the operator's reconcile counter has not moved for `quietMs` (or `maxMs` passed); returns the time waited. */
 async function settle(op: OperatorProcess, quietMs: number, maxMs: number, atLeast = 0): Promise<number> {
@@ -112,7 +116,8 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
   const n = cluster.namespaces.length;
   const watch = new MigrationWatch(cluster.kc);
   await watch.start();
-  const op = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, logFile: join(o.logDir, `operator-${n}.log`) });
+  const label = o.label ?? '';
+  const op = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, logFile: join(o.logDir, `operator-${n}${label}.log`) });
   let op2: OperatorProcess | undefined;
   try {
     log(`operator ready in ${Math.round(op.readyMs)} ms (pid ${op.pid}); applying ${n} migrations`);
@@ -187,7 +192,8 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
 
     log('restart: stopping the operator and starting a new one over the converged migrations');
     await op.stop();
-    op2 = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, logFile: join(o.logDir, `operator-${n}-restart.log`) });
+    op2 = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, logFile: join(o.logDir, `operator-${n}${label}-restart.log`) });
+    const restartAtReady = op2.stats();
     const restartSettleMs = await settle(op2, 3000, 120_000, n);
     const restarted = await op2.counters();
 
@@ -230,6 +236,7 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
       loadAverage1m: { atStart: round(load0), atConvergence: round(load1) },
       restart: {
         readyMs: Math.round(op2.readyMs),
+        rssAtReadyMb: round(restartAtReady.rssBytes / MB, 1),
         settleMs: Math.round(restartSettleMs),
         writes: Object.fromEntries(byVerbResource(restarted.kube, isWrite)),
         kmsCalls: total(restarted.kms),
@@ -253,6 +260,7 @@ export interface BacklogFigures {
   /** Ready → all N through Preparing: the operator's own throughput, without startup. */
   afterReadyMs: number;
   cpuSeconds: number;
+  rssAtReadyMb: number;
   peakRssMb: number;
   controlPlaneCpuSeconds: number;
 }
@@ -268,6 +276,7 @@ export async function runOperatorBacklog(o: Omit<OperatorPhaseOptions, 'steadySe
   const cp0 = cluster.controlPlaneCpu();
   const t0 = performance.now();
   const op = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, logFile: join(o.logDir, `operator-${n}-backlog.log`), cpuProfileDir: o.cpuProfile ? o.logDir : undefined });
+  const atReady = op.stats();
   try {
     let lastLog = t0;
     for (;;) {
@@ -287,6 +296,7 @@ export async function runOperatorBacklog(o: Omit<OperatorPhaseOptions, 'steadySe
       totalMs: Math.round(totalMs),
       afterReadyMs: Math.round(totalMs - op.readyMs),
       cpuSeconds: round(stats.cpuSeconds),
+      rssAtReadyMb: round(atReady.rssBytes / MB, 1),
       peakRssMb: round(stats.peakRssBytes / MB, 1),
       controlPlaneCpuSeconds: round(cluster.controlPlaneCpu() - cp0),
     };

@@ -18,6 +18,8 @@ export interface OperatorProcessOptions {
   cpuProfileDir?: string;
   /** How long to wait for /readyz. */
   readyTimeoutMs?: number;
+  /** More `sv-kms run` flags (e.g. `--network-poll-interval 10s`). */
+  extraArgs?: readonly string[];
 }
 
 /** What the operator's /metrics said at one moment, reduced to what the benchmark uses. */
@@ -59,6 +61,7 @@ export class OperatorProcess {
       '--metrics-port', String(port),
       '--workers', String(opts.workers),
       '--log-level', 'info',
+      ...(opts.extraArgs ?? []),
     ];
     const started = performance.now();
     const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];

@@ -1,19 +1,23 @@
 /**
- * `npm run bench`: the operator against the API server's own floor (issue 7). For each size N: a fresh control plane
- * with the operator as a child process and N migrations applied at once; then a fresh control plane where a minimal
- * client makes the same writes at the same concurrency (the floor), and optionally the same through the operator's
- * own Kubernetes client. Prints a table, writes JSON to bench-results/. See docs/performance.md.
+ * `npm run bench`: the operator against the API server's own floor (issues 7 and 14). For each size N: a fresh control
+ * plane with the operator as a child process and N migrations applied at once (and, with --unrelated, the same on a
+ * cluster full of unrelated Secrets and ConfigMaps); then a fresh control plane where a minimal client makes the same
+ * writes at the same concurrency (the floor), and optionally the same through the operator's own Kubernetes client.
+ * With --network, N migrations against one simulated Splice network. Prints a table, writes JSON and an SVG plot to
+ * bench-results/. See docs/performance.md.
  */
 import { cpus, totalmem, release } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { REPO_ROOT } from '../test/env/binaries.ts';
 import { startMoto, type MotoServer } from '../test/env/moto.ts';
 import { UsageError } from '../src/cli/parse-flags.ts';
 import { startBenchCluster, type BenchCluster } from './cluster.ts';
 import { kubeClientWriter, pooledWriter, runFloor, type FloorTemplates, type FloorWriter, type WritePlan } from './floor.ts';
 import { NotConverged, runOperatorBacklog, runOperatorPhase } from './operator-phase.ts';
-import { checkTargets, formatReport, type FloorFigures, type SizeResult } from './report.ts';
+import { benchPlot, checkTargets, formatReport, type FloorFigures, type SizeResult } from './report.ts';
+import { runNetworkPhase, type NetworkFigures } from './network-phase.ts';
+import { createUnrelatedObjects } from './unrelated.ts';
 import { benchSettings, USAGE, type BenchSettings } from './settings.ts';
 import { latencySummary, round } from './stats.ts';
 import { machineBusySeconds } from './proc-stats.ts';
@@ -79,10 +83,10 @@ async function floorPhase(
   }
 }
 
-/** A fresh control plane with `n` namespaces for `run`, stopped afterwards. */
-async function withCluster<T>(settings: BenchSettings, n: number, run: (cluster: BenchCluster) => Promise<T>): Promise<T> {
+/** A fresh control plane with `n` namespaces `<prefix>-<i>` for `run`, stopped afterwards. */
+async function withCluster<T>(settings: BenchSettings, n: number, run: (cluster: BenchCluster) => Promise<T>, prefix = 'sv'): Promise<T> {
   checkBudget(settings);
-  const cluster = await startBenchCluster(n, 'sv', settings.applyConcurrency);
+  const cluster = await startBenchCluster(n, prefix, settings.applyConcurrency);
   try {
     return await run(cluster);
   } finally {
@@ -101,6 +105,16 @@ async function runSize(settings: BenchSettings, n: number, moto: MotoServer, log
   });
   log(`N=${n} operator: fresh control plane with ${n} namespaces; the operator runs while the migrations are applied`);
   const phase = await withCluster(settings, n, (cluster) => runOperatorPhase({ ...common(), cluster, steadySeconds: settings.steadySeconds }));
+  let operatorUnrelated: SizeResult['operatorUnrelated'];
+  if (settings.unrelated > 0) {
+    log(`N=${n} operator with unrelated objects: fresh control plane; ${settings.unrelated} Secrets and ${settings.unrelated} ConfigMaps in ${settings.unrelatedNamespaces} other namespaces first`);
+    operatorUnrelated = await withCluster(settings, n, async (cluster) => {
+      const unrelated = await createUnrelatedObjects(cluster.client, settings.unrelated, settings.unrelatedNamespaces, settings.applyConcurrency);
+      log(`  created in ${unrelated.createSeconds} s (not part of the operator's figures); now the operator phase`);
+      const run = await runOperatorPhase({ ...common(), cluster, steadySeconds: settings.steadySeconds, label: '-unrelated' });
+      return { unrelated, operator: run.figures };
+    });
+  }
   log(`N=${n} operator, backlog: fresh control plane; ${n} migrations applied first, then the operator starts`);
   const backlog = await withCluster(settings, n, (cluster) => runOperatorBacklog({ ...common(), cluster, cpuProfile: settings.cpuProfile }));
   log(`N=${n} operator, backlog: all through in ${(backlog.afterReadyMs / 1000).toFixed(1)} s after ready (${backlog.readyMs} ms to ready)`);
@@ -124,6 +138,7 @@ async function runSize(settings: BenchSettings, n: number, moto: MotoServer, log
     floor,
     floorBacklog,
     floorBacklogKubeClient,
+    ...(operatorUnrelated ? { operatorUnrelated } : {}),
     ratio: round(op.totalMs / floor.totalMs),
     ratioBacklog: round(backlog.afterReadyMs / floorBacklog.totalMs),
     ratioBacklogToKubeClientFloor: floorBacklogKubeClient ? round(backlog.afterReadyMs / floorBacklogKubeClient.totalMs) : undefined,
@@ -154,6 +169,7 @@ async function main(): Promise<number> {
   const results: SizeResult[] = [];
   let failure: string | undefined;
   let incomplete: NotConverged['figures'] | undefined;
+  let network: NetworkFigures | undefined;
   try {
     for (const n of settings.sizes) {
       checkBudget(settings);
@@ -167,25 +183,63 @@ async function main(): Promise<number> {
   } finally {
     await moto.stop();
   }
-  if (results.length === 0 && !incomplete) return 1;
-  const targets = results.length > 0 ? checkTargets(results) : [];
+  if (settings.network > 0) {
+    try {
+      log(`network: fresh control plane with ${settings.network} namespaces; ${settings.network} migrations against one simulated Splice network`);
+      network = await withCluster(
+        settings,
+        settings.network,
+        (cluster) =>
+          runNetworkPhase({
+            cluster,
+            workers: settings.workers,
+            applyConcurrency: settings.applyConcurrency,
+            pollSeconds: settings.networkPollSeconds,
+            steadySeconds: settings.networkSteadySeconds,
+            gateIntervalMs: settings.gateIntervalMs,
+            timeoutMs: Math.min(settings.timeoutSeconds * 1000, settings.maxMinutes * 60_000 - (performance.now() - started)),
+            logDir,
+            log,
+          }),
+        'net',
+      );
+    } catch (err) {
+      const message = (err as Error).stack ?? String(err);
+      failure = failure ? `${failure}\n${message}` : message;
+      process.stderr.write(`bench: ${message}\n`);
+    }
+  }
+  if (results.length === 0 && !incomplete && !network) return 1;
+  const targets = checkTargets(results, network);
   const report = {
     startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
     durationSeconds: round((performance.now() - started) / 1000, 1),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, kernel: release() },
     settings: { ...settings, help: undefined },
     results,
+    ...(network ? { network } : {}),
     targets,
     ...(failure ? { failure } : {}),
     ...(incomplete ? { incomplete } : {}),
   };
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  let plotLine = '';
+  if (results.length > 0) {
+    const svg = benchPlot(results, `${basename(out)}: ${report.machine.cpus} CPUs, ${report.machine.node}; other processes used ${results.map((r) => r.operator.foreignCpuSeconds).join(' / ')} CPU-s while the operator converged`);
+    const svgPath = out.replace(/\.json$/, '') + '.svg';
+    writeFileSync(svgPath, svg);
+    plotLine = `\nPlot: ${svgPath}`;
+    if (settings.writeDocsPlot) {
+      writeFileSync(join(REPO_ROOT, 'docs', 'performance.svg'), svg);
+      plotLine += ` (and docs/performance.svg)`;
+    }
+  }
   const partial = incomplete
     ? `\n\nN=${incomplete.n} DID NOT CONVERGE: ${incomplete.through}/${incomplete.n} through Preparing after ${(incomplete.elapsedMs / 1000).toFixed(0)} s; ` +
       `operator RSS ${incomplete.rssMb} MB (peak ${incomplete.peakRssMb} MB), CPU ${incomplete.cpuSeconds} s, ${incomplete.reconciles} reconciles`
     : '';
-  const tables = results.length > 0 ? formatReport(results, targets) : 'no size completed';
-  process.stdout.write(`\n${tables}${partial}\n\nJSON: ${out}\n`);
+  const tables = formatReport(results, targets, network);
+  process.stdout.write(`\n${tables}${partial}\n\nJSON: ${out}${plotLine}\n`);
   return failure ? 1 : 0;
 }
 

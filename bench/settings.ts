@@ -4,10 +4,11 @@ import { parseFlags, UsageError } from '../src/cli/parse-flags.ts';
 export const USAGE = `Usage: node bench/run.ts [options]   (or: npm run bench -- [options])
 
 Starts its own kube-apiserver + etcd and moto, runs the operator (sv-kms run, a child process) against N migrations
-applied at once, then the floor (the same writes without the operator), for each size. Prints a table and writes JSON.
+applied at once, then the floor (the same writes without the operator), for each size. Prints a table, writes JSON
+and an SVG plot of the sizes.
 
 Options:
-  --sizes N[,N...]            migration counts to run (default: 100,1000)
+  --sizes N[,N...]|none       migration counts to run (default: 100,1000; none: only the scenarios below)
   --quick                     smoke run: --sizes 20,100 --steady-seconds 15
   --steady-seconds S          how long to watch for writes after convergence (default: 60)
   --workers N                 the operator's --workers, and the floor's concurrency (default: 4)
@@ -16,7 +17,20 @@ Options:
   --max-minutes M             limit for the whole run (default: 15)
   --skip-kubeclient-floor     do not run the second floor (through the operator's KubeClient)
   --cpu-profile               write a V8 CPU profile of the backlog operator next to its log (see bench/profile-summary.ts)
-  --out FILE                  JSON output (default: bench-results/<timestamp>.json)
+  --out FILE                  JSON output (default: bench-results/<timestamp>.json); the plot goes beside it (.svg)
+
+A realistic cluster (issue 14):
+  --unrelated N               at each size, run the operator phase again on a cluster that also holds N Secrets
+                              (1 KB each) and N ConfigMaps in other namespaces, created before the operator starts
+  --unrelated-namespaces K    how many namespaces the unrelated objects are spread over (default: 100)
+  --network N                 N migrations against one simulated Splice network: Scan requests per minute at
+                              steady state, and gate opened -> vote request latency (0: skip; default: 0)
+  --network-poll-seconds S    the operator's --network-poll-interval in that scenario (default: 10)
+  --network-steady-seconds S  how long Scan requests are counted (default: 60)
+  --gate-interval-ms MS       time between two gate openings (default: 250; 0: all at once)
+  --write-docs-plot           also write the plot to docs/performance.svg
+
+--max-minutes defaults to 15, plus 5 per size with --unrelated and 10 with --network.
 `;
 
 export interface BenchSettings {
@@ -31,6 +45,15 @@ export interface BenchSettings {
   cpuProfile: boolean;
   out?: string;
   help: boolean;
+  /** Secrets and ConfigMaps (each) of the unrelated-objects phase; 0: no such phase. */
+  unrelated: number;
+  unrelatedNamespaces: number;
+  /** Migrations of the one-network scenario; 0: not run. */
+  network: number;
+  networkPollSeconds: number;
+  networkSteadySeconds: number;
+  gateIntervalMs: number;
+  writeDocsPlot: boolean;
 }
 
 const FLAGS = {
@@ -44,15 +67,24 @@ const FLAGS = {
   skipKubeClientFloor: { names: ['--skip-kubeclient-floor'], takesValue: false },
   out: { names: ['--out'], takesValue: true },
   cpuProfile: { names: ['--cpu-profile'], takesValue: false },
+  unrelated: { names: ['--unrelated'], takesValue: true },
+  unrelatedNamespaces: { names: ['--unrelated-namespaces'], takesValue: true },
+  network: { names: ['--network'], takesValue: true },
+  networkPollSeconds: { names: ['--network-poll-seconds'], takesValue: true },
+  networkSteadySeconds: { names: ['--network-steady-seconds'], takesValue: true },
+  gateIntervalMs: { names: ['--gate-interval-ms'], takesValue: true },
+  writeDocsPlot: { names: ['--write-docs-plot'], takesValue: false },
   help: { names: ['--help', '-h'], takesValue: false },
 } as const;
 
-function positiveInt(raw: string | undefined, flag: string, def: number): number {
+function wholeNumber(raw: string | undefined, flag: string, def: number, min: number): number {
   if (raw === undefined) return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number >= 1, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got "${raw}"`);
   return n;
 }
+const positiveInt = (raw: string | undefined, flag: string, def: number) => wholeNumber(raw, flag, def, 1);
+const nonNegativeInt = (raw: string | undefined, flag: string, def: number) => wholeNumber(raw, flag, def, 0);
 
 export function benchSettings(args: readonly string[]): BenchSettings {
   const { values, positionals } = parseFlags(args, FLAGS);
@@ -60,18 +92,29 @@ export function benchSettings(args: readonly string[]): BenchSettings {
   const quick = values.quick !== undefined;
   const last = (k: keyof typeof FLAGS) => values[k]?.at(-1);
   const sizesRaw = last('sizes') ?? (quick ? '20,100' : '100,1000');
-  const sizes = sizesRaw.split(',').map((s) => positiveInt(s.trim(), '--sizes', 0));
+  const sizes = sizesRaw.trim() === 'none' ? [] : sizesRaw.split(',').map((s) => positiveInt(s.trim(), '--sizes', 0));
+  const unrelated = nonNegativeInt(last('unrelated'), '--unrelated', 0);
+  const network = nonNegativeInt(last('network'), '--network', 0);
+  if (sizes.length === 0 && network === 0) throw new UsageError('--sizes none leaves nothing to run: add --network N');
+  const defaultMinutes = 15 + (unrelated > 0 ? 5 * sizes.length : 0) + (network > 0 ? 10 : 0);
   return {
     sizes,
     steadySeconds: positiveInt(last('steadySeconds'), '--steady-seconds', quick ? 15 : 60),
     workers: positiveInt(last('workers'), '--workers', 4),
     applyConcurrency: positiveInt(last('applyConcurrency'), '--apply-concurrency', 16),
     timeoutSeconds: positiveInt(last('timeoutSeconds'), '--timeout-seconds', 300),
-    maxMinutes: positiveInt(last('maxMinutes'), '--max-minutes', 15),
+    maxMinutes: positiveInt(last('maxMinutes'), '--max-minutes', defaultMinutes),
     kubeClientFloor: values.skipKubeClientFloor === undefined,
     quick,
     cpuProfile: values.cpuProfile !== undefined,
     out: last('out'),
     help: values.help !== undefined,
+    unrelated,
+    unrelatedNamespaces: positiveInt(last('unrelatedNamespaces'), '--unrelated-namespaces', 100),
+    network,
+    networkPollSeconds: positiveInt(last('networkPollSeconds'), '--network-poll-seconds', 10),
+    networkSteadySeconds: positiveInt(last('networkSteadySeconds'), '--network-steady-seconds', 60),
+    gateIntervalMs: nonNegativeInt(last('gateIntervalMs'), '--gate-interval-ms', 250),
+    writeDocsPlot: values.writeDocsPlot !== undefined,
   };
 }

@@ -59,7 +59,10 @@ describe('SV app and Scan clients', () => {
     const acme = clientsFor(sim, 'sv-1');
     const newParty = await onboardCandidate();
     const action = updateSvRewardWeightAction(newParty, 165_5000);
+    const before = Date.now();
     await acme.sv.createVoteRequest({ requester: acme.info.party, action, url: 'https://example.com/kms', description: 'move weight to KMS SV', expirationMs: 7 * DAY });
+    expect(sim.state().voteRequests[0]!.createdAt).toBeGreaterThanOrEqual(before);
+    expect(sim.state().voteRequests[0]!.createdAt).toBeLessThanOrEqual(Date.now());
 
     const listed = await acme.sv.listVoteRequests();
     expect(listed).toHaveLength(1);
@@ -73,6 +76,8 @@ describe('SV app and Scan clients', () => {
     expect((err as DuplicateVoteRequestError).existingContractId).toBe(listed[0]!.contractId);
     expect((err as DuplicateVoteRequestError).transient).toBe(false);
     expect(sim.counts()['sv-1']!.createVoteRequest).toEqual({ attempts: 2, succeeded: 1 });
+    // requests() counts every request, reads included: the two lists above, per app.
+    expect(sim.requests()['sv-1']).toEqual({ sv: { createVoteRequest: 2, listDsoRulesVoteRequests: 1 }, scan: { listDsoRulesVoteRequests: 1 } });
   });
 
   it('a weight vote passes at ⅔ of SVs and the weight changes on-ledger; the tracking cid stays stable', async () => {

@@ -33,13 +33,24 @@ export async function startTestNetwork(
   });
 }
 
-/** Points a test migration at the simulated network; the OAuth2 client Secrets are created by {@link createNetworkSecrets}. */
-export function wireToNetwork(m: SvKmsMigration, sim: SpliceSim): SvKmsMigration {
-  const old = sim.node(OLD_SV);
-  const next = sim.node(NEW_SV);
+/** The SVs of the simulated network a migration hands over between (by name). */
+export interface HandoverSvs {
+  old: string;
+  next: string;
+}
+
+const DEFAULT_HANDOVER: HandoverSvs = { old: OLD_SV, next: NEW_SV };
+
+/**
+ * Points a test migration at the simulated network (the hand-over of `svs`, by default {@link OLD_SV} to
+ * {@link NEW_SV}); the OAuth2 client Secrets are created by {@link createNetworkSecrets}.
+ */
+export function wireToNetwork(m: SvKmsMigration, sim: SpliceSim, svs: HandoverSvs = DEFAULT_HANDOVER): SvKmsMigration {
+  const old = sim.node(svs.old);
+  const next = sim.node(svs.next);
   const sponsor = sim.node('Globex-1');
-  m.spec.oldSv.name = OLD_SV;
-  m.spec.newSv.name = NEW_SV;
+  m.spec.oldSv.name = svs.old;
+  m.spec.newSv.name = svs.next;
   // A local test network: no configs-repo process (no reason URL required), and votes take effect at threshold so that a
   // test need not pass days; the governance tests that do pass days set the default timing back.
   m.spec.network = { scanUrls: sim.nodes.filter((n) => n.id.startsWith('sv-')).map((n) => n.scanUrl), name: 'Local' };
@@ -65,10 +76,11 @@ export function wireToNetwork(m: SvKmsMigration, sim: SpliceSim): SvKmsMigration
   return m;
 }
 
-export async function createNetworkSecrets(client: KubeClient, namespace: string, sim: SpliceSim, overrides: { oldClientSecret?: string } = {}): Promise<void> {
+export async function createNetworkSecrets(client: KubeClient, namespace: string, sim: SpliceSim, overrides: { oldClientSecret?: string; svs?: HandoverSvs } = {}): Promise<void> {
+  const svs = overrides.svs ?? DEFAULT_HANDOVER;
   for (const [name, node, secret] of [
-    ['old-sv-operator-client', sim.node(OLD_SV), overrides.oldClientSecret],
-    ['new-sv-operator-client', sim.node(NEW_SV), undefined],
+    ['old-sv-operator-client', sim.node(svs.old), overrides.oldClientSecret],
+    ['new-sv-operator-client', sim.node(svs.next), undefined],
   ] as const) {
     await client.create(RESOURCES.secrets, namespace, {
       apiVersion: 'v1',

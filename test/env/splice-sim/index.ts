@@ -107,6 +107,9 @@ export interface SimNodeInfo {
 /** Side-effecting request counts per node and operation. */
 export type SimCounts = Record<string, Record<string, { attempts: number; succeeded: number }>>;
 
+/** Every request matched to an operation (reads included, whatever the answer), per node, app and operation id. */
+export type SimRequestCounts = Record<string, Partial<Record<SimApp, Record<string, number>>>>;
+
 /** A running simulator. */
 export interface SpliceSim {
   /** The Splice version simulated. */
@@ -149,6 +152,8 @@ export interface SpliceSim {
   /** Gives `nodeId`'s party a transfer preapproval (as its wallet would). */
   createPreapproval(nodeId: string): void;
   counts(): SimCounts;
+  /** Requests received per node, app and operation, reads included (counts() has only the side-effecting ones). */
+  requests(): SimRequestCounts;
   state(): SimStateSnapshot;
   stop(): Promise<void>;
 }
@@ -157,7 +162,8 @@ export interface SpliceSim {
 export interface SimStateSnapshot {
   svs: { party: string; name: string; weight: number }[];
   offboardedSvs: { party: string; name: string }[];
-  voteRequests: { cid: string; trackingCid: string; requester: string; action: unknown; votes: Record<string, boolean> }[];
+  /** `createdAt`: when the SV app created the request (epoch ms on the network clock). */
+  voteRequests: { cid: string; trackingCid: string; requester: string; action: unknown; votes: Record<string, boolean>; createdAt: number }[];
   voteResults: { trackingCid: string; action: unknown; outcome: string }[];
   balances: Record<string, string>;
   offers: { cid: string; trackingId: string; sender: string; receiver: string; amount: string; status: string }[];
@@ -185,6 +191,7 @@ const CONTROL_METHODS = [
   'creditRewards',
   'createPreapproval',
   'counts',
+  'requests',
   'state',
 ] as const;
 
@@ -254,6 +261,7 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
   const faults: (SimFault & { left: number })[] = [];
   const lies = new Map<string, { lie: ScanLie; snapshot?: unknown }>();
   const counts: SimCounts = {};
+  const requestCounts: SimRequestCounts = {};
   const timers = new Set<NodeJS.Timeout>();
   const hanging = new Set<ServerResponse>();
 
@@ -451,12 +459,15 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     counts(): SimCounts {
       return structuredClone(counts);
     },
+    requests(): SimRequestCounts {
+      return structuredClone(requestCounts);
+    },
     state(): SimStateSnapshot {
       net.expire();
       return {
         svs: [...net.svs.entries()].map(([party, s]) => ({ party, name: s.name, weight: s.weight })),
         offboardedSvs: [...net.offboardedSvs.entries()].map(([party, s]) => ({ party, name: s.name })),
-        voteRequests: net.voteRequests.map((r) => ({ cid: r.cid, trackingCid: r.originalCid, requester: r.requesterName, action: r.action, votes: Object.fromEntries([...r.votes].map(([k, v]) => [k, v.accept])) })),
+        voteRequests: net.voteRequests.map((r) => ({ cid: r.cid, trackingCid: r.originalCid, requester: r.requesterName, action: r.action, votes: Object.fromEntries([...r.votes].map(([k, v]) => [k, v.accept])), createdAt: r.createdAt })),
         voteResults: net.voteResults
           .filter((v) => !v.seeded)
           .reverse()
@@ -501,6 +512,8 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
       violation(`${method} ${path} on ${node.id} is not an operation of the upstream ${app} specs`);
       return send(res, { status: 404, body: { error: `no such operation ${method} ${path}` } });
     }
+    const perApp = ((requestCounts[node.id] ??= {})[app] ??= {});
+    perApp[op.operationId] = (perApp[op.operationId] ?? 0) + 1;
     let body: unknown;
     if (raw !== '') {
       try {
