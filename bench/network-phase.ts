@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import { KubeClient, type KubeObject } from '../src/controller/kube-client.ts';
+import { accessFromKubeConfig } from '../src/controller/kube-access.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
 import type { SvKmsMigration } from '../src/api/types.ts';
 import { SV_APP_DEPLOYMENT } from '../src/migration/steps/deployment.ts';
@@ -136,7 +137,7 @@ function startNetwork(n: number): Promise<SpliceSim> {
 export async function runNetworkPhase(o: NetworkPhaseOptions): Promise<NetworkFigures> {
   const { cluster, log } = o;
   const n = cluster.namespaces.length;
-  const kubeClient = new KubeClient(cluster.kc, { fieldManager: 'sv-kms-bench' });
+  const kubeClient = new KubeClient(accessFromKubeConfig(cluster.kc), { fieldManager: 'sv-kms-bench' });
   const moto = await startMoto();
   const sim = await startNetwork(n);
   const watch = new MigrationWatch(cluster.kc);
