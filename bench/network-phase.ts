@@ -42,6 +42,8 @@ export interface NetworkPhaseOptions {
   /** The operator's --network-poll-interval, in seconds. */
   pollSeconds: number;
   steadySeconds: number;
+  /** The operator's --max-old-space-size in MiB (0 or unset: Node's default). */
+  heapMiB?: number;
   /** Time between two gate openings (0: all at once). */
   gateIntervalMs: number;
   timeoutMs: number;
@@ -150,6 +152,7 @@ export async function runNetworkPhase(o: NetworkPhaseOptions): Promise<NetworkFi
     op = await OperatorProcess.start({
       kubeconfigPath: cluster.cp.kubeconfigPath,
       workers: o.workers,
+      heapMiB: o.heapMiB,
       logFile: join(o.logDir, `operator-network-${n}.log`),
       extraArgs: ['--network-poll-interval', `${o.pollSeconds}s`, '--kms-poll-interval', '1s'],
     });

@@ -18,6 +18,8 @@ export interface OperatorProcessOptions {
   cpuProfileDir?: string;
   /** How long to wait for /readyz. */
   readyTimeoutMs?: number;
+  /** V8's old-generation limit (--max-old-space-size), as the chart sets it through NODE_OPTIONS; Node's default if unset. */
+  heapMiB?: number;
   /** More `sv-kms run` flags (e.g. `--network-poll-interval 10s`). */
   extraArgs?: readonly string[];
 }
@@ -65,7 +67,7 @@ export class OperatorProcess {
     ];
     const started = performance.now();
     const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
-    const child = spawn(process.execPath, [...profile, ...args], { stdio: ['ignore', logFd, logFd], env: { ...process.env, POD_NAME: 'sv-kms-bench' } });
+    const child = spawn(process.execPath, [...profile, ...args], { stdio: ['ignore', logFd, logFd], env: { ...process.env, POD_NAME: 'sv-kms-bench', ...nodeOptions(opts.heapMiB) } });
     const op = new OperatorProcess(child, port, logFd);
     try {
       await op.waitReady(opts.readyTimeoutMs ?? 60_000);
@@ -142,4 +144,9 @@ export class OperatorProcess {
     }
     closeSync(this.logFd);
   }
+}
+
+/** NODE_OPTIONS as the chart's deployment template renders it (none when no limit is given). */
+function nodeOptions(heapMiB: number | undefined): { NODE_OPTIONS?: string } {
+  return heapMiB ? { NODE_OPTIONS: `--max-old-space-size=${heapMiB}` } : {};
 }

@@ -98,6 +98,7 @@ async function runSize(settings: BenchSettings, n: number, moto: MotoServer, log
   const common = () => ({
     motoEndpoint: moto.endpoint,
     workers: settings.workers,
+    heapMiB: settings.heapMiB,
     applyConcurrency: settings.applyConcurrency,
     timeoutMs: Math.min(settings.timeoutSeconds * 1000, settings.maxMinutes * 60_000 - (performance.now() - started)),
     logDir,
@@ -163,7 +164,7 @@ async function main(): Promise<number> {
   const logDir = join(resultsDir, `${stamp}-logs`);
   mkdirSync(logDir, { recursive: true });
   const out = settings.out ?? join(resultsDir, `${stamp}.json`);
-  log(`sizes ${settings.sizes.join(', ')}; workers ${settings.workers}; steady ${settings.steadySeconds} s; operator logs in ${logDir}`);
+  log(`sizes ${settings.sizes.join(', ')}; workers ${settings.workers}; operator heap ${settings.heapMiB ? `${settings.heapMiB} MiB` : 'Node default'}; steady ${settings.steadySeconds} s; operator logs in ${logDir}`);
 
   const moto = await startMoto();
   const results: SizeResult[] = [];
@@ -194,6 +195,7 @@ async function main(): Promise<number> {
             cluster,
             workers: settings.workers,
             applyConcurrency: settings.applyConcurrency,
+            heapMiB: settings.heapMiB,
             pollSeconds: settings.networkPollSeconds,
             steadySeconds: settings.networkSteadySeconds,
             gateIntervalMs: settings.gateIntervalMs,

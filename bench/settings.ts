@@ -16,6 +16,8 @@ Options:
   --timeout-seconds S         limit for one size to converge (default: 300)
   --max-minutes M             limit for the whole run (default: 15)
   --skip-kubeclient-floor     do not run the second floor (through the operator's KubeClient)
+  --heap-mib MIB              the operator's --max-old-space-size, as the chart sets it from its memory limit
+                              (default: 384, the chart's default for its 512Mi limit; 0: Node's own default)
   --cpu-profile               write a V8 CPU profile of the backlog operator next to its log (see bench/profile-summary.ts)
   --out FILE                  JSON output (default: bench-results/<timestamp>.json); the plot goes beside it (.svg)
 
@@ -43,6 +45,8 @@ export interface BenchSettings {
   kubeClientFloor: boolean;
   quick: boolean;
   cpuProfile: boolean;
+  /** The operator's V8 old-generation limit in MiB (0: Node's default). */
+  heapMiB: number;
   out?: string;
   help: boolean;
   /** Secrets and ConfigMaps (each) of the unrelated-objects phase; 0: no such phase. */
@@ -56,6 +60,9 @@ export interface BenchSettings {
   writeDocsPlot: boolean;
 }
 
+/** What the chart's NODE_OPTIONS gives by default: 75 % (heap.percentOfMemoryLimit) of 512Mi (resources.limits.memory). */
+export const CHART_DEFAULT_HEAP_MIB = 384;
+
 const FLAGS = {
   sizes: { names: ['--sizes'], takesValue: true },
   quick: { names: ['--quick'], takesValue: false },
@@ -67,6 +74,7 @@ const FLAGS = {
   skipKubeClientFloor: { names: ['--skip-kubeclient-floor'], takesValue: false },
   out: { names: ['--out'], takesValue: true },
   cpuProfile: { names: ['--cpu-profile'], takesValue: false },
+  heapMiB: { names: ['--heap-mib'], takesValue: true },
   unrelated: { names: ['--unrelated'], takesValue: true },
   unrelatedNamespaces: { names: ['--unrelated-namespaces'], takesValue: true },
   network: { names: ['--network'], takesValue: true },
@@ -107,6 +115,7 @@ export function benchSettings(args: readonly string[]): BenchSettings {
     kubeClientFloor: values.skipKubeClientFloor === undefined,
     quick,
     cpuProfile: values.cpuProfile !== undefined,
+    heapMiB: nonNegativeInt(last('heapMiB'), '--heap-mib', CHART_DEFAULT_HEAP_MIB),
     out: last('out'),
     help: values.help !== undefined,
     unrelated,

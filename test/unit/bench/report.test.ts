@@ -1,7 +1,11 @@
 /** The benchmark's pure parts: flags, statistics, the targets of issue 14, the plot of a run, request sums. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { load } from 'js-yaml';
 import { UsageError } from '../../../src/cli/parse-flags.ts';
-import { benchSettings } from '../../../bench/settings.ts';
+import { REPO_ROOT } from '../../env/binaries.ts';
+import { benchSettings, CHART_DEFAULT_HEAP_MIB } from '../../../bench/settings.ts';
 import { latencySummary, percentile } from '../../../bench/stats.ts';
 import { benchPlot, checkTargets, formatReport, peakRssOf, type SizeResult } from '../../../bench/report.ts';
 import { appRequests, type NetworkFigures, type NetworkSteady } from '../../../bench/network-phase.ts';
@@ -96,6 +100,14 @@ describe('benchSettings', () => {
     const s = benchSettings(['--unrelated', '10000', '--network', '100', '--write-docs-plot', '--gate-interval-ms', '0']);
     expect(s).toMatchObject({ unrelated: 10_000, unrelatedNamespaces: 100, network: 100, writeDocsPlot: true, gateIntervalMs: 0, maxMinutes: 15 + 2 * 5 + 10 });
     expect(benchSettings(['--unrelated', '10', '--max-minutes', '3']).maxMinutes).toBe(3);
+  });
+
+  it("runs the operator with the heap the chart's defaults give it, or another", () => {
+    const values = load(readFileSync(join(REPO_ROOT, 'deploy/helm/sv-kms-operator/values.yaml'), 'utf8')) as { resources: { limits: { memory: string } }; heap: { percentOfMemoryLimit: number } };
+    const limitMiB = Number(/^(\d+)Mi$/.exec(values.resources.limits.memory)?.[1]);
+    expect(CHART_DEFAULT_HEAP_MIB).toBe(Math.floor((limitMiB * values.heap.percentOfMemoryLimit) / 100));
+    expect(benchSettings([]).heapMiB).toBe(CHART_DEFAULT_HEAP_MIB);
+    expect(benchSettings(['--heap-mib', '0']).heapMiB).toBe(0);
   });
 
   it('runs only the network scenario with --sizes none, and refuses a run with nothing to do', () => {
