@@ -1106,13 +1106,17 @@ export interface VoteStatus {
    */
   outcomeDetail?: string;
   /**
-   * SVs that have not voted yet (names, as in DsoRules.svs).
+   * SVs that have not voted yet (names, as in DsoRules.svs); the first 64 of them when more have not voted (notVotedCount says how many).
    *
    * @maxItems 64
    *
    * Items: SV name.
    */
   notVoted?: string[];
+  /**
+   * How many SVs have not voted yet (notVoted lists at most 64 of them).
+   */
+  notVotedCount?: number;
   /**
    * The vote closes within 24 hours without enough votes to pass (a Warning Event was sent when this turned true).
    */

@@ -7,6 +7,7 @@
  */
 import type { SvKmsMigration } from '../api/types.ts';
 import { WORKFLOW_PHASES, type WorkflowPhase } from '../api/phases.ts';
+import { notVotedText } from '../migration/steps/votes.ts';
 
 /** The conditions that belong to each phase (the always-held ones under Preparing). */
 export const PHASE_CONDITIONS: Record<WorkflowPhase, readonly string[]> = {
@@ -30,7 +31,7 @@ export interface StatusView {
   phases: { phase: string; state: 'done' | 'current' | 'pending'; conditions: { type: string; status: string; reason: string; message: string }[] }[];
   keys: { kind: string; secret?: string; publicKey?: string; fingerprint?: string }[];
   values: { chart: string; configMap?: string; sha256?: string; runsInDeployment: Applied; detail?: string }[];
-  votes: { vote: string; outcome: string; trackingCid?: string; deadline?: string; effectiveAt?: string; tally: string; notVoted?: string[] }[];
+  votes: { vote: string; outcome: string; trackingCid?: string; deadline?: string; effectiveAt?: string; tally: string; notVoted?: string[]; notVotedCount?: number }[];
   transfers: { trackingId: string; purpose?: string; method?: string; amount?: string; receiver?: string; status?: string }[];
   history: { time: string; effect: string; id: string; generation?: number; change?: string }[];
   next: { action: string; who: string };
@@ -114,7 +115,7 @@ export function statusView(m: SvKmsMigration, applied: Partial<Record<'splice-pa
       ...(v.expiresAt ? { deadline: v.expiresAt } : {}),
       ...(v.effectiveAt ? { effectiveAt: v.effectiveAt } : {}),
       tally: `${v.votesFor ?? 0} for, ${v.votesAgainst ?? 0} against, ${v.votesRequired ?? '?'} needed`,
-      ...(v.notVoted?.length ? { notVoted: v.notVoted } : {}),
+      ...(v.notVoted?.length ? { notVoted: v.notVoted, notVotedCount: v.notVotedCount ?? v.notVoted.length } : {}),
     })),
     transfers: (st.assets?.transfers ?? []).map((t) => ({
       trackingId: t.trackingId,
@@ -151,7 +152,7 @@ export function renderTree(v: StatusView): string {
   section(
     'Votes',
     v.votes.length
-      ? v.votes.map((x) => `${x.vote}: ${x.outcome}${x.trackingCid ? ` cid ${x.trackingCid}` : ''}; ${x.tally}${x.deadline ? `; closes ${x.deadline}` : ''}${x.effectiveAt ? `; effective ${x.effectiveAt}` : ''}${x.notVoted ? `; not voted: ${x.notVoted.join(', ')}` : ''}`)
+      ? v.votes.map((x) => `${x.vote}: ${x.outcome}${x.trackingCid ? ` cid ${x.trackingCid}` : ''}; ${x.tally}${x.deadline ? `; closes ${x.deadline}` : ''}${x.effectiveAt ? `; effective ${x.effectiveAt}` : ''}${x.notVoted ? `; not voted: ${notVotedText(x)}` : ''}`)
       : ['none yet'],
   );
   section('Transfers', v.transfers.length ? v.transfers.map((t) => `${t.trackingId}: ${t.status ?? '?'}${t.amount ? ` ${t.amount}` : ''}${t.receiver ? ` to ${t.receiver}` : ''}${t.method ? ` (${t.purpose === 'Sweep' ? 'sweep, ' : ''}${t.method})` : ''}`) : ['none yet']);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { SvKmsMigration, SvKmsMigrationStatus, VoteStatus } from '../../api/types.ts';
+import { statusSchema } from '../../api/schema.ts';
 import { offboardSvAction, updateSvRewardWeightAction } from '../../splice/daml-json.ts';
 import { AuthError, TransientError } from '../../splice/errors.ts';
 import { closedVote, facts, input, migration, openVote, OLD_WEIGHT, PARTY, T0 } from '../../../test/support/migration-fixtures.ts';
@@ -12,7 +13,7 @@ import type { ClosedVote } from '../ports.ts';
 import type { DsoFacts } from '../step.ts';
 import { offboardLabel, planOffboarding } from './offboarding.ts';
 import { decideVoteStep, type VoteStepObservation, type VoteStepOptions } from './vote-step.ts';
-import { intentTag, pendingMessage, recordKey, settleAccepted, withVote } from './votes.ts';
+import { closedRecord, intentTag, NOT_VOTED_LISTED, pendingMessage, recordKey, settleAccepted, withVote } from './votes.ts';
 import { planWeight, weightLabel } from './weight.ts';
 import { effectiveTimeProblem } from '../vote-timing.ts';
 
@@ -364,6 +365,21 @@ describe('vote steps: external voters, deadlines and warnings', () => {
     expect(first.events).toEqual([{ type: 'Warning', reason: 'VoteClosingShort', message: 'the vote on UpdateSvRewardWeight(Acme-2:=10000) closes in 10h with 1 of 3 votes; not voted yet: Acme-1, Acme-2, Other-1' }]);
     const again = decideVoteStep(WEIGHT, input(approved(), { status: { ...status, ...first.status }, dso: facts({ oldWeight: 0 }), now: soon }), app([openVote(NEW_ACTION, { trackingCid: 'cid-7', accepts: 1 })]));
     expect(again.events).toEqual([]);
+  });
+
+  it('on a network of hundreds of SVs, lists the first 64 that have not voted and counts them all', () => {
+    const svNames = Array.from({ length: 204 }, (_, i) => `SV-${String(i).padStart(3, '0')}`);
+    const soon = new Date('2026-11-09T00:00:00Z');
+    const status = { ...base, votes: [record(NEW_LABEL, 'Pending', { trackingCid: 'cid-7' })] };
+    const d = decideVoteStep(WEIGHT, input(approved(), { status, dso: { ...facts({ oldWeight: 0 }), svNames, votingThreshold: 136 }, now: soon }), app([openVote(NEW_ACTION, { trackingCid: 'cid-7', accepts: 1 })]));
+    const entry = d.status?.votes?.[0];
+    expect(entry?.notVoted).toEqual(svNames.slice(0, NOT_VOTED_LISTED));
+    expect(entry?.notVotedCount).toBe(204);
+    expect(NOT_VOTED_LISTED).toBe(statusSchema.properties?.votes?.items?.properties?.notVoted?.maxItems);
+    expect(d.events?.[0]?.message).toMatch(/not voted yet: SV-000, SV-001, .*, SV-063 and 140 more$/);
+    expect(pendingMessage(entry!, soon)).toMatch(/SV-063 and 140 more\)$/);
+    // A closed vote keeps neither.
+    expect(closedRecord(entry!, closedVote('accepted', { votesFor: 150 }))).not.toHaveProperty('notVotedCount');
   });
 
   it('a vote that is passing, or closes in more than a day, is not warned about', () => {

@@ -22,6 +22,7 @@ import {
   migrationUid,
   observeGovernance,
   observeNetworkVotes,
+  notVotedText,
   pendingMessage,
   recordKey,
   requestVote,
@@ -116,7 +117,7 @@ function nextDeadline(votes: readonly VoteStatus[]): string | undefined {
 function closingShortWarnings(before: readonly VoteStatus[] | undefined, after: readonly VoteStatus[], now: Date): EventNote[] {
   return after
     .filter((v) => v.closingShort && !before?.find((b) => recordKey(b) === recordKey(v))?.closingShort)
-    .map((v) => ({ type: 'Warning' as const, reason: 'VoteClosingShort', message: `the vote on ${v.action} closes in ${humanDuration(Date.parse(v.expiresAt!) - now.getTime())} with ${v.votesFor ?? 0} of ${v.votesRequired ?? '?'} votes; not voted yet: ${v.notVoted?.join(', ') || 'unknown'}` }));
+    .map((v) => ({ type: 'Warning' as const, reason: 'VoteClosingShort', message: `the vote on ${v.action} closes in ${humanDuration(Date.parse(v.expiresAt!) - now.getTime())} with ${v.votesFor ?? 0} of ${v.votesRequired ?? '?'} votes; not voted yet: ${notVotedText(v) || 'unknown'}` }));
 }
 
 /** The pure decision of a vote step. */

@@ -79,7 +79,7 @@ export function unresolved(votes: readonly VoteStatus[] | undefined, labelPrefix
 
 export function closedRecord(entry: VoteStatus, closed: ClosedVote): VoteStatus {
   const outcome = closed.outcome ? FINAL_OUTCOME[closed.outcome] : undefined;
-  const { closingShort: _closing, notVoted: _notVoted, ...rest } = entry;
+  const { closingShort: _closing, notVoted: _notVoted, notVotedCount: _notVotedCount, ...rest } = entry;
   return {
     ...rest,
     ...(outcome ? { outcome } : {}),
@@ -89,6 +89,16 @@ export function closedRecord(entry: VoteStatus, closed: ClosedVote): VoteStatus 
     closedAt: closed.closedAt,
     ...(closed.outcome === 'actionFailed' || !closed.outcome ? { outcomeDetail: closed.detail } : {}),
   };
+}
+
+/** How many SV names status.votes[].notVoted holds at most (its CRD limit); notVotedCount is the whole count. */
+export const NOT_VOTED_LISTED = 64;
+
+/** "A, B, C" or "A, B, … and 3 more": the SVs a vote waits on, as status lists them. */
+export function notVotedText(entry: Pick<VoteStatus, 'notVoted' | 'notVotedCount'>): string {
+  const names = entry.notVoted ?? [];
+  const more = (entry.notVotedCount ?? names.length) - names.length;
+  return more > 0 ? `${names.join(', ')} and ${more} more` : names.join(', ');
 }
 
 /** How long before its close a vote short of its threshold is warned about. */
@@ -109,7 +119,8 @@ function openRecord(entry: VoteStatus, open: VoteRequest, votingThreshold: numbe
     votesRequired,
     expiresAt: open.voteBefore,
     ...(open.targetEffectiveAt ? { effectiveAt: open.targetEffectiveAt } : {}),
-    ...(svNames.length ? { notVoted } : {}),
+    // The CRD bounds the list (a network of hundreds of SVs must not make the status invalid); the count is whole.
+    ...(svNames.length ? { notVoted: notVoted.slice(0, NOT_VOTED_LISTED), notVotedCount: notVoted.length } : {}),
     closingShort,
   };
 }
@@ -179,7 +190,7 @@ export function pendingMessage(entry: VoteStatus, now: Date): string {
   const missing = Math.max(0, (entry.votesRequired ?? 0) - (entry.votesFor ?? 0));
   const since = entry.requestedAt ? ` ${humanDuration(now.getTime() - Date.parse(entry.requestedAt))}` : '';
   const closes = entry.expiresAt ? `, closes in ${humanDuration(Date.parse(entry.expiresAt) - now.getTime())}` : '';
-  const waitingOn = entry.notVoted?.length ? `; not voted yet: ${entry.notVoted.join(', ')}` : '';
+  const waitingOn = entry.notVoted?.length ? `; not voted yet: ${notVotedText(entry)}` : '';
   return `waiting${since} for ${missing} more SV vote${missing === 1 ? '' : 's'} on ${entry.action} (${entry.votesFor ?? 0} of ${entry.votesRequired ?? '?'} so far${closes}, tracking cid ${entry.trackingCid ?? 'not yet known'}${waitingOn})`;
 }
 
