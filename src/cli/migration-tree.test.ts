@@ -11,7 +11,7 @@ describe('sv-kms status view', () => {
   m.status = {
     phase: 'TransferringWeight',
     observedGeneration: 4,
-    message: 'TransferringWeight: waiting 1d2h for 1 more SV vote',
+    message: 'TransferringWeight: waiting since 2026-11-02T08:00:00Z for 1 more SV vote',
     conditions: [c('Ready', 'False', 'TransferringWeight'), c('Reconciling', 'True', 'TransferringWeight'), c('Stalled', 'False', 'NotStalled'), c('SpecValid', 'True', 'Valid'), c('NewSvOnboarded', 'True', 'Onboarded'), c('WeightTransferred', 'False', 'VotesPending', 'waiting for votes')],
     governanceKey: { secretName: 'gk', publicKey: 'PUB', fingerprint: 'f'.repeat(64) },
     outputs: { participantValues: { configMapName: 'acme-participant-values', sha256: 'a'.repeat(64) } },
@@ -37,7 +37,7 @@ describe('sv-kms status view', () => {
     expect(tree).toContain('│  splice-sv-node: not rendered yet; Deployment runs them: unknown');
     expect(tree).toContain('│  UpdateSvRewardWeight(Acme-2:=10000)#1: Pending cid cid-1; 2 for, 0 against, 3 needed; closes 2026-11-09T10:00:00Z; not voted: Other-1');
     expect(tree).toContain('│  2026-11-02T10:00:00Z VoteRequested UpdateSvRewardWeight(Acme-2:=10000)#1 (generation 3, git:abc)');
-    expect(tree).toContain('└─ Next: TransferringWeight: waiting 1d2h for 1 more SV vote\n   Who: the other SV operators: vote');
+    expect(tree).toContain('└─ Next: TransferringWeight: waiting since 2026-11-02T08:00:00Z for 1 more SV vote\n   Who: the other SV operators: vote');
     expect(tree.endsWith('Tell the other SV operators:\n  line one\n  line two\n')).toBe(true);
   });
 

@@ -145,7 +145,7 @@ describe('governance as the Global Synchronizer runs it', () => {
       }
       expect(open.status?.nextDeadline).toBe('2026-11-09T09:00:00.000Z');
       expect(open.status?.governance?.announcement).toContain('The votes close at 2026-11-09T09:00:00.000Z and take effect at 2026-11-10T09:00:00.000Z.');
-      expect(open.status?.message).toMatch(/waiting 0m for \d+ more SV votes? on UpdateSvRewardWeight/);
+      expect(open.status?.message).toMatch(/waiting since \S+Z for \d+ more SV votes? on UpdateSvRewardWeight/);
 
       // A week passes on the network: the votes close accepted and take effect a day later.
       sim.advanceTime(8 * DAY + 60_000);

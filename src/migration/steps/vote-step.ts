@@ -176,7 +176,7 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
       const message = `the vote on ${intent.label} (attempt ${intent.attempt}) was ${what}; the operator does not ask again on its own: agree with the other SV operators, then raise ${opts.gateField}.attempt to ${intent.attempt + 1} to request a new vote`;
       return stalledOn(condition, reason, message, timing.stalledRecheckMs, { votes, nextDeadline: nextDeadline(votes) });
     }
-    if (progress.state === 'pending') waiting.push(pendingMessage(progress.entry, now));
+    if (progress.state === 'pending') waiting.push(pendingMessage(progress.entry));
     else waiting.push(`vote on ${intent.label} accepted; waiting for the Scans to show its effect`);
   }
   const message = waiting.join('; ') || 'waiting for the Scans to show the votes\' effect';

@@ -20,7 +20,6 @@ import type { VoteAction } from '../../splice/daml-json.ts';
 import type { ActContext, Observed } from '../step.ts';
 import type { Access, ClosedVote, GovernancePort, NetworkVotesPort, NewVoteRequest, VoteLookup } from '../ports.ts';
 import { observed } from '../step.ts';
-import { humanDuration } from '../vote-timing.ts';
 
 export interface VoteIntent {
   /** Human label, also the key in status.votes together with the attempt, e.g. `UpdateSvRewardWeight(Acme-2:=10000)`. */
@@ -185,11 +184,14 @@ export function withVote(votes: readonly VoteStatus[] | undefined, entry: VoteSt
   return list;
 }
 
-/** "waiting 3d4h for 2 more SV votes on …, closes in 1d2h" (durations coarse, so the text changes rarely). */
-export function pendingMessage(entry: VoteStatus, now: Date): string {
+/**
+ * "waiting since 2026-11-02T09:00:00Z for 2 more SV votes on …, closes 2026-11-09T09:00:00Z": times, not durations, so
+ * the text (and the status) changes only when the vote does, not every minute a vote stays open.
+ */
+export function pendingMessage(entry: VoteStatus): string {
   const missing = Math.max(0, (entry.votesRequired ?? 0) - (entry.votesFor ?? 0));
-  const since = entry.requestedAt ? ` ${humanDuration(now.getTime() - Date.parse(entry.requestedAt))}` : '';
-  const closes = entry.expiresAt ? `, closes in ${humanDuration(Date.parse(entry.expiresAt) - now.getTime())}` : '';
+  const since = entry.requestedAt ? ` since ${entry.requestedAt}` : '';
+  const closes = entry.expiresAt ? `, closes ${entry.expiresAt}` : '';
   const waitingOn = entry.notVoted?.length ? `; not voted yet: ${notVotedText(entry)}` : '';
   return `waiting${since} for ${missing} more SV vote${missing === 1 ? '' : 's'} on ${entry.action} (${entry.votesFor ?? 0} of ${entry.votesRequired ?? '?'} so far${closes}, tracking cid ${entry.trackingCid ?? 'not yet known'}${waitingOn})`;
 }
