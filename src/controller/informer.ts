@@ -20,14 +20,6 @@ export interface InformerOptions {
   labelSelector?: string;
   /** Cache metadata only (PartialObjectMetadata): names, labels, resourceVersions; no data, spec or status. */
   metadataOnly?: boolean;
-  /**
-   * Which objects to hold (and report changes of); the others are seen in the list and the watch and dropped. The
-   * cache is then partial: a reader that misses must ask the API server and may {@link Informer.remember} the answer.
-   * Evaluated when each list item or event arrives.
-   */
-  keep?: (obj: KubeObject) => boolean;
-  /** Resolves (true) when the first list may start, e.g. once the informer that `keep` depends on has synced. */
-  startAfter?: (signal: AbortSignal) => Promise<boolean>;
   /** Page size of lists. */
   pageSize?: number;
   /** Server-side watch timeout; each watch gets a random value between this and twice this. */
@@ -70,7 +62,7 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'keep' | 'startAfter'>>;
+type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger'>>;
 
 /**
  * Defaults. The API server sends a bookmark shortly before a watch's timeoutSeconds and then ends it
@@ -94,7 +86,7 @@ const DEFAULTS: Defaults = {
 
 export class Informer<T extends KubeObject> {
   private readonly client: KubeClient;
-  private readonly opts: Defaults & Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'keep' | 'startAfter'>;
+  private readonly opts: Defaults & Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger'>;
   private readonly store = new Map<string, T>();
   private readonly handlers: ChangeHandler<T>[] = [];
   private resourceVersion = '';
@@ -114,11 +106,6 @@ export class Informer<T extends KubeObject> {
 
   get resource(): ResourceType {
     return this.opts.resource;
-  }
-
-  /** The namespace watched; undefined: all. */
-  get namespace(): string | undefined {
-    return this.opts.namespace;
   }
 
   on(handler: ChangeHandler<T>): void {
@@ -145,22 +132,6 @@ export class Informer<T extends KubeObject> {
 
   get(namespace: string | undefined, name: string): T | undefined {
     return this.store.get(`${namespace ?? ''}/${name}`);
-  }
-
-  /** Whether the cache holds only the objects `keep` accepts (a miss is then no proof of absence). */
-  get partial(): boolean {
-    return this.opts.keep !== undefined;
-  }
-
-  /**
-   * Adds an object a reader fetched because the cache missed it, unless the cache holds it already (a watch event is
-   * never older than what it replaces). No change is reported: the reader has it. Only for a partial cache, and only
-   * for an object `keep` accepts now, so that its later changes are applied.
-   */
-  remember(obj: T): void {
-    const key = objectKey(obj);
-    if (!this.partial || this.store.has(key) || !this.kept(obj)) return;
-    this.store.set(key, this.slim(obj));
   }
 
   list(namespace?: string): T[] {
@@ -204,19 +175,11 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private kept(obj: T): boolean {
-    return this.opts.keep ? this.opts.keep(obj) : true;
-  }
-
   private relist(items: T[]): void {
     const seen = new Set<string>();
     for (const item of items) {
       const key = objectKey(item);
       seen.add(key);
-      if (!this.kept(item)) {
-        this.store.delete(key); // still there, of no interest: forgotten without a change report
-        continue;
-      }
       const old = this.store.get(key);
       this.store.set(key, item);
       if (!old) this.emit('add', item);
@@ -235,12 +198,7 @@ export class Informer<T extends KubeObject> {
     const old = this.store.get(key);
     if (type === 'DELETED') {
       this.store.delete(key);
-      if (old || this.kept(obj)) this.emit('delete', obj);
-      return;
-    }
-    if (!this.kept(obj)) {
-      // No longer of interest (or never was): forgotten without a change report; a reader that misses asks again.
-      this.store.delete(key);
+      this.emit('delete', obj);
       return;
     }
     this.store.set(key, obj);
@@ -260,7 +218,6 @@ export class Informer<T extends KubeObject> {
     while (!signal.aborted) {
       try {
         if (!this.resourceVersion) {
-          if (this.opts.startAfter && !(await this.opts.startAfter(signal))) break;
           const list = await this.client.list<T>(resource, namespace, { labelSelector, signal, metadataOnly, pageSize: this.opts.pageSize });
           this.relist(list.items.map((i) => this.slim(i)));
           this.resourceVersion = list.resourceVersion;

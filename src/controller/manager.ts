@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Controller } from './controller.ts';
-import { Informer, type InformerHealth, type InformerOptions } from './informer.ts';
+import { Informer, type InformerHealth } from './informer.ts';
 import type { KubeClient, KubeObject, ResourceType } from './kube-client.ts';
 import { LeaderElector } from './leader-election.ts';
 
@@ -45,12 +45,11 @@ export class Manager {
   }
 
   /** The shared informer of a resource in one namespace (undefined: all namespaces), created on first use. */
-  informer<T extends KubeObject>(resource: ResourceType, namespace?: string, labelSelector?: string, opts: Pick<InformerOptions, 'metadataOnly' | 'keep' | 'startAfter'> = {}): Informer<T> {
-    // A partial informer (keep) is its user's own: one with the same resource and selector is not the same cache.
-    const key = `${resource.group}/${resource.plural}/${namespace ?? '*'}/${labelSelector ?? ''}/${opts.metadataOnly ? 'meta' : 'full'}${opts.keep ? `/partial-${this.informers.size}` : ''}`;
+  informer<T extends KubeObject>(resource: ResourceType, namespace?: string, labelSelector?: string, opts: { metadataOnly?: boolean } = {}): Informer<T> {
+    const key = `${resource.group}/${resource.plural}/${namespace ?? '*'}/${labelSelector ?? ''}/${opts.metadataOnly ? 'meta' : 'full'}`;
     let informer = this.informers.get(key);
     if (!informer) {
-      informer = new Informer<KubeObject>(this.client, { resource, namespace, labelSelector, metadataOnly: opts.metadataOnly, keep: opts.keep, startAfter: opts.startAfter, logger: this.opts.logger });
+      informer = new Informer<KubeObject>(this.client, { resource, namespace, labelSelector, metadataOnly: opts.metadataOnly, logger: this.opts.logger });
       this.informers.set(key, informer);
     }
     return informer as unknown as Informer<T>;

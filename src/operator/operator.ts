@@ -8,7 +8,7 @@ import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } 
 import { Controller } from '../controller/controller.ts';
 import { KubeEventRecorder } from '../controller/events.ts';
 import type { KubeAccess } from '../controller/kube-access.ts';
-import type { Informer, InformerOptions } from '../controller/informer.ts';
+import type { Informer } from '../controller/informer.ts';
 import { KubeClient, type KubeObject, type RequestRecord, type ResourceType } from '../controller/kube-client.ts';
 import { Manager } from '../controller/manager.ts';
 import { kmsProbeFor, type KmsProbe, type KmsProvider } from '../kms/index.ts';
@@ -98,29 +98,26 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   });
 
   const scopes: (string | undefined)[] = cfg.namespaces === 'all' ? [undefined] : cfg.namespaces;
-  const per = <T extends KubeObject>(res: ResourceType, labelSelector?: string, opts: Pick<InformerOptions, 'metadataOnly' | 'keep' | 'startAfter'> = {}) =>
-    scopes.map((ns) => manager.informer<T>(res, ns, labelSelector, opts));
+  const per = <T extends KubeObject>(res: ResourceType, labelSelector?: string, metadataOnly = false) =>
+    scopes.map((ns) => manager.informer<T>(res, ns, labelSelector, { metadataOnly }));
   const migrations = per<SvKmsMigration>(SVKMS_MIGRATIONS);
-  const index = new MigrationWatchIndex();
-  for (const informer of migrations) informer.on((type, m) => (type === 'delete' ? index.remove(m.metadata) : index.upsert(m)));
-  // What each kind is watched with (scoped-cache.ts): the operator's own objects whole, the rest by metadata only;
-  // of Secrets and ConfigMaps only those a migration names (so the index must be filled before their first list).
-  const migrationsListed = async (signal: AbortSignal) => (await Promise.all(migrations.map((i) => i.waitForSync(signal)))).every(Boolean);
+  // What each kind is watched with (scoped-cache.ts): the operator's own objects whole, the rest by metadata only.
   const owned = <T extends KubeObject>(res: ResourceType) => per<T>(res, OWNED_SELECTOR);
-  const others = (res: ResourceType, named?: (obj: KubeObject) => unknown[]) =>
-    per<KubeObject>(res, NOT_OWNED_SELECTOR, { metadataOnly: true, ...(named ? { keep: (obj) => named(obj).length > 0, startAfter: migrationsListed } : {}) });
-  const scoped = <T extends KubeObject>(resource: ResourceType, ownedInformers: Informer<T>[], named?: (obj: KubeObject) => unknown[]) => {
-    const metadata = others(resource, named);
+  const others = (res: ResourceType) => per<KubeObject>(res, NOT_OWNED_SELECTOR, true);
+  const scoped = <T extends KubeObject>(resource: ResourceType, ownedInformers: Informer<T>[]) => {
+    const metadata = others(resource);
     const informers = [...(ownedInformers as unknown as Informer<KubeObject>[]), ...metadata];
     return { kind: new ScopedKind<T>({ client, resource, owned: ownedInformers, metadata, onFetch: () => metrics.cacheFetches.inc({ resource: resource.plural }) }), informers };
   };
   // The operator makes Secrets and ConfigMaps, never workloads: those have no "owned" informer.
-  const secrets = scoped<V1Secret & KubeObject>(RESOURCES.secrets, owned(RESOURCES.secrets), index.secretRefs);
-  const configMaps = scoped<V1ConfigMap & KubeObject>(RESOURCES.configMaps, owned(RESOURCES.configMaps), index.configMapRefs);
+  const secrets = scoped<V1Secret & KubeObject>(RESOURCES.secrets, owned(RESOURCES.secrets));
+  const configMaps = scoped<V1ConfigMap & KubeObject>(RESOURCES.configMaps, owned(RESOURCES.configMaps));
   const deployments = scoped<V1Deployment & KubeObject>(RESOURCES.deployments, []);
   const statefulSets = scoped<V1StatefulSet & KubeObject>(RESOURCES.statefulSets, []);
   const namespaces = manager.informer<V1Namespace & KubeObject>(RESOURCES.namespaces, undefined, undefined, { metadataOnly: true });
   const caches: Caches = { secrets: secrets.kind, configMaps: configMaps.kind, deployments: deployments.kind, statefulSets: statefulSets.kind, namespaces };
+  const index = new MigrationWatchIndex();
+  for (const informer of migrations) informer.on((type, m) => (type === 'delete' ? index.remove(m.metadata) : index.upsert(m)));
   // Writes on behalf of reconciles (and their Events) run under the leadership term: none is sent after it ended.
   const term = () => manager.leadershipSignal();
   const events = new KubeEventRecorder(client, { component: OPERATOR_NAME, instance: hostname(), scrub: (t) => secretScrubber.scrub(t), logger, signal: term });

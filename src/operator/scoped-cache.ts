@@ -9,12 +9,6 @@
  * are fetched by a GET the first time a reconcile reads it, and kept while its resourceVersion stays the same. So no
  * content of an object no migration reads (the other Secrets of a namespace, of the cluster) ever enters the process.
  *
- * For Secrets and ConfigMaps the metadata informers are partial: they hold only the objects some migration names
- * (the watch index says which, as each list item and event arrives), so thousands of unrelated Secrets and ConfigMaps
- * cost a pass through the watch stream and no memory. An object a migration names that the cache does not hold
- * (it existed before the migration named it) is fetched by a GET on its first read and then held; its later changes
- * come through the watch. Workloads are few and read by label selector: their metadata informers hold them all.
- *
  * Why not one informer per named object (a `metadata.name` field selector): N migrations name 5-7 objects each, and
  * each would be a watch connection of its own; the metadata informers are a fixed handful whatever N is.
  */
@@ -46,8 +40,6 @@ export class ScopedKind<T extends KubeObject> {
   private readonly contents = new Map<string, T>();
   /** GETs in flight, so concurrent reads of one object make one request. */
   private readonly inflight = new Map<string, Promise<T | undefined>>();
-  /** Keys whose change the metadata informers reported while a GET for them was in flight (see {@link fetchMissing}). */
-  private readonly changedWhileFetching = new Set<string>();
 
   constructor(opts: ScopedKindOptions<T>) {
     this.opts = opts;
@@ -55,7 +47,6 @@ export class ScopedKind<T extends KubeObject> {
       // A changed or deleted object's old contents are of no use any more: drop them at once.
       informer.on((type, obj) => {
         const k = key(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
-        if (this.inflight.has(k)) this.changedWhileFetching.add(k);
         const held = this.contents.get(k);
         if (held && (type === 'delete' || held.metadata?.resourceVersion !== obj.metadata?.resourceVersion)) this.contents.delete(k);
       });
@@ -73,47 +64,8 @@ export class ScopedKind<T extends KubeObject> {
       if (found) return found;
     }
     const meta = this.metadataOf(namespace, name);
-    if (meta) return this.contentsOf(namespace, name, meta.metadata?.resourceVersion ?? '', signal);
-    return this.opts.metadata.some((i) => i.partial) ? this.fetchMissing(namespace, name, signal) : undefined;
-  }
-
-  /**
-   * A read the partial metadata cache cannot answer: the API server's answer, whose metadata the informer then holds
-   * (unless a watch event for the object came while the GET was in flight: the informer's state is then at least as
-   * new, and stands). An absent object is asked for again on the next read; its creation comes through the watch.
-   */
-  private async fetchMissing(namespace: string, name: string, signal?: AbortSignal): Promise<T | undefined> {
-    const k = key(namespace, name);
-    let pending = this.inflight.get(k);
-    if (!pending) {
-      this.changedWhileFetching.delete(k);
-      this.opts.onFetch?.(namespace, name);
-      pending = this.opts.client
-        .get<T>(this.opts.resource, namespace, name, { signal })
-        .then((obj) => {
-          if (this.changedWhileFetching.has(k)) {
-            // A watch event overtook the GET: the informer's state is at least as new; absent there means deleted.
-            const meta = this.metadataOf(namespace, name);
-            return meta && obj?.metadata?.resourceVersion === meta.metadata?.resourceVersion ? obj : undefined;
-          }
-          if (obj) {
-            for (const i of this.opts.metadata) if (i.partial && (i.namespace === undefined || i.namespace === namespace)) i.remember(obj);
-            if (this.metadataOf(namespace, name)) this.contents.set(k, obj);
-          }
-          return obj;
-        })
-        .finally(() => {
-          this.inflight.delete(k);
-          this.changedWhileFetching.delete(k);
-        });
-      this.inflight.set(k, pending);
-    }
-    const obj = await pending;
-    if (obj === undefined && this.metadataOf(namespace, name)) {
-      // Overtaken by a newer version the informer now holds: read that one.
-      return this.get(namespace, name, signal);
-    }
-    return obj;
+    if (!meta) return undefined;
+    return this.contentsOf(namespace, name, meta.metadata?.resourceVersion ?? '', signal);
   }
 
   /** Objects in `namespace` whose labels include every pair of `selector`. */
