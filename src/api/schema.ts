@@ -17,6 +17,9 @@ export const SINGULAR = 'svkmsmigration';
 export const SHORT_NAMES = ['skm'];
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
+/** How many SV names status.votes[].notVoted holds at most; notVotedCount is the whole count. */
+export const NOT_VOTED_LISTED = 64;
+
 export const DEFAULT_GOVERNANCE_KEY_SECRET = 'splice-app-sv-cometbft-governance-key';
 export const DEFAULT_IDENTITY_KEY_SECRET = 'splice-app-sv-key';
 
@@ -614,8 +617,8 @@ export const statusSchema: JsonSchema = obj('Observed state of the migration.', 
       effectiveAt: str('When the action takes effect once accepted (absent: as soon as the threshold is reached).', { format: 'date-time' }),
       closedAt: str('When the network closed the vote.', { format: 'date-time' }),
       outcomeDetail: str('What the network said about the outcome (e.g. why an accepted action failed).', { maxLength: 4096 }),
-      notVoted: list('SVs that have not voted yet (names, as in DsoRules.svs); the first 64 of them when more have not voted (notVotedCount says how many).', str('SV name.'), { maxItems: 64 }),
-      notVotedCount: int('How many SVs have not voted yet (notVoted lists at most 64 of them).', { minimum: 0 }),
+      notVoted: list(`SVs that have not voted yet (names, as in DsoRules.svs); the first ${NOT_VOTED_LISTED} of them when more have not voted (notVotedCount says how many).`, str('SV name.'), { maxItems: NOT_VOTED_LISTED }),
+      notVotedCount: int(`How many SVs have not voted yet (notVoted lists at most ${NOT_VOTED_LISTED} of them).`, { minimum: 0 }),
       closingShort: bool('The vote closes within 24 hours without enough votes to pass (a Warning Event was sent when this turned true).'),
     }, { required: ['action', 'attempt', 'outcome'] }),
     { maxItems: 64 },

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { SvKmsMigration, SvKmsMigrationStatus, VoteStatus } from '../../api/types.ts';
-import { statusSchema } from '../../api/schema.ts';
+import { NOT_VOTED_LISTED, statusSchema } from '../../api/schema.ts';
 import { offboardSvAction, updateSvRewardWeightAction } from '../../splice/daml-json.ts';
 import { AuthError, TransientError } from '../../splice/errors.ts';
 import { closedVote, facts, input, migration, openVote, OLD_WEIGHT, PARTY, T0 } from '../../../test/support/migration-fixtures.ts';
@@ -13,7 +13,7 @@ import type { ClosedVote } from '../ports.ts';
 import type { DsoFacts } from '../step.ts';
 import { offboardLabel, planOffboarding } from './offboarding.ts';
 import { decideVoteStep, type VoteStepObservation, type VoteStepOptions } from './vote-step.ts';
-import { closedRecord, intentTag, NOT_VOTED_LISTED, pendingMessage, recordKey, settleAccepted, withVote } from './votes.ts';
+import { closedRecord, intentTag, pendingMessage, recordKey, settleAccepted, withVote } from './votes.ts';
 import { planWeight, weightLabel } from './weight.ts';
 import { effectiveTimeProblem } from '../vote-timing.ts';
 

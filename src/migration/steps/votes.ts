@@ -20,6 +20,7 @@ import type { VoteAction } from '../../splice/daml-json.ts';
 import type { ActContext, Observed } from '../step.ts';
 import type { Access, ClosedVote, GovernancePort, NetworkVotesPort, NewVoteRequest, VoteLookup } from '../ports.ts';
 import { observed } from '../step.ts';
+import { NOT_VOTED_LISTED } from '../../api/schema.ts';
 
 export interface VoteIntent {
   /** Human label, also the key in status.votes together with the attempt, e.g. `UpdateSvRewardWeight(Acme-2:=10000)`. */
@@ -89,9 +90,6 @@ export function closedRecord(entry: VoteStatus, closed: ClosedVote): VoteStatus 
     ...(closed.outcome === 'actionFailed' || !closed.outcome ? { outcomeDetail: closed.detail } : {}),
   };
 }
-
-/** How many SV names status.votes[].notVoted holds at most (its CRD limit); notVotedCount is the whole count. */
-export const NOT_VOTED_LISTED = 64;
 
 /** "A, B, C" or "A, B, … and 3 more": the SVs a vote waits on, as status lists them. */
 export function notVotedText(entry: Pick<VoteStatus, 'notVoted' | 'notVotedCount'>): string {
