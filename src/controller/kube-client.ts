@@ -4,8 +4,9 @@
  * Why not client-node's generated clients: their serializer maps objects to model classes (dates become Date objects,
  * schema fields such as `default` and `x-kubernetes-validations` are dropped unless written in model spelling) while
  * watches deliver raw JSON, so caches would hold two shapes. The server, authentication and TLS come from a KubeAccess
- * (kube-access.ts: the service account or a kubeconfig, without loading client-node's generated API). Every request goes through one place, which counts requests by verb and resource for the metrics, the
- * benchmark and the "no writes after convergence" checks.
+ * (kube-access.ts: the service account or a kubeconfig, without loading client-node's generated API). Every request
+ * goes through one place, which counts requests by verb and resource for the metrics, the benchmark and the "no
+ * writes after convergence" checks.
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
