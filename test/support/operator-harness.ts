@@ -92,15 +92,22 @@ export function condition(m: SvKmsMigration | undefined, type: string): Conditio
 
 /** Waits until the migration's condition has `status` (and `reason`, if given) for the current generation. */
 export async function waitForCondition(client: KubeClient, namespace: string, name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<SvKmsMigration> {
-  return eventually(
-    async () => {
-      const m = await getMigration(client, namespace, name);
-      const c = condition(m, type);
-      return c && c.status === status && (reason === undefined || c.reason === reason) && m?.status?.observedGeneration === m?.metadata.generation ? m : undefined;
-    },
-    `${namespace}/${name} ${type}=${status}${reason ? ` (${reason})` : ''}`,
-    timeoutMs,
-  );
+  // What was last seen goes into the timeout's message: a flake in CI must say where the migration stood.
+  let seen = 'nothing yet';
+  try {
+    return await eventually(
+      async () => {
+        const m = await getMigration(client, namespace, name);
+        const c = condition(m, type);
+        seen = `${type}=${c?.status}/${c?.reason} "${c?.message ?? ''}", phase ${m?.status?.phase}, observedGeneration ${m?.status?.observedGeneration}/${m?.metadata.generation}, status message "${m?.status?.message ?? ''}"`;
+        return c && c.status === status && (reason === undefined || c.reason === reason) && m?.status?.observedGeneration === m?.metadata.generation ? m : undefined;
+      },
+      `${namespace}/${name} ${type}=${status}${reason ? ` (${reason})` : ''}`,
+      timeoutMs,
+    );
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; last seen: ${seen}`);
+  }
 }
 
 /** A real `sv-kms run` process (to be killed with SIGKILL), with its output collected. */
