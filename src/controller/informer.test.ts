@@ -137,18 +137,19 @@ describe('Informer', () => {
   });
 
   it('caches metadata only, without managedFields, when asked to', async () => {
-    let accepts: string[] = [];
+    // Only this test's namespace counts: a request another test's informer had in flight must not be taken for ours.
+    const accepts: string[] = [];
     handler = (req, res, url) => {
+      if (!url.pathname.includes('/namespaces/meta/')) return json(res, 404, { kind: 'Status', code: 404 });
       accepts.push(req.headers.accept ?? '');
       if (url.searchParams.get('watch') !== 'true') {
-        return json(res, 200, { items: [{ kind: 'PartialObjectMetadata', metadata: { name: 'a', namespace: 'ns', resourceVersion: '3', managedFields: [{ manager: 'x' }] } }], metadata: { resourceVersion: '3' } });
+        return json(res, 200, { items: [{ kind: 'PartialObjectMetadata', metadata: { name: 'a', namespace: 'meta', resourceVersion: '3', managedFields: [{ manager: 'x' }] } }], metadata: { resourceVersion: '3' } });
       }
       open.push(res);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.flushHeaders();
     };
-    accepts = [];
-    const informer = new Informer<KubeObject>(client, { resource: THINGS, namespace: 'ns', metadataOnly: true });
+    const informer = new Informer<KubeObject>(client, { resource: THINGS, namespace: 'meta', metadataOnly: true });
     informer.start();
     await informer.waitForSync();
     await until(() => accepts.length >= 2);
@@ -157,6 +158,6 @@ describe('Informer', () => {
     const [list, ...watches] = accepts;
     expect(list).toBe('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
     expect(new Set(watches)).toEqual(new Set(['application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1']));
-    expect(informer.get('ns', 'a')?.metadata).toEqual({ name: 'a', namespace: 'ns', resourceVersion: '3' });
+    expect(informer.get('meta', 'a')?.metadata).toEqual({ name: 'a', namespace: 'meta', resourceVersion: '3' });
   });
 });
