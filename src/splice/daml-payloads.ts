@@ -7,9 +7,26 @@
  */
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
+import type { BodyValidator } from './http.ts';
 
-// strictRequired/strictTypes off: we list required fields we do not describe, and if/then branches refine properties.
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
+let ajv: Ajv | undefined;
+
+/**
+ * A validator compiled on its first use: the operator's start (and its memory) does not pay for the schemas of reads
+ * it may never make. The schemas are checked in strict mode by daml-payloads.test.ts, which compiles each one.
+ */
+function lazyValidator<T>(schema: object): BodyValidator<T> {
+  let compiled: ValidateFunction<T> | undefined;
+  const check = ((body: unknown): body is T => {
+    // strictRequired/strictTypes off: we list required fields we do not describe, and if/then branches refine properties.
+    ajv ??= new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
+    compiled ??= ajv.compile<T>(schema);
+    const ok = compiled(body);
+    check.errors = compiled.errors;
+    return ok;
+  }) as BodyValidator<T>;
+  return check;
+}
 
 const str = { type: 'string' } as const;
 const int64 = { anyOf: [{ type: 'string', pattern: '^-?[0-9]+$' }, { type: 'integer' }] } as const;
@@ -49,7 +66,7 @@ export interface DsoInfoPayloads {
 }
 
 /** Validates the DsoRules payload of `GET /v0/dso` (Scan and SV app). */
-export const validateDsoInfoPayloads: ValidateFunction<DsoInfoPayloads> = ajv.compile<DsoInfoPayloads>({
+export const validateDsoInfoPayloads: BodyValidator<DsoInfoPayloads> = lazyValidator({
   type: 'object',
   required: ['dso_rules'],
   properties: {
@@ -116,7 +133,7 @@ export interface VoteRequestsPayloads {
 }
 
 /** Validates the payloads of `GET /v0/admin/sv/voterequests` (SV app and Scan). */
-export const validateVoteRequestsPayloads: ValidateFunction<VoteRequestsPayloads> = ajv.compile<VoteRequestsPayloads>({
+export const validateVoteRequestsPayloads: BodyValidator<VoteRequestsPayloads> = lazyValidator({
   type: 'object',
   required: ['dso_rules_vote_requests'],
   properties: { dso_rules_vote_requests: { type: 'array', items: withPayload(voteRequestPayload) } },
@@ -145,7 +162,7 @@ export interface VoteResultsPayloads {
 }
 
 /** Validates the results of `POST /v0/admin/sv/voteresults` (SV app and Scan). */
-export const validateVoteResultsPayloads: ValidateFunction<VoteResultsPayloads> = ajv.compile<VoteResultsPayloads>({
+export const validateVoteResultsPayloads: BodyValidator<VoteResultsPayloads> = lazyValidator({
   type: 'object',
   required: ['dso_rules_vote_results'],
   properties: {
@@ -192,7 +209,7 @@ export interface TransferOffersPayloads {
 }
 
 /** Validates the payloads of `GET /v0/wallet/transfer-offers`. */
-export const validateTransferOffersPayloads: ValidateFunction<TransferOffersPayloads> = ajv.compile<TransferOffersPayloads>({
+export const validateTransferOffersPayloads: BodyValidator<TransferOffersPayloads> = lazyValidator({
   type: 'object',
   required: ['offers'],
   properties: {
@@ -208,7 +225,7 @@ export const validateTransferOffersPayloads: ValidateFunction<TransferOffersPayl
 });
 
 /** Validates the Daml decimals of `GET /v0/wallet/balance` (the spec types them only as strings). */
-export const validateBalanceDecimals: ValidateFunction<{ effective_unlocked_qty: string; effective_locked_qty: string; total_holding_fees: string }> = ajv.compile({
+export const validateBalanceDecimals: BodyValidator<{ effective_unlocked_qty: string; effective_locked_qty: string; total_holding_fees: string }> = lazyValidator({
   type: 'object',
   required: ['effective_unlocked_qty', 'effective_locked_qty', 'total_holding_fees'],
   properties: { effective_unlocked_qty: decimal, effective_locked_qty: decimal, total_holding_fees: decimal },

@@ -106,7 +106,7 @@ export async function waitForCondition(client: KubeClient, namespace: string, na
       timeoutMs,
     );
   } catch (err) {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}; last seen: ${seen}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; last seen: ${seen}`, { cause: err });
   }
 }
 
