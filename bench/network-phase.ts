@@ -29,6 +29,7 @@ import { OperatorProcess } from './operator-process.ts';
 import { forEachLimited } from './pooled-client.ts';
 import { MB } from './proc-stats.ts';
 import { latencySummary, round } from './stats.ts';
+import type { OperatorLaunch } from './operator-build.ts';
 
 /** The SVs of the network that do not migrate; their Scans are the ones every migration names. */
 export const SCAN_SVS = ['Globex-1', 'Initech-1', 'Umbrella-1', 'Hooli-1'] as const;
@@ -42,8 +43,8 @@ export interface NetworkPhaseOptions {
   /** The operator's --network-poll-interval, in seconds. */
   pollSeconds: number;
   steadySeconds: number;
-  /** The operator's --max-old-space-size in MiB (0 or unset: Node's default). */
-  heapMiB?: number;
+  /** How the operator is started (compiled as in the image, or from the sources; its heap limit). */
+  launch: OperatorLaunch;
   /** Time between two gate openings (0: all at once). */
   gateIntervalMs: number;
   timeoutMs: number;
@@ -152,7 +153,7 @@ export async function runNetworkPhase(o: NetworkPhaseOptions): Promise<NetworkFi
     op = await OperatorProcess.start({
       kubeconfigPath: cluster.cp.kubeconfigPath,
       workers: o.workers,
-      heapMiB: o.heapMiB,
+      launch: o.launch,
       logFile: join(o.logDir, `operator-network-${n}.log`),
       extraArgs: ['--network-poll-interval', `${o.pollSeconds}s`, '--kms-poll-interval', '1s'],
     });

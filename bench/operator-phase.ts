@@ -14,6 +14,7 @@ import { diff, total } from './metrics-text.ts';
 import { OperatorProcess, type OperatorCounters } from './operator-process.ts';
 import { machineBusySeconds, MB } from './proc-stats.ts';
 import { latencySummary, round } from './stats.ts';
+import type { OperatorLaunch } from './operator-build.ts';
 
 export interface OperatorPhaseOptions {
   cluster: BenchCluster;
@@ -23,8 +24,8 @@ export interface OperatorPhaseOptions {
   steadySeconds: number;
   timeoutMs: number;
   logDir: string;
-  /** The operator's --max-old-space-size in MiB (0 or unset: Node's default). */
-  heapMiB?: number;
+  /** How the operator is started (compiled as in the image, or from the sources; its heap limit). */
+  launch: OperatorLaunch;
   /** Write a V8 CPU profile of the backlog operator into logDir. */
   cpuProfile?: boolean;
   /** Appended to the operator's log file names (e.g. "-unrelated"). */
@@ -119,7 +120,7 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
   const watch = new MigrationWatch(cluster.kc);
   await watch.start();
   const label = o.label ?? '';
-  const op = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, heapMiB: o.heapMiB, logFile: join(o.logDir, `operator-${n}${label}.log`) });
+  const op = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, launch: o.launch, logFile: join(o.logDir, `operator-${n}${label}.log`) });
   let op2: OperatorProcess | undefined;
   try {
     log(`operator ready in ${Math.round(op.readyMs)} ms (pid ${op.pid}); applying ${n} migrations`);
@@ -194,7 +195,7 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
 
     log('restart: stopping the operator and starting a new one over the converged migrations');
     await op.stop();
-    op2 = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, heapMiB: o.heapMiB, logFile: join(o.logDir, `operator-${n}${label}-restart.log`) });
+    op2 = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, launch: o.launch, logFile: join(o.logDir, `operator-${n}${label}-restart.log`) });
     const restartAtReady = op2.stats();
     const restartSettleMs = await settle(op2, 3000, 120_000, n);
     const restarted = await op2.counters();
@@ -277,7 +278,7 @@ export async function runOperatorBacklog(o: Omit<OperatorPhaseOptions, 'steadySe
   const keys = cluster.namespaces.map((ns) => `${ns}/${MIGRATION_NAME}`);
   const cp0 = cluster.controlPlaneCpu();
   const t0 = performance.now();
-  const op = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, heapMiB: o.heapMiB, logFile: join(o.logDir, `operator-${n}-backlog.log`), cpuProfileDir: o.cpuProfile ? o.logDir : undefined });
+  const op = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, launch: o.launch, logFile: join(o.logDir, `operator-${n}-backlog.log`), cpuProfileDir: o.cpuProfile ? o.logDir : undefined });
   const atReady = op.stats();
   try {
     let lastLog = t0;

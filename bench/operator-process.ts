@@ -4,11 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../test/env/binaries.ts';
 import { freePort } from '../test/env/control-plane.ts';
 import { readProcStats, type ProcSample } from './proc-stats.ts';
 import { parseMetrics, sumBy, type Sample } from './metrics-text.ts';
+import { launchEnv, type OperatorLaunch } from './operator-build.ts';
 
 export interface OperatorProcessOptions {
   kubeconfigPath: string;
@@ -18,8 +17,8 @@ export interface OperatorProcessOptions {
   cpuProfileDir?: string;
   /** How long to wait for /readyz. */
   readyTimeoutMs?: number;
-  /** V8's old-generation limit (--max-old-space-size), as the chart sets it through NODE_OPTIONS; Node's default if unset. */
-  heapMiB?: number;
+  /** What to run, and how (see operator-build.ts). */
+  launch: OperatorLaunch;
   /** More `sv-kms run` flags (e.g. `--network-poll-interval 10s`). */
   extraArgs?: readonly string[];
 }
@@ -55,7 +54,7 @@ export class OperatorProcess {
     const port = await freePort();
     const logFd = openSync(opts.logFile, 'a');
     const args = [
-      join(REPO_ROOT, 'bin', 'sv-kms.js'),
+      opts.launch.entry,
       'run',
       '--kubeconfig', opts.kubeconfigPath,
       '--namespaces', 'all',
@@ -67,7 +66,7 @@ export class OperatorProcess {
     ];
     const started = performance.now();
     const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
-    const child = spawn(process.execPath, [...profile, ...args], { stdio: ['ignore', logFd, logFd], env: { ...process.env, POD_NAME: 'sv-kms-bench', ...nodeOptions(opts.heapMiB) } });
+    const child = spawn(process.execPath, [...profile, ...args], { stdio: ['ignore', logFd, logFd], env: { ...process.env, POD_NAME: 'sv-kms-bench', ...launchEnv(opts.launch) } });
     const op = new OperatorProcess(child, port, logFd);
     try {
       await op.waitReady(opts.readyTimeoutMs ?? 60_000);
@@ -144,9 +143,4 @@ export class OperatorProcess {
     }
     closeSync(this.logFd);
   }
-}
-
-/** NODE_OPTIONS as the chart's deployment template renders it (none when no limit is given). */
-function nodeOptions(heapMiB: number | undefined): { NODE_OPTIONS?: string } {
-  return heapMiB ? { NODE_OPTIONS: `--max-old-space-size=${heapMiB}` } : {};
 }

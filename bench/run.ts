@@ -18,6 +18,7 @@ import { NotConverged, runOperatorBacklog, runOperatorPhase } from './operator-p
 import { benchPlot, checkTargets, formatReport, type FloorFigures, type SizeResult } from './report.ts';
 import { runNetworkPhase, type NetworkFigures } from './network-phase.ts';
 import { createUnrelatedObjects } from './unrelated.ts';
+import { compiledOperator, sourceOperator, type OperatorLaunch } from './operator-build.ts';
 import { benchSettings, USAGE, type BenchSettings } from './settings.ts';
 import { latencySummary, round } from './stats.ts';
 import { machineBusySeconds } from './proc-stats.ts';
@@ -94,11 +95,11 @@ async function withCluster<T>(settings: BenchSettings, n: number, run: (cluster:
   }
 }
 
-async function runSize(settings: BenchSettings, n: number, moto: MotoServer, logDir: string): Promise<SizeResult> {
+async function runSize(settings: BenchSettings, launch: OperatorLaunch, n: number, moto: MotoServer, logDir: string): Promise<SizeResult> {
   const common = () => ({
     motoEndpoint: moto.endpoint,
     workers: settings.workers,
-    heapMiB: settings.heapMiB,
+    launch,
     applyConcurrency: settings.applyConcurrency,
     timeoutMs: Math.min(settings.timeoutSeconds * 1000, settings.maxMinutes * 60_000 - (performance.now() - started)),
     logDir,
@@ -165,6 +166,8 @@ async function main(): Promise<number> {
   mkdirSync(logDir, { recursive: true });
   const out = settings.out ?? join(resultsDir, `${stamp}.json`);
   log(`sizes ${settings.sizes.join(', ')}; workers ${settings.workers}; operator heap ${settings.heapMiB ? `${settings.heapMiB} MiB` : 'Node default'}; steady ${settings.steadySeconds} s; operator logs in ${logDir}`);
+  if (!settings.fromSource) log('compiling the operator as the image runs it (tsconfig.build.json)');
+  const launch = settings.fromSource ? sourceOperator(settings.heapMiB) : compiledOperator(settings.heapMiB);
 
   const moto = await startMoto();
   const results: SizeResult[] = [];
@@ -174,7 +177,7 @@ async function main(): Promise<number> {
   try {
     for (const n of settings.sizes) {
       checkBudget(settings);
-      results.push(await runSize(settings, n, moto, logDir));
+      results.push(await runSize(settings, launch, n, moto, logDir));
     }
   } catch (err) {
     // Keep what was measured: the sizes done so far are still written out.
@@ -195,7 +198,7 @@ async function main(): Promise<number> {
             cluster,
             workers: settings.workers,
             applyConcurrency: settings.applyConcurrency,
-            heapMiB: settings.heapMiB,
+            launch,
             pollSeconds: settings.networkPollSeconds,
             steadySeconds: settings.networkSteadySeconds,
             gateIntervalMs: settings.gateIntervalMs,

@@ -11,6 +11,8 @@ import { benchPlot, checkTargets, formatReport, peakRssOf, type SizeResult } fro
 import { appRequests, type NetworkFigures, type NetworkSteady } from '../../../bench/network-phase.ts';
 import type { OperatorFigures } from '../../../bench/operator-phase.ts';
 import { unrelatedNamespace } from '../../../bench/unrelated.ts';
+import { launchEnv, sourceOperator } from '../../../bench/operator-build.ts';
+import { finalStage, parseDockerfile, stageValues } from '../../support/dockerfile.ts';
 
 const lat = { p50: 1, p90: 2, p99: 3, max: 4 };
 
@@ -108,6 +110,16 @@ describe('benchSettings', () => {
     expect(CHART_DEFAULT_HEAP_MIB).toBe(Math.floor((limitMiB * values.heap.percentOfMemoryLimit) / 100));
     expect(benchSettings([]).heapMiB).toBe(CHART_DEFAULT_HEAP_MIB);
     expect(benchSettings(['--heap-mib', '0']).heapMiB).toBe(0);
+  });
+
+  it('runs the operator compiled, as the image does, in the environment the image and the chart give it', () => {
+    expect(benchSettings([]).fromSource).toBe(false);
+    expect(benchSettings(['--from-source']).fromSource).toBe(true);
+    const image = stageValues(finalStage(parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'))), 'ENV');
+    const env = launchEnv(sourceOperator(CHART_DEFAULT_HEAP_MIB));
+    expect(env.NODE_ENV).toBe(image.NODE_ENV);
+    expect(env.NODE_OPTIONS).toBe(`--max-old-space-size=${CHART_DEFAULT_HEAP_MIB}`);
+    expect(launchEnv(sourceOperator(0)).NODE_OPTIONS).toBeUndefined();
   });
 
   it('runs only the network scenario with --sizes none, and refuses a run with nothing to do', () => {

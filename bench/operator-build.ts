@@ -1,0 +1,51 @@
+/**
+ * How the benchmark runs the operator. By default as the container image does (Dockerfile): the TypeScript compiled to
+ * dist/ by tsconfig.build.json, started through bin/sv-kms.js with NODE_ENV=production. Running the sources makes Node
+ * strip types as it loads each module, which the image never does: about 30 MB of RSS and most of the start time, so
+ * figures from the sources are not the image's. `--from-source` runs them anyway (to compare, or without a build).
+ *
+ * The compiled layout is built into .tmp/bench-operator/ (git-ignored), beside the repository's node_modules, and
+ * rebuilt on every run: a stale build would measure old code.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../test/env/binaries.ts';
+
+/** What starts the operator: the `sv-kms` entry point and the environment the image gives it. */
+export interface OperatorLaunch {
+  /** bin/sv-kms.js of the layout to run. */
+  entry: string;
+  /** What the operator runs: the compiled layout, as the image does, or the TypeScript sources. */
+  from: 'compiled' | 'source';
+  /** V8's old-generation limit (--max-old-space-size) as the chart sets it through NODE_OPTIONS; 0: Node's default. */
+  heapMiB: number;
+}
+
+const LAYOUT = join(REPO_ROOT, '.tmp', 'bench-operator');
+
+/** Compiles the operator into the image's layout (package.json, bin/, dist/, node_modules) and says how to start it. */
+export function compiledOperator(heapMiB: number): OperatorLaunch {
+  rmSync(LAYOUT, { recursive: true, force: true });
+  mkdirSync(join(LAYOUT, 'bin'), { recursive: true });
+  // The pinned Node runs tsc (this process runs on it: npm run bench).
+  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', join(LAYOUT, 'dist')], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The image's runtime stage: package.json (read for the version), bin/, dist/, the dependencies.
+  copyFileSync(join(REPO_ROOT, 'package.json'), join(LAYOUT, 'package.json'));
+  copyFileSync(join(REPO_ROOT, 'bin', 'sv-kms.js'), join(LAYOUT, 'bin', 'sv-kms.js'));
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(LAYOUT, 'node_modules'), 'dir');
+  return { entry: join(LAYOUT, 'bin', 'sv-kms.js'), from: 'compiled', heapMiB };
+}
+
+/** The operator run from the repository's TypeScript sources (types stripped by Node as they load). */
+export function sourceOperator(heapMiB: number): OperatorLaunch {
+  return { entry: join(REPO_ROOT, 'bin', 'sv-kms.js'), from: 'source', heapMiB };
+}
+
+/** The environment of the operator's process: the image's NODE_ENV, and NODE_OPTIONS as the chart renders it. */
+export function launchEnv(launch: OperatorLaunch): Record<string, string> {
+  return { NODE_ENV: 'production', ...(launch.heapMiB ? { NODE_OPTIONS: `--max-old-space-size=${launch.heapMiB}` } : {}) };
+}
