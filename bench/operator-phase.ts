@@ -28,6 +28,8 @@ export interface OperatorPhaseOptions {
   launch: OperatorLaunch;
   /** Write a V8 CPU profile of the backlog operator into logDir. */
   cpuProfile?: boolean;
+  /** Write a V8 heap snapshot of the restarted operator, once settled, into logDir. */
+  heapSnapshot?: boolean;
   /** Appended to the operator's log file names (e.g. "-unrelated"). */
   label?: string;
   log: (line: string) => void;
@@ -57,7 +59,7 @@ export interface OperatorFigures {
   foreignCpuSeconds: number;
   loadAverage1m: { atStart: number; atConvergence: number };
   /** A new operator started over the N converged migrations: time to ready, RSS then, and what it did. */
-  restart: { readyMs: number; rssAtReadyMb: number; settleMs: number; writes: Record<string, number>; kmsCalls: number; reconciles: number; peakRssMb: number };
+  restart: { readyMs: number; rssAtReadyMb: number; settleMs: number; writes: Record<string, number>; kmsCalls: number; reconciles: number; peakRssMb: number; heapSnapshot?: string };
 }
 
 /** The operator did not get all migrations through in time: what it had done by then. */
@@ -195,10 +197,19 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
 
     log('restart: stopping the operator and starting a new one over the converged migrations');
     await op.stop();
-    op2 = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, launch: o.launch, logFile: join(o.logDir, `operator-${n}${label}-restart.log`) });
+    op2 = await OperatorProcess.start({
+      kubeconfigPath: cluster.cp.kubeconfigPath,
+      workers: o.workers,
+      launch: o.launch,
+      logFile: join(o.logDir, `operator-${n}${label}-restart.log`),
+      heapSnapshotDir: o.heapSnapshot ? o.logDir : undefined,
+    });
     const restartAtReady = op2.stats();
     const restartSettleMs = await settle(op2, 3000, 120_000, n);
     const restarted = await op2.counters();
+    const restartPeakRss = op2.stats().peakRssBytes;
+    const heapSnapshot = o.heapSnapshot ? await op2.heapSnapshot() : undefined;
+    if (heapSnapshot) log(`restart: heap snapshot ${heapSnapshot} (summary: node bench/heap-summary.ts ${heapSnapshot})`);
 
     const latVR = keys.map((k) => watch.milestones.get(k)!.valuesRendered! - appliedAt.get(k)!);
     const latThrough = keys.map((k) => watch.milestones.get(k)!.throughPreparing! - appliedAt.get(k)!);
@@ -244,7 +255,8 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
         writes: Object.fromEntries(byVerbResource(restarted.kube, isWrite)),
         kmsCalls: total(restarted.kms),
         reconciles: restarted.reconciles,
-        peakRssMb: round(op2.stats().peakRssBytes / MB, 1),
+        peakRssMb: round(restartPeakRss / MB, 1),
+        ...(heapSnapshot ? { heapSnapshot } : {}),
       },
     };
     return { figures, plan, templates };

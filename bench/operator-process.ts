@@ -3,7 +3,8 @@
  * from /proc (memory, CPU) and from its own /metrics endpoint (Kubernetes requests, KMS calls, reconciles).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../test/env/control-plane.ts';
 import { readProcStats, type ProcSample } from './proc-stats.ts';
 import { parseMetrics, sumBy, type Sample } from './metrics-text.ts';
@@ -15,6 +16,8 @@ export interface OperatorProcessOptions {
   logFile: string;
   /** Directory for a V8 CPU profile of the operator (node --cpu-prof), written when it stops; none if unset. */
   cpuProfileDir?: string;
+  /** Directory for V8 heap snapshots, taken on {@link OperatorProcess.heapSnapshot}; none if unset. */
+  heapSnapshotDir?: string;
   /** How long to wait for /readyz. */
   readyTimeoutMs?: number;
   /** What to run, and how (see operator-build.ts). */
@@ -43,10 +46,35 @@ export class OperatorProcess {
   private readonly logFd: number;
   private stopped = false;
 
-  private constructor(child: ChildProcess, port: number, logFd: number) {
+  private readonly heapSnapshotDir?: string;
+
+  private constructor(child: ChildProcess, port: number, logFd: number, heapSnapshotDir?: string) {
     this.child = child;
     this.port = port;
     this.logFd = logFd;
+    this.heapSnapshotDir = heapSnapshotDir;
+  }
+
+  /**
+   * Has the operator write a V8 heap snapshot (SIGUSR2, --heapsnapshot-signal) and returns its path. Node writes it on
+   * the main thread, so the snapshot is complete once the file is there and /metrics answers again.
+   */
+  async heapSnapshot(timeoutMs = 120_000): Promise<string> {
+    const dir = this.heapSnapshotDir;
+    if (!dir) throw new Error('the operator was started without heapSnapshotDir');
+    const snapshots = () => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot'));
+    const before = new Set(snapshots());
+    this.child.kill('SIGUSR2');
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const added = snapshots().find((f) => !before.has(f));
+      if (added) {
+        await this.metricsText();
+        return join(dir, added);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no heap snapshot appeared in ${dir} within ${timeoutMs} ms`);
   }
 
   /** Spawns `sv-kms run` serving all namespaces without leader election, and waits until it is ready. */
@@ -65,9 +93,12 @@ export class OperatorProcess {
       ...(opts.extraArgs ?? []),
     ];
     const started = performance.now();
-    const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
+    const profile = [
+      ...(opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : []),
+      ...(opts.heapSnapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.heapSnapshotDir}`] : []),
+    ];
     const child = spawn(process.execPath, [...profile, ...args], { stdio: ['ignore', logFd, logFd], env: { ...process.env, POD_NAME: 'sv-kms-bench', ...launchEnv(opts.launch) } });
-    const op = new OperatorProcess(child, port, logFd);
+    const op = new OperatorProcess(child, port, logFd, opts.heapSnapshotDir);
     try {
       await op.waitReady(opts.readyTimeoutMs ?? 60_000);
     } catch (err) {

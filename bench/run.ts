@@ -106,7 +106,7 @@ async function runSize(settings: BenchSettings, launch: OperatorLaunch, n: numbe
     log,
   });
   log(`N=${n} operator: fresh control plane with ${n} namespaces; the operator runs while the migrations are applied`);
-  const phase = await withCluster(settings, n, (cluster) => runOperatorPhase({ ...common(), cluster, steadySeconds: settings.steadySeconds }));
+  const phase = await withCluster(settings, n, (cluster) => runOperatorPhase({ ...common(), cluster, steadySeconds: settings.steadySeconds, heapSnapshot: settings.heapSnapshot }));
   let operatorUnrelated: SizeResult['operatorUnrelated'];
   if (settings.unrelated > 0) {
     log(`N=${n} operator with unrelated objects: fresh control plane; ${settings.unrelated} Secrets and ${settings.unrelated} ConfigMaps in ${settings.unrelatedNamespaces} other namespaces first`);
@@ -165,9 +165,10 @@ async function main(): Promise<number> {
   const logDir = join(resultsDir, `${stamp}-logs`);
   mkdirSync(logDir, { recursive: true });
   const out = settings.out ?? join(resultsDir, `${stamp}.json`);
-  log(`sizes ${settings.sizes.join(', ')}; workers ${settings.workers}; operator heap ${settings.heapMiB ? `${settings.heapMiB} MiB` : 'Node default'}; steady ${settings.steadySeconds} s; operator logs in ${logDir}`);
+  log(`sizes ${settings.sizes.join(', ')}; workers ${settings.workers}; operator heap ${settings.heapMiB ? `${settings.heapMiB} MiB` : 'Node default'}, semi-spaces ${settings.semiSpaceMiB ? `${settings.semiSpaceMiB} MiB` : 'V8 default'}; steady ${settings.steadySeconds} s; operator logs in ${logDir}`);
   if (!settings.fromSource) log('compiling the operator as the image runs it (tsconfig.build.json)');
-  const launch = settings.fromSource ? sourceOperator(settings.heapMiB) : compiledOperator(settings.heapMiB);
+  const heap = { heapMiB: settings.heapMiB, semiSpaceMiB: settings.semiSpaceMiB };
+  const launch = settings.fromSource ? sourceOperator(heap) : compiledOperator(heap);
 
   const moto = await startMoto();
   const results: SizeResult[] = [];

@@ -18,8 +18,12 @@ Options:
   --skip-kubeclient-floor     do not run the second floor (through the operator's KubeClient)
   --heap-mib MIB              the operator's --max-old-space-size, as the chart sets it from its memory limit
                               (default: 384, the chart's default for its 512Mi limit; 0: Node's own default)
+  --semi-space-mib MIB        the operator's --max-semi-space-size, as the chart sets it (default: 2, the chart's
+                              heap.maxSemiSpaceSizeMiB; 0: V8's own, sized from the old space)
   --from-source               run the operator from its TypeScript sources (default: compiled, as the image runs
                               it; the sources cost about 30 MB more RSS and a slower start)
+  --heap-snapshot             write a V8 heap snapshot of the operator restarted over the converged migrations, once
+                              settled, next to its log (see bench/heap-summary.ts)
   --cpu-profile               write a V8 CPU profile of the backlog operator next to its log (see bench/profile-summary.ts)
   --out FILE                  JSON output (default: bench-results/<timestamp>.json); the plot goes beside it (.svg)
 
@@ -47,8 +51,11 @@ export interface BenchSettings {
   kubeClientFloor: boolean;
   quick: boolean;
   cpuProfile: boolean;
+  heapSnapshot: boolean;
   /** The operator's V8 old-generation limit in MiB (0: Node's default). */
   heapMiB: number;
+  /** The operator's V8 semi-space size in MiB (0: V8's default). */
+  semiSpaceMiB: number;
   /** Run the TypeScript sources instead of the compiled layout the image runs. */
   fromSource: boolean;
   out?: string;
@@ -66,6 +73,8 @@ export interface BenchSettings {
 
 /** What the chart's NODE_OPTIONS gives by default: 75 % (heap.percentOfMemoryLimit) of 512Mi (resources.limits.memory). */
 export const CHART_DEFAULT_HEAP_MIB = 384;
+/** The chart's default heap.maxSemiSpaceSizeMiB. */
+export const CHART_DEFAULT_SEMI_SPACE_MIB = 2;
 
 const FLAGS = {
   sizes: { names: ['--sizes'], takesValue: true },
@@ -78,8 +87,10 @@ const FLAGS = {
   skipKubeClientFloor: { names: ['--skip-kubeclient-floor'], takesValue: false },
   out: { names: ['--out'], takesValue: true },
   cpuProfile: { names: ['--cpu-profile'], takesValue: false },
+  heapSnapshot: { names: ['--heap-snapshot'], takesValue: false },
   heapMiB: { names: ['--heap-mib'], takesValue: true },
   fromSource: { names: ['--from-source'], takesValue: false },
+  semiSpaceMiB: { names: ['--semi-space-mib'], takesValue: true },
   unrelated: { names: ['--unrelated'], takesValue: true },
   unrelatedNamespaces: { names: ['--unrelated-namespaces'], takesValue: true },
   network: { names: ['--network'], takesValue: true },
@@ -120,7 +131,9 @@ export function benchSettings(args: readonly string[]): BenchSettings {
     kubeClientFloor: values.skipKubeClientFloor === undefined,
     quick,
     cpuProfile: values.cpuProfile !== undefined,
+    heapSnapshot: values.heapSnapshot !== undefined,
     heapMiB: nonNegativeInt(last('heapMiB'), '--heap-mib', CHART_DEFAULT_HEAP_MIB),
+    semiSpaceMiB: nonNegativeInt(last('semiSpaceMiB'), '--semi-space-mib', CHART_DEFAULT_SEMI_SPACE_MIB),
     fromSource: values.fromSource !== undefined,
     out: last('out'),
     help: values.help !== undefined,

@@ -136,6 +136,10 @@ export class Controller<T extends KubeObject> {
       } finally {
         queue.done(key);
       }
+      // A reconcile served from the caches makes no I/O: without a turn of the event loop here the workers would
+      // chain through the whole queue in microtasks (a restart over thousands of objects), and no probe, scrape or
+      // watch event would be served until it is empty.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

@@ -98,6 +98,40 @@ describe('Controller', () => {
     expect(reconciled.filter((r) => r.startsWith('x=')).at(-1)).toBe('x=5');
   });
 
+  it('gives the event loop a turn between reconciles, even when they make no I/O (probes are answered while a big queue drains)', async () => {
+    const count = 60;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => client.create(RESOURCES.configMaps, namespace, { ...configMap(`q${i}`, {}), metadata: { name: `q${i}`, namespace, labels: { test: 'fair' } } })),
+    );
+    const informer = new Informer<ConfigMap>(client, { resource: RESOURCES.configMaps, namespace, labelSelector: 'test=fair', logger: silent });
+    informer.start();
+    await informer.waitForSync();
+    let reconciled = 0;
+    let timerSawDone: number | undefined;
+    const controller = new Controller<ConfigMap>({
+      name: 'fair',
+      primary: [informer],
+      logger: silent,
+      workers: 4,
+      reconciler: {
+        // Served from the cache: no await that waits for I/O.
+        async reconcile() {
+          if (reconciled === 0) setTimeout(() => (timerSawDone = reconciled), 0);
+          reconciled += 1;
+          return {};
+        },
+      },
+    });
+    const stop = new AbortController();
+    const running = controller.run(stop.signal, new AbortController().signal);
+    await eventually(() => reconciled === count && timerSawDone !== undefined, 'every object reconciled');
+    stop.abort();
+    await running;
+    await informer.stop();
+    // A timer due at once ran while the queue was still draining, not after the last reconcile.
+    expect(timerSawDone).toBeLessThan(count / 2);
+  });
+
   it('retries a failing reconcile with backoff until it succeeds, and then no more', async () => {
     const informer = new Informer<ConfigMap>(client, { resource: RESOURCES.configMaps, namespace, labelSelector: 'test=retry', logger: silent });
     // The queue's clock is the test's: a retry happens only when the test moves time, so "no more retries" is exact.
