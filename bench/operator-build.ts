@@ -20,12 +20,17 @@ export interface OperatorLaunch {
   from: 'compiled' | 'source';
   /** V8's old-generation limit (--max-old-space-size) as the chart sets it through NODE_OPTIONS; 0: Node's default. */
   heapMiB: number;
+  /** V8's semi-space size (--max-semi-space-size) as the chart sets it; 0: V8's default. */
+  semiSpaceMiB: number;
 }
+
+/** The V8 heap settings of a launch. */
+export type HeapSettings = Pick<OperatorLaunch, 'heapMiB' | 'semiSpaceMiB'>;
 
 const LAYOUT = join(REPO_ROOT, '.tmp', 'bench-operator');
 
 /** Compiles the operator into the image's layout (package.json, bin/, dist/, node_modules) and says how to start it. */
-export function compiledOperator(heapMiB: number): OperatorLaunch {
+export function compiledOperator(heap: HeapSettings): OperatorLaunch {
   rmSync(LAYOUT, { recursive: true, force: true });
   mkdirSync(join(LAYOUT, 'bin'), { recursive: true });
   // The pinned Node runs tsc (this process runs on it: npm run bench).
@@ -37,15 +42,19 @@ export function compiledOperator(heapMiB: number): OperatorLaunch {
   copyFileSync(join(REPO_ROOT, 'package.json'), join(LAYOUT, 'package.json'));
   copyFileSync(join(REPO_ROOT, 'bin', 'sv-kms.js'), join(LAYOUT, 'bin', 'sv-kms.js'));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(LAYOUT, 'node_modules'), 'dir');
-  return { entry: join(LAYOUT, 'bin', 'sv-kms.js'), from: 'compiled', heapMiB };
+  return { entry: join(LAYOUT, 'bin', 'sv-kms.js'), from: 'compiled', ...heap };
 }
 
 /** The operator run from the repository's TypeScript sources (types stripped by Node as they load). */
-export function sourceOperator(heapMiB: number): OperatorLaunch {
-  return { entry: join(REPO_ROOT, 'bin', 'sv-kms.js'), from: 'source', heapMiB };
+export function sourceOperator(heap: HeapSettings): OperatorLaunch {
+  return { entry: join(REPO_ROOT, 'bin', 'sv-kms.js'), from: 'source', ...heap };
 }
 
 /** The environment of the operator's process: the image's NODE_ENV, and NODE_OPTIONS as the chart renders it. */
 export function launchEnv(launch: OperatorLaunch): Record<string, string> {
-  return { NODE_ENV: 'production', ...(launch.heapMiB ? { NODE_OPTIONS: `--max-old-space-size=${launch.heapMiB}` } : {}) };
+  const options = [
+    ...(launch.heapMiB ? [`--max-old-space-size=${launch.heapMiB}`] : []),
+    ...(launch.semiSpaceMiB ? [`--max-semi-space-size=${launch.semiSpaceMiB}`] : []),
+  ];
+  return { NODE_ENV: 'production', ...(options.length > 0 ? { NODE_OPTIONS: options.join(' ') } : {}) };
 }

@@ -214,7 +214,7 @@ describe.each(scenarios(LIST).map((s) => [s.name, s] as const))('helm template w
     expect(env.SVKMS_LEADER_ELECT).toBe('true');
     expect(env.SVKMS_LEASE_NAMESPACE).toBe(RELEASE_NS);
     // 75 % of the memory limit: 512Mi by default, 1Gi in the other scenario.
-    expect(env.NODE_OPTIONS).toBe(scenario.values.resources ? '--max-old-space-size=768' : '--max-old-space-size=384');
+    expect(env.NODE_OPTIONS).toBe(scenario.values.resources ? '--max-old-space-size=768 --max-semi-space-size=2' : '--max-old-space-size=384 --max-semi-space-size=2');
     expect(c.args).toEqual(['run']);
     const tmp = c.volumeMounts?.find((m) => m.mountPath === '/tmp');
     expect(tmp).toBeDefined();
@@ -276,13 +276,16 @@ describe('the chart against the rest of the repository', () => {
   });
 
   it.each([
-    ['512Mi (the default)', {}, '--max-old-space-size=384'],
-    ['1.5Gi', { resources: { limits: { memory: '1.5Gi' } } }, '--max-old-space-size=1152'],
-    ['500M (decimal)', { resources: { limits: { memory: '500M' } } }, '--max-old-space-size=357'],
-    ['bytes as a number', { resources: { limits: { memory: 536870912 } } }, '--max-old-space-size=384'],
-    ['2Gi at 50 %', { resources: { limits: { memory: '2Gi' } }, heap: { percentOfMemoryLimit: 50, maxOldSpaceSizeMiB: 0 } }, '--max-old-space-size=1024'],
-    ['a fixed size, whatever the limit', { heap: { percentOfMemoryLimit: 75, maxOldSpaceSizeMiB: 300 } }, '--max-old-space-size=300'],
-    ['no memory limit (V8 decides)', { resources: { limits: null } }, undefined],
+    ['512Mi (the default)', {}, '--max-old-space-size=384 --max-semi-space-size=2'],
+    ['1.5Gi', { resources: { limits: { memory: '1.5Gi' } } }, '--max-old-space-size=1152 --max-semi-space-size=2'],
+    ['500M (decimal)', { resources: { limits: { memory: '500M' } } }, '--max-old-space-size=357 --max-semi-space-size=2'],
+    ['bytes as a number', { resources: { limits: { memory: 536870912 } } }, '--max-old-space-size=384 --max-semi-space-size=2'],
+    ['2Gi at 50 %', { resources: { limits: { memory: '2Gi' } }, heap: { percentOfMemoryLimit: 50, maxOldSpaceSizeMiB: 0 } }, '--max-old-space-size=1024 --max-semi-space-size=2'],
+    ['a fixed size, whatever the limit', { heap: { percentOfMemoryLimit: 75, maxOldSpaceSizeMiB: 300 } }, '--max-old-space-size=300 --max-semi-space-size=2'],
+    ['larger semi-spaces', { heap: { maxSemiSpaceSizeMiB: 16 } }, '--max-old-space-size=384 --max-semi-space-size=16'],
+    ["V8's own semi-spaces", { heap: { maxSemiSpaceSizeMiB: 0 } }, '--max-old-space-size=384'],
+    ['no memory limit: only the semi-spaces', { resources: { limits: null } }, '--max-semi-space-size=2'],
+    ['no memory limit and no semi-space size (V8 decides)', { resources: { limits: null }, heap: { maxSemiSpaceSizeMiB: 0 } }, undefined],
   ])('sizes the V8 heap from the memory limit: %s', (_name, values, nodeOptions) => {
     const objects = renderChart(helm, { namespace: RELEASE_NS, values });
     const c = (only(objects, 'Deployment') as Deployment).spec.template.spec.containers[0]!;
@@ -298,6 +301,9 @@ describe('the chart against the rest of the repository', () => {
     };
     // 75 % of 512Mi and of 1Gi: 384 and 768 MiB of old space (the young generation adds the same to both).
     expect(heapLimit('1Gi') - heapLimit('512Mi')).toBe(384);
+    // The whole heap fits in the container: the old space and three semi-spaces of 2 MiB. V8's own semi-spaces
+    // would add 192 MiB to the 384 (576 MiB, past the 512Mi limit).
+    expect(heapLimit('512Mi')).toBe(384 + 3 * 2);
   });
 
   it('one single replica gets no PodDisruptionBudget (it would block every drain)', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { load } from 'js-yaml';
 import { UsageError } from '../../../src/cli/parse-flags.ts';
 import { REPO_ROOT } from '../../env/binaries.ts';
-import { benchSettings, CHART_DEFAULT_HEAP_MIB } from '../../../bench/settings.ts';
+import { benchSettings, CHART_DEFAULT_HEAP_MIB, CHART_DEFAULT_SEMI_SPACE_MIB } from '../../../bench/settings.ts';
 import { latencySummary, percentile } from '../../../bench/stats.ts';
 import { benchPlot, checkTargets, formatReport, peakRssOf, type SizeResult } from '../../../bench/report.ts';
 import { appRequests, type NetworkFigures, type NetworkSteady } from '../../../bench/network-phase.ts';
@@ -105,21 +105,25 @@ describe('benchSettings', () => {
   });
 
   it("runs the operator with the heap the chart's defaults give it, or another", () => {
-    const values = load(readFileSync(join(REPO_ROOT, 'deploy/helm/sv-kms-operator/values.yaml'), 'utf8')) as { resources: { limits: { memory: string } }; heap: { percentOfMemoryLimit: number } };
+    const values = load(readFileSync(join(REPO_ROOT, 'deploy/helm/sv-kms-operator/values.yaml'), 'utf8')) as { resources: { limits: { memory: string } }; heap: { percentOfMemoryLimit: number; maxSemiSpaceSizeMiB: number } };
     const limitMiB = Number(/^(\d+)Mi$/.exec(values.resources.limits.memory)?.[1]);
     expect(CHART_DEFAULT_HEAP_MIB).toBe(Math.floor((limitMiB * values.heap.percentOfMemoryLimit) / 100));
     expect(benchSettings([]).heapMiB).toBe(CHART_DEFAULT_HEAP_MIB);
     expect(benchSettings(['--heap-mib', '0']).heapMiB).toBe(0);
+    expect(CHART_DEFAULT_SEMI_SPACE_MIB).toBe(values.heap.maxSemiSpaceSizeMiB);
+    expect(benchSettings([]).semiSpaceMiB).toBe(CHART_DEFAULT_SEMI_SPACE_MIB);
+    expect(benchSettings(['--semi-space-mib', '0']).semiSpaceMiB).toBe(0);
   });
 
   it('runs the operator compiled, as the image does, in the environment the image and the chart give it', () => {
     expect(benchSettings([]).fromSource).toBe(false);
     expect(benchSettings(['--from-source']).fromSource).toBe(true);
     const image = stageValues(finalStage(parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'))), 'ENV');
-    const env = launchEnv(sourceOperator(CHART_DEFAULT_HEAP_MIB));
+    const env = launchEnv(sourceOperator({ heapMiB: CHART_DEFAULT_HEAP_MIB, semiSpaceMiB: CHART_DEFAULT_SEMI_SPACE_MIB }));
     expect(env.NODE_ENV).toBe(image.NODE_ENV);
-    expect(env.NODE_OPTIONS).toBe(`--max-old-space-size=${CHART_DEFAULT_HEAP_MIB}`);
-    expect(launchEnv(sourceOperator(0)).NODE_OPTIONS).toBeUndefined();
+    // What the chart renders by default (test/integration/chart.test.ts checks the chart's side).
+    expect(env.NODE_OPTIONS).toBe(`--max-old-space-size=${CHART_DEFAULT_HEAP_MIB} --max-semi-space-size=${CHART_DEFAULT_SEMI_SPACE_MIB}`);
+    expect(launchEnv(sourceOperator({ heapMiB: 0, semiSpaceMiB: 0 })).NODE_OPTIONS).toBeUndefined();
   });
 
   it('runs only the network scenario with --sizes none, and refuses a run with nothing to do', () => {

@@ -140,3 +140,20 @@ rounded down; empty without either.
 {{- $mib -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+NODE_OPTIONS: the old-generation limit above, and heap.maxSemiSpaceSizeMiB as --max-semi-space-size. The young
+generation is three semi-spaces, and V8 sizes them from the old generation (64 MiB each beside 384 MiB of old space):
+left alone, it would add 192 MiB of heap on top of the old-space limit, past a 512Mi container limit. Empty when
+neither is set.
+*/}}
+{{- define "sv-kms-operator.nodeOptions" -}}
+{{- $options := list -}}
+{{- with include "sv-kms-operator.maxOldSpaceSizeMiB" . -}}
+{{- $options = append $options (printf "--max-old-space-size=%s" .) -}}
+{{- end -}}
+{{- with int (.Values.heap.maxSemiSpaceSizeMiB | default 0) -}}
+{{- $options = append $options (printf "--max-semi-space-size=%d" .) -}}
+{{- end -}}
+{{- join " " $options -}}
+{{- end -}}
