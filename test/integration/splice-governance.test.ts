@@ -123,6 +123,19 @@ describe('SV app and Scan clients', () => {
     expect(findSvByName(await a.scan.getDsoState(), 'B')?.svRewardWeight).toBe(2);
   });
 
+  it('automatic votes due before the clock moves past the close are cast before it, however fast a test moves time', async () => {
+    await sim.stop();
+    // A minute of real time: the timer never fires in this test; moving the network clock casts the votes.
+    sim = await startSpliceSim({ svs: [{ name: 'A', weightBps: 1 }, { name: 'B', weightBps: 2 }, { name: 'C', weightBps: 3 }], autoVote: { accept: true, delayMs: 60_000 } });
+    const a = clientsFor(sim, 'sv-1');
+    await a.sv.createVoteRequest({ requester: a.info.party, action: updateSvRewardWeightAction(sim.node('sv-2').party, 5), url: 'u', description: 'd', expirationMs: DAY });
+    sim.advanceTime(30_000); // not yet due: still open with the requester's vote only
+    expect((await a.sv.listVoteRequests()).map((r) => Object.keys(r.votes).length)).toEqual([1]);
+    sim.advanceTime(DAY);
+    expect((await a.sv.listVoteResults({ limit: 5 })).map((r) => r.outcome)).toEqual(['accepted']);
+    expect(findSvByName(await a.scan.getDsoState(), 'B')?.svRewardWeight).toBe(5);
+  });
+
   it('an unvoted request expires', async () => {
     const a = clientsFor(sim, 'sv-1');
     await a.sv.createVoteRequest({ requester: a.info.party, action: offboardSvAction(sim.node('sv-4').party), url: 'u', description: 'd', expirationMs: DAY });

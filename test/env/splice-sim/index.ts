@@ -262,7 +262,12 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
   const lies = new Map<string, { lie: ScanLie; snapshot?: unknown }>();
   const counts: SimCounts = {};
   const requestCounts: SimRequestCounts = {};
-  const timers = new Set<NodeJS.Timeout>();
+  /**
+   * The simulated SVs' automatic votes not cast yet, with when they are due on the network clock. They are cast on a
+   * real-time timer, and by `advanceTime` when it moves the clock past them: the votes come before the close, however
+   * fast a test moves time.
+   */
+  const autoVotes = new Map<NodeJS.Timeout, { dueAt: number; cast: () => void }>();
   const hanging = new Set<ServerResponse>();
 
   net.onVoteRequestCreated = (r: SimVoteRequest) => {
@@ -280,11 +285,12 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     if (!av) return;
     for (const n of svNodes) {
       if (n.party === r.requesterParty) continue;
-      const t = setTimeout(() => {
-        timers.delete(t);
+      const cast = () => {
+        autoVotes.delete(t);
         if (net.voteRequests.some((x) => x.originalCid === r.originalCid) && net.svs.has(n.party)) net.castVote(n.party, r.originalCid, av.accept);
-      }, av.delayMs);
-      timers.add(t);
+      };
+      const t = setTimeout(cast, av.delayMs);
+      autoVotes.set(t, { dueAt: now() + av.delayMs, cast });
     }
   };
 
@@ -419,6 +425,12 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
       else lies.set(nodeId, { lie, snapshot: lie.kind === 'stale' ? dsoInfo(net, net.node(nodeId)) : undefined });
     },
     advanceTime(ms: number) {
+      // The automatic votes due before the new time are cast first, at the time they were due or earlier.
+      for (const [t, vote] of [...autoVotes]) {
+        if (vote.dueAt > now() + ms) continue;
+        clearTimeout(t);
+        vote.cast();
+      }
       clockOffset += ms;
       net.expire();
     },
@@ -609,7 +621,7 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     idp,
     ...control,
     async stop() {
-      for (const t of timers) clearTimeout(t);
+      for (const t of autoVotes.keys()) clearTimeout(t);
       for (const r of hanging) r.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
