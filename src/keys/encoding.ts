@@ -1,8 +1,22 @@
 /**
  * Byte encodings shared by the governance and identity keys: strict standard base64 (what the Splice apps decode with
- * Java's `Base64.getDecoder()`, which rejects whitespace, URL-safe characters and missing padding) and fingerprints.
+ * Java's `Base64.getDecoder()`, which rejects whitespace, URL-safe characters and missing padding), fingerprints, and
+ * the generation of a pair in DER.
  */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const generate = promisify(generateKeyPair);
+
+/**
+ * A fresh key pair in DER (SPKI public key, PKCS#8 private key). It is made and encoded by an asynchronous crypto job
+ * in libuv's thread pool, not on the event loop, so a reconcile generating a key does not hold up the others.
+ */
+export function generateDerKeyPair(kind: { type: 'ed25519' } | { type: 'ec'; namedCurve: string }): Promise<{ publicKey: Buffer; privateKey: Buffer }> {
+  const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
+  const privateKeyEncoding = { type: 'pkcs8', format: 'der' } as const;
+  return kind.type === 'ed25519' ? generate('ed25519', { publicKeyEncoding, privateKeyEncoding }) : generate('ec', { namedCurve: kind.namedCurve, publicKeyEncoding, privateKeyEncoding });
+}
 
 /** Why a text is not strict standard base64. `detail` describes the text's shape, never its content. */
 export type Base64Failure =

@@ -3,9 +3,8 @@
  * raw 32-byte private seed (what `scripts/generate-cometbft-governance-keys.sh` prints as `public` / `private`, and
  * what the sv-app's `CometBftGovernanceKey(publicKey, privateKey)` decodes). Node's crypto only, no openssl.
  */
-import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
-import { encodeBase64, KeyFormatError, sha256Hex, type EncodedKeyPair } from './encoding.ts';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { encodeBase64, generateDerKeyPair, KeyFormatError, sha256Hex, type EncodedKeyPair } from './encoding.ts';
 
 /** Length of the raw Ed25519 public key and of the private seed. */
 export const ED25519_KEY_BYTES = 32;
@@ -42,14 +41,9 @@ export function governancePublicKeyFromSeed(seed: Uint8Array): Buffer {
   return rawPublicKey(createPublicKey(governancePrivateKeyObject(seed)));
 }
 
-const generateDer = promisify(generateKeyPair);
-
-/**
- * Generates a fresh governance key pair in the upstream encoding. The key is made and DER-encoded by an asynchronous
- * crypto job in libuv's thread pool, not on the event loop, so a reconcile generating a key does not hold up others.
- */
+/** Generates a fresh governance key pair in the upstream encoding (off the event loop: {@link generateDerKeyPair}). */
 export async function generateGovernanceKey(): Promise<EncodedKeyPair> {
-  const { publicKey, privateKey } = await generateDer('ed25519', { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
+  const { publicKey, privateKey } = await generateDerKeyPair({ type: 'ed25519' });
   return { public: encodeBase64(publicKey.subarray(SPKI_PREFIX.length)), private: encodeBase64(privateKey.subarray(PKCS8_PREFIX.length)) };
 }
 

@@ -3,9 +3,8 @@
  * standard base64 of the SPKI DER public key (91 bytes) and of the PKCS#8 DER private key. The PKCS#8 form may be the
  * 67-byte one without the embedded public key (the Splice docs example) or the 138-byte one Node and openssl 3 write.
  */
-import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
-import { encodeBase64, KeyFormatError, sha256Hex, type EncodedKeyPair } from './encoding.ts';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { encodeBase64, generateDerKeyPair, KeyFormatError, sha256Hex, type EncodedKeyPair } from './encoding.ts';
 
 /** Node's and OpenSSL's name of P-256. */
 export const P256_CURVE = 'prime256v1';
@@ -53,14 +52,9 @@ export function identityPublicKeyFromPrivate(pkcs8Der: Uint8Array): Buffer {
   return spki(createPublicKey(identityPrivateKeyObject(pkcs8Der)));
 }
 
-const generateDer = promisify(generateKeyPair);
-
-/**
- * Generates a fresh SV identity key pair in the upstream encoding. The key is made and DER-encoded by an asynchronous
- * crypto job in libuv's thread pool, not on the event loop, so a reconcile generating a key does not hold up others.
- */
+/** Generates a fresh SV identity key pair in the upstream encoding (off the event loop: {@link generateDerKeyPair}). */
 export async function generateIdentityKey(): Promise<EncodedKeyPair> {
-  const { publicKey, privateKey } = await generateDer('ec', { namedCurve: P256_CURVE, publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
+  const { publicKey, privateKey } = await generateDerKeyPair({ type: 'ec', namedCurve: P256_CURVE });
   return { public: encodeBase64(publicKey), private: encodeBase64(privateKey) };
 }
 

@@ -30,7 +30,7 @@ export class SharedReads {
   get<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
     const entry = this.entries.get(key) as Entry<T> | undefined;
     if (entry && (entry.at === undefined || this.now() - entry.at < ttlMs)) return entry.value;
-    return this.load(key, ttlMs, load);
+    return this.refresh(key, ttlMs, load);
   }
 
   /**
@@ -38,10 +38,6 @@ export class SharedReads {
    * answered before the change the caller must not miss). It replaces the kept answer: reads with `get` share it.
    */
   refresh<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
-    return this.load(key, ttlMs, load);
-  }
-
-  private load<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
     this.loads++;
     const fresh: Entry<T> = { value: load() };
     this.entries.set(key, fresh);
