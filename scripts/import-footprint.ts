@@ -25,7 +25,8 @@ await import('../src/cli/main.ts');
 await import('../src/operator/operator.ts');
 if (values.kubeconfig) {
   const { loadKubeAccess } = await import('../src/controller/kube-access.ts');
-  await (await loadKubeAccess({ file: values.kubeconfig })).credentials();
+  const access = await loadKubeAccess({ file: values.kubeconfig });
+  await Promise.all([access.headers(), access.dispatcher()]);
 }
 const ms = performance.now() - started;
 gc?.();

@@ -46,9 +46,9 @@ function writeConfig(name: string, doc: unknown): string {
 
 /** The headers the test server received from one request made with the access's credentials and connection pool. */
 async function headersSent(access: KubeAccess): Promise<IncomingHttpHeaders> {
-  const creds = await access.credentials();
+  const [headers, dispatcher] = await Promise.all([access.headers(), access.dispatcher()]);
   seen = [];
-  const res = await fetch(`${access.server}/api`, { headers: creds.headers, dispatcher: creds.dispatcher });
+  const res = await fetch(`${access.server}/api`, { headers, dispatcher });
   await res.text();
   expect(seen).toHaveLength(1);
   return seen[0]!;
@@ -135,9 +135,9 @@ describe('the service account of a pod', () => {
     writeFileSync(join(sa, 'namespace'), 'sv-kms-system\n');
     const access = inClusterAccess({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '6443' }, sa);
     expect(access).toMatchObject({ server: 'https://[fd00::1]:6443', namespace: 'sv-kms-system', source: 'in-cluster' });
-    expect((await access.credentials()).headers).toEqual({ Authorization: 'Bearer one' });
+    expect(await access.headers()).toEqual({ Authorization: 'Bearer one' });
     writeFileSync(join(sa, 'token'), 'two');
-    expect((await access.credentials()).headers).toEqual({ Authorization: 'Bearer two' });
+    expect(await access.headers()).toEqual({ Authorization: 'Bearer two' });
     expect(() => inClusterAccess({}, sa)).toThrow(/KUBERNETES_SERVICE_HOST or KUBERNETES_SERVICE_PORT is not set/);
   });
 });

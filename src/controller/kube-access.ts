@@ -27,13 +27,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 /** Where Kubernetes mounts a pod's service account token, CA and namespace. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-/** What one request needs: headers (Authorization, Impersonate-User) and a connection pool with the TLS settings. */
-export interface KubeCredentials {
-  headers: Record<string, string>;
-  /** undefined: undici's global dispatcher. */
-  dispatcher?: Dispatcher;
-}
-
 /** How this process reaches the API server. */
 export interface KubeAccess {
   /** Base URL of the API server, without a trailing slash. */
@@ -43,10 +36,15 @@ export interface KubeAccess {
   /** What read the settings: the service account, a kubeconfig read here, or client-node's KubeConfig. */
   readonly source: 'in-cluster' | 'kubeconfig' | 'client-node';
   /**
-   * Credentials read afresh (token, CA and certificate files are read again, so rotated ones are picked up) and a new
-   * connection pool. The caller decides how long to reuse them.
+   * The headers of a request (Authorization, Impersonate-User), read afresh: a rotated token file is read again. The
+   * caller decides how long to reuse them.
    */
-  credentials(): Promise<KubeCredentials>;
+  headers(): Promise<Record<string, string>>;
+  /**
+   * A new connection pool with the TLS settings (CA, client certificate), read afresh: rotated files are read again.
+   * undefined: undici's global dispatcher. The caller decides how long to reuse it.
+   */
+  dispatcher(): Promise<Dispatcher | undefined>;
 }
 
 export interface LoadKubeAccessOptions {
@@ -86,10 +84,8 @@ export function inClusterAccess(env: Record<string, string | undefined>, saDir =
     server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`,
     namespace,
     source: 'in-cluster',
-    async credentials() {
-      const [token, ca] = await Promise.all([readFile(join(saDir, 'token'), 'utf8'), readFile(join(saDir, 'ca.crt'))]);
-      return { headers: bearer(token.trim()), dispatcher: agent({ ca }) };
-    },
+    headers: async () => bearer((await readFile(join(saDir, 'token'), 'utf8')).trim()),
+    dispatcher: async () => agent({ ca: await readFile(join(saDir, 'ca.crt')) }),
   };
 }
 
@@ -129,16 +125,19 @@ export function accessFromKubeConfig(kc: KubeConfig): KubeAccess {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+  /** A request context with client-node's authentication applied: it sets the headers and the dispatcher together. */
+  const applied = async () => {
+    const { HttpMethod, RequestContext } = await import('@kubernetes/client-node');
+    const ctx = new RequestContext(cluster.server, HttpMethod.GET);
+    await kc.applySecurityAuthentication(ctx);
+    return ctx;
+  };
   return {
     server: cluster.server,
     namespace,
     source: 'client-node',
-    async credentials() {
-      const { HttpMethod, RequestContext } = await import('@kubernetes/client-node');
-      const ctx = new RequestContext(cluster.server, HttpMethod.GET);
-      await kc.applySecurityAuthentication(ctx);
-      return { headers: ctx.getHeaders(), dispatcher: ctx.getDispatcher() };
-    },
+    headers: async () => (await applied()).getHeaders(),
+    dispatcher: async () => (await applied()).getDispatcher(),
   };
 }
 
@@ -292,22 +291,25 @@ async function fromParsed(c: ParsedConfig): Promise<KubeAccess> {
     server,
     namespace,
     source: 'kubeconfig',
-    async credentials() {
-      const [ca, cert, key, fileToken] = await Promise.all([fileOrData(caFile, caData), fileOrData(certFile, certData), fileOrData(keyFile, keyData), tokenFile ? readFile(tokenFile, 'utf8') : undefined]);
-      const bearerToken = token ?? fileToken?.trim();
+    async headers() {
+      const bearerToken = token ?? (tokenFile ? (await readFile(tokenFile, 'utf8')).trim() : undefined);
       const headers: Record<string, string> = bearerToken
         ? bearer(bearerToken)
         : username
           ? { Authorization: `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` }
           : {};
       if (impersonate) headers['Impersonate-User'] = impersonate;
+      return headers;
+    },
+    async dispatcher() {
+      const [ca, cert, key] = await Promise.all([fileOrData(caFile, caData), fileOrData(certFile, certData), fileOrData(keyFile, keyData)]);
       const tls: TlsSettings = {};
       if (ca) tls.ca = ca;
       if (cert) tls.cert = cert;
       if (key) tls.key = key;
       if (insecure) tls.rejectUnauthorized = false;
       if (servername) tls.servername = servername;
-      return { headers, dispatcher: agent(tls) };
+      return agent(tls);
     },
   };
 }

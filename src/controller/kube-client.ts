@@ -166,12 +166,8 @@ export class KubeClient {
    */
   private async transport(): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
     const now = Date.now();
-    if (!this.auth || !this.pool || now - this.auth.createdAt > HEADERS_LIFETIME_MS) {
-      // The access builds the credentials and a new dispatcher together; keep the dispatcher only when it is due.
-      const fresh = await this.access.credentials();
-      this.auth = { headers: fresh.headers, createdAt: now };
-      if (!this.pool || now - this.pool.createdAt > DISPATCHER_LIFETIME_MS) this.pool = { dispatcher: fresh.dispatcher, createdAt: now };
-    }
+    if (!this.auth || now - this.auth.createdAt > HEADERS_LIFETIME_MS) this.auth = { headers: await this.access.headers(), createdAt: now };
+    if (!this.pool || now - this.pool.createdAt > DISPATCHER_LIFETIME_MS) this.pool = { dispatcher: await this.access.dispatcher(), createdAt: now };
     return { headers: this.auth.headers, dispatcher: this.pool.dispatcher };
   }
 
