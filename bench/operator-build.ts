@@ -12,12 +12,10 @@ import { copyFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../test/env/binaries.ts';
 
-/** What starts the operator: the `sv-kms` entry point and the environment the image gives it. */
+/** What starts the operator: the `sv-kms` entry point (compiled or the sources) and the heap settings of its environment. */
 export interface OperatorLaunch {
   /** bin/sv-kms.js of the layout to run. */
   entry: string;
-  /** What the operator runs: the compiled layout, as the image does, or the TypeScript sources. */
-  from: 'compiled' | 'source';
   /** V8's old-generation limit (--max-old-space-size) as the chart sets it through NODE_OPTIONS; 0: Node's default. */
   heapMiB: number;
   /** V8's semi-space size (--max-semi-space-size) as the chart sets it; 0: V8's default. */
@@ -42,12 +40,12 @@ export function compiledOperator(heap: HeapSettings): OperatorLaunch {
   copyFileSync(join(REPO_ROOT, 'package.json'), join(LAYOUT, 'package.json'));
   copyFileSync(join(REPO_ROOT, 'bin', 'sv-kms.js'), join(LAYOUT, 'bin', 'sv-kms.js'));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(LAYOUT, 'node_modules'), 'dir');
-  return { entry: join(LAYOUT, 'bin', 'sv-kms.js'), from: 'compiled', ...heap };
+  return { entry: join(LAYOUT, 'bin', 'sv-kms.js'), ...heap };
 }
 
 /** The operator run from the repository's TypeScript sources (types stripped by Node as they load). */
 export function sourceOperator(heap: HeapSettings): OperatorLaunch {
-  return { entry: join(REPO_ROOT, 'bin', 'sv-kms.js'), from: 'source', ...heap };
+  return { entry: join(REPO_ROOT, 'bin', 'sv-kms.js'), ...heap };
 }
 
 /** The environment of the operator's process: the image's NODE_ENV, and NODE_OPTIONS as the chart renders it. */
