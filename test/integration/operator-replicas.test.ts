@@ -39,6 +39,8 @@ beforeAll(async () => {
   a = spawnOperatorProcess([namespace], { identity: 'replica-a', leaseNamespace: namespace });
   await eventually(async () => (await holder()) === 'replica-a', 'replica-a holding the lease', 30_000);
   b = await startTestOperator(kc, { namespaces: [namespace], timing, leaderElection: { namespace, name: 'sv-kms-operator', identity: 'replica-b' } });
+  // B's caches sync in the background; on a loaded machine A can render before they have (a CI failure).
+  await eventually(async () => (await fetch(`http://127.0.0.1:${b.port}/readyz`)).status === 200, 'replica-b ready (caches synced)', 30_000);
 });
 
 afterAll(async () => {
