@@ -132,7 +132,8 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
     const votes = settleAccepted(status.votes, opts.labelPrefix, closed);
     return doneWith(condition, plan.reason, plan.message, { votes, nextDeadline: nextDeadline(votes), governance: withoutExternalVote(status.governance, opts.gate) });
   }
-  if (plan.invalidTiming) return stalledOn(condition, 'VoteTimingInvalid', plan.invalidTiming);
+  // Nothing of this attempt was asked for yet (observe read nothing): the bad time is refused before any request.
+  if (plan.invalidTiming && observed.kind === 'notNeeded') return stalledOn(condition, 'VoteTimingInvalid', plan.invalidTiming);
   if (observed.kind === 'notNeeded') return decision({ kind: 'wait', message: 'looking at the votes', requeueAfterMs: 0 });
   if (observed.kind === 'noAccess') return stalledOn(condition, observed.reason, observed.message);
   if (!observed.view.ok) {
@@ -154,6 +155,9 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
     const existing = votes.find((v) => v.action === intent.label && v.attempt === intent.attempt);
     const progress = decideVote(migrationUid(m), intent, existing, view, dso, now);
     if (progress.state === 'request') {
+      // The time is checked against now only for a vote about to be asked for: one already asked for stays valid
+      // while its effective time comes closer.
+      if (plan.invalidTiming) return stalledOn(condition, 'VoteTimingInvalid', plan.invalidTiming, undefined, { votes, nextDeadline: nextDeadline(votes) });
       if (act || byHand) {
         waiting.push(`vote on ${intent.label} to be requested next`);
         continue;
@@ -189,6 +193,11 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
   return act ? { ...result, act: { effect: act, checkpoint: true, describe: `requesting the vote on ${act.label} (attempt ${act.attempt})`, history: { effect: 'VoteRequested', id: `${act.label}#${act.attempt}` } } } : result;
 }
 
+/** Whether status records a vote of one of `intents` (asked for, or about to be: a checkpoint comes first). */
+function hasRecordOf(votes: readonly VoteStatus[] | undefined, intents: readonly VoteIntent[]): boolean {
+  return intents.some((i) => votes?.some((v) => v.action === i.label && v.attempt === i.attempt));
+}
+
 /** status.governance without the by-hand request of `gate` (it exists, or is no longer needed). */
 function withoutExternalVote(governance: SvKmsMigrationStatus['governance'], gate: VoteGate): SvKmsMigrationStatus['governance'] {
   if (governance?.externalVote?.gate !== gate) return governance;
@@ -203,7 +212,7 @@ export function voteStep(opts: VoteStepOptions): Step<VoteStepObservation, Reque
     condition: opts.condition,
     async observe(ctx) {
       const plan = opts.plan(ctx);
-      if (plan.kind === 'final' || (plan.kind === 'vote' && plan.invalidTiming)) return { kind: 'notNeeded' };
+      if (plan.kind === 'final' || (plan.kind === 'vote' && plan.invalidTiming && !hasRecordOf(ctx.status.votes, plan.intents))) return { kind: 'notNeeded' };
       const wanted = lookups(ctx, opts.labelPrefix, plan.recordAction);
       if (plan.kind === 'settled' && wanted.length === 0) return { kind: 'notNeeded' };
       if (ctx.m.spec.workflow[opts.gate].mode === 'External') {
