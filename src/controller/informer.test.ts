@@ -136,6 +136,35 @@ describe('Informer', () => {
     expect(h.lastActivityAgeMs).toBeUndefined();
   });
 
+  it('caches full objects without managedFields, and through its transform, whether listed or watched', async () => {
+    const thing = (name: string, rv: string) => ({ metadata: { name, namespace: 'tf', resourceVersion: rv, managedFields: [{ manager: 'x' }], annotations: { big: 'x'.repeat(100), keep: 'y' } }, spec: { n: 1 } });
+    handler = (_q, res, url) => {
+      if (!url.pathname.includes('/namespaces/tf/')) return json(res, 404, { kind: 'Status', code: 404 });
+      if (url.searchParams.get('watch') !== 'true') return json(res, 200, { items: [thing('a', '3')], metadata: { resourceVersion: '3' } });
+      open.push(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(JSON.stringify({ type: 'ADDED', object: thing('b', '4') }) + '\n');
+    };
+    const seen: KubeObject[] = [];
+    const informer = new Informer<KubeObject>(client, {
+      resource: THINGS,
+      namespace: 'tf',
+      transform: (o) => ({ ...o, metadata: { ...o.metadata, annotations: { keep: o.metadata?.annotations?.keep ?? '' } } }),
+    });
+    informer.on((_type, o) => seen.push(o));
+    informer.start();
+    await informer.waitForSync();
+    await until(() => informer.get('tf', 'b') !== undefined);
+    await informer.stop();
+    for (const name of ['a', 'b']) {
+      const cached = informer.get('tf', name);
+      expect(cached?.metadata).toEqual({ name, namespace: 'tf', resourceVersion: name === 'a' ? '3' : '4', annotations: { keep: 'y' } });
+      expect(cached).toMatchObject({ spec: { n: 1 } });
+    }
+    // The handlers get the cached form.
+    expect(seen.map((o) => o.metadata?.managedFields ?? o.metadata?.annotations)).toEqual([{ keep: 'y' }, { keep: 'y' }]);
+  });
+
   it('caches metadata only, without managedFields, when asked to', async () => {
     // Only this test's namespace counts: a request another test's informer had in flight must not be taken for ours.
     const accepts: string[] = [];

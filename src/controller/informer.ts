@@ -20,6 +20,11 @@ export interface InformerOptions {
   labelSelector?: string;
   /** Cache metadata only (PartialObjectMetadata): names, labels, resourceVersions; no data, spec or status. */
   metadataOnly?: boolean;
+  /**
+   * Applied to every listed or watched object before it is cached and handed to the handlers (client-go's
+   * SetTransform): drop what no reader needs. It runs after managedFields are dropped, which every informer does.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
   /** Page size of lists. */
   pageSize?: number;
   /** Server-side watch timeout; each watch gets a random value between this and twice this. */
@@ -62,7 +67,7 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger'>>;
+type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform'>>;
 
 /**
  * Defaults. The API server sends a bookmark shortly before a watch's timeoutSeconds and then ends it
@@ -86,7 +91,7 @@ const DEFAULTS: Defaults = {
 
 export class Informer<T extends KubeObject> {
   private readonly client: KubeClient;
-  private readonly opts: Defaults & Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger'>;
+  private readonly opts: Defaults & Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform'>;
   private readonly store = new Map<string, T>();
   private readonly handlers: ChangeHandler<T>[] = [];
   private resourceVersion = '';
@@ -206,11 +211,18 @@ export class Informer<T extends KubeObject> {
     else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj, old);
   }
 
-  /** Metadata-only objects still carry managedFields, often their biggest part; the cache does not need them. */
+  /**
+   * managedFields are often the biggest part of an object's metadata and no reader of a cache needs them (as
+   * controller-runtime's TransformStripManagedFields); an update that omits them keeps the server's. Then the
+   * informer's own transform.
+   */
   private slim(obj: T): T {
-    if (!this.opts.metadataOnly || !obj.metadata?.managedFields) return obj;
-    const { managedFields: _dropped, ...metadata } = obj.metadata;
-    return { ...obj, metadata };
+    let out = obj;
+    if (obj.metadata?.managedFields) {
+      const { managedFields: _dropped, ...metadata } = obj.metadata;
+      out = { ...obj, metadata };
+    }
+    return this.opts.transform ? (this.opts.transform(out) as T) : out;
   }
 
   private async run(signal: AbortSignal): Promise<void> {

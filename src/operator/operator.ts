@@ -25,6 +25,7 @@ import { clusterActions, clusterView, type Caches } from './cluster-port.ts';
 import { spliceAccess } from './splice-port.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from './resources.ts';
 import { MigrationWatchIndex } from './watch-map.ts';
+import { withoutLastApplied } from './cache-transforms.ts';
 import { NOT_OWNED_SELECTOR, OWNED_SELECTOR, ScopedKind } from './scoped-cache.ts';
 
 export interface OperatorConfig {
@@ -98,9 +99,9 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   });
 
   const scopes: (string | undefined)[] = cfg.namespaces === 'all' ? [undefined] : cfg.namespaces;
-  const per = <T extends KubeObject>(res: ResourceType, labelSelector?: string, metadataOnly = false) =>
-    scopes.map((ns) => manager.informer<T>(res, ns, labelSelector, { metadataOnly }));
-  const migrations = per<SvKmsMigration>(SVKMS_MIGRATIONS);
+  const per = <T extends KubeObject>(res: ResourceType, labelSelector?: string, metadataOnly = false, transform?: (o: KubeObject) => KubeObject) =>
+    scopes.map((ns) => manager.informer<T>(res, ns, labelSelector, { metadataOnly, transform }));
+  const migrations = per<SvKmsMigration>(SVKMS_MIGRATIONS, undefined, false, withoutLastApplied);
   // What each kind is watched with (scoped-cache.ts): the operator's own objects whole, the rest by metadata only.
   const owned = <T extends KubeObject>(res: ResourceType) => per<T>(res, OWNED_SELECTOR);
   const others = (res: ResourceType) => per<KubeObject>(res, NOT_OWNED_SELECTOR, true);
