@@ -276,10 +276,15 @@ const oldSvSpec = obj(
     namespace: namespace('Namespace where the old SV runs in this cluster. Needed for retirement (scaling it to zero).'),
     svAppUrl: url('Base URL of the old SV\'s SV app (e.g. `https://sv.sv.acme.example.com`), used to request governance votes.'),
     walletUrl: url('Base URL of the old SV\'s validator app (wallet API), used for the asset transfer.'),
-    auth: auth('the old SV\'s SV app (and its wallet, unless walletAuth is set). Required unless both vote gates are External and the asset transfer is Manual or has its own walletAuth: then the operator never calls the SV app'),
+    auth: auth('the old SV\'s SV app (and its wallet when walletUsesSvAppAuth is true). Required unless both vote gates are External and the asset transfer is Manual or has its own walletAuth: then the operator never calls the SV app'),
     walletAuth: auth(
       'the old SV\'s wallet: a user of the validator\'s `validatorWalletUsers` (on an SV node only they have a wallet install; ' +
-        'the SV example values\' `OPERATOR_WALLET_USER_ID`). Absent: `auth` is used, which works only when its user is such a wallet user',
+        'the SV example values\' `OPERATOR_WALLET_USER_ID`). Required for an Automatic asset transfer unless walletUsesSvAppAuth is true',
+    ),
+    walletUsesSvAppAuth: bool(
+      'Reach the old SV\'s wallet with `auth`, the SV app\'s client, instead of a walletAuth of its own. Set it only when that ' +
+        'client\'s user is a wallet user of the validator (in `validatorWalletUsers`): usually the SV app\'s client is a ' +
+        'service user without a wallet. The preflight (SpliceAccessVerified) checks it either way.',
     ),
     extraBeneficiaries: list(
       'The old SV\'s extraBeneficiaries as in the configs repository\'s approved-sv-id-values.yaml: they move to the new SV (in the ' +
@@ -299,7 +304,21 @@ const oldSvSpec = obj(
       { pattern: P.DB_HOST, maxLength: 253 },
     ),
   },
-  { required: ['name', 'svAppUrl', 'walletUrl'] },
+  {
+    required: ['name', 'svAppUrl', 'walletUrl'],
+    'x-kubernetes-validations': [
+      {
+        rule: '!has(self.walletAuth) || !has(self.walletUsesSvAppAuth) || !self.walletUsesSvAppAuth',
+        message: 'spec.oldSv.walletAuth and spec.oldSv.walletUsesSvAppAuth: true exclude each other: give the wallet user\'s own client in walletAuth, or say that auth\'s user is a wallet user',
+        fieldPath: '.walletUsesSvAppAuth',
+      },
+      {
+        rule: '!has(self.walletUsesSvAppAuth) || !self.walletUsesSvAppAuth || has(self.auth)',
+        message: 'spec.oldSv.walletUsesSvAppAuth is true but spec.oldSv.auth is not set: set auth, or give the wallet user\'s client in walletAuth instead',
+        fieldPath: '.walletUsesSvAppAuth',
+      },
+    ],
+  },
 );
 
 const newSvSpec = obj(
@@ -493,9 +512,16 @@ export const specSchema: JsonSchema = obj(
       {
         rule: "has(self.oldSv.auth) || (self.workflow.weightTransfer.mode == 'External' && self.workflow.offboarding.mode == 'External' && (self.workflow.assetTransfer.mode == 'Manual' || has(self.oldSv.walletAuth)))",
         message:
-          'spec.oldSv.auth is required: the operator requests the votes through the old SV\'s SV app with it (and reads its wallet unless spec.oldSv.walletAuth is set). ' +
+          'spec.oldSv.auth is required: the operator requests the votes through the old SV\'s SV app with it. ' +
           'It may be left out only when both vote gates have mode External and the asset transfer is Manual or has spec.oldSv.walletAuth',
         fieldPath: '.oldSv.auth',
+      },
+      {
+        rule: "self.workflow.assetTransfer.mode != 'Automatic' || has(self.oldSv.walletAuth) || (has(self.oldSv.walletUsesSvAppAuth) && self.oldSv.walletUsesSvAppAuth)",
+        message:
+          'spec.oldSv.walletAuth is required for an Automatic asset transfer: the OAuth2 client of a user in the old SV validator\'s validatorWalletUsers, which the operator sends the transfer with. ' +
+          'If spec.oldSv.auth\'s user is such a wallet user, set spec.oldSv.walletUsesSvAppAuth: true instead; or set spec.workflow.assetTransfer.mode to Manual',
+        fieldPath: '.oldSv.walletAuth',
       },
     ],
   },

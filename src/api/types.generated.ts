@@ -69,7 +69,7 @@ export interface OldSvSpec {
   walletUrl: string;
   auth?: OAuthClientSpec;
   /**
-   * OAuth2 client-credentials settings the operator uses to call the old SV's wallet: a user of the validator's `validatorWalletUsers` (on an SV node only they have a wallet install; the SV example values' `OPERATOR_WALLET_USER_ID`). Absent: `auth` is used, which works only when its user is such a wallet user. The token's primary party must be the SV party.
+   * OAuth2 client-credentials settings the operator uses to call the old SV's wallet: a user of the validator's `validatorWalletUsers` (on an SV node only they have a wallet install; the SV example values' `OPERATOR_WALLET_USER_ID`). Required for an Automatic asset transfer unless walletUsesSvAppAuth is true. The token's primary party must be the SV party.
    */
   walletAuth?: {
     /**
@@ -107,6 +107,10 @@ export interface OldSvSpec {
     };
   };
   /**
+   * Reach the old SV's wallet with `auth`, the SV app's client, instead of a walletAuth of its own. Set it only when that client's user is a wallet user of the validator (in `validatorWalletUsers`): usually the SV app's client is a service user without a wallet. The preflight (SpliceAccessVerified) checks it either way.
+   */
+  walletUsesSvAppAuth?: boolean;
+  /**
    * The old SV's extraBeneficiaries as in the configs repository's approved-sv-id-values.yaml: they move to the new SV (in the configs change of the weight transfer, and in the new SV app's values) before the weight does, or the beneficiaries lose their share.
    *
    * @maxItems 32
@@ -138,7 +142,7 @@ export interface OldSvSpec {
   participantDatabaseHost?: string;
 }
 /**
- * OAuth2 client-credentials settings the operator uses to call the old SV's SV app (and its wallet, unless walletAuth is set). Required unless both vote gates are External and the asset transfer is Manual or has its own walletAuth: then the operator never calls the SV app. The token's primary party must be the SV party.
+ * OAuth2 client-credentials settings the operator uses to call the old SV's SV app (and its wallet when walletUsesSvAppAuth is true). Required unless both vote gates are External and the asset transfer is Manual or has its own walletAuth: then the operator never calls the SV app. The token's primary party must be the SV party.
  */
 export interface OAuthClientSpec {
   /**

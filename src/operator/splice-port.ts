@@ -9,6 +9,7 @@ import type { Access, ClusterView, GovernancePort, SpliceAccess, WalletPort } fr
 import { governancePort, networkVotesPort, onboardingProgress, walletPort } from './splice-adapters.ts';
 import { SharedReads } from './shared-reads.ts';
 import { defaultQuorum } from '../migration/steps/dso.ts';
+import { oldWalletClient } from '../migration/steps/access.ts';
 import { secretValue } from '../migration/steps/credentials.ts';
 import type { CallEvent } from '../splice/http.ts';
 import { ClientCredentialsTokenSource } from '../splice/oauth.ts';
@@ -119,9 +120,9 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
       return authed<GovernancePort>(m, auth, 'spec.oldSv.auth', 'sv', (token) => governancePort(new SvAppClient({ baseUrl: m.spec.oldSv.svAppUrl, token, ...common, apiVersion: networkApiVersion(m) })));
     },
     oldWallet: async (m) => {
-      const auth = m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth;
-      if (!auth) return notGiven('spec.oldSv.walletAuth', 'the old SV\'s wallet');
-      return authed<WalletPort>(m, auth, m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth', 'wallet', (token) =>
+      const client = oldWalletClient(m);
+      if (!client) return notGiven('spec.oldSv.walletAuth (or spec.oldSv.walletUsesSvAppAuth)', 'the old SV\'s wallet');
+      return authed<WalletPort>(m, client.auth, client.field, 'wallet', (token) =>
         walletPort(new WalletClient({ baseUrl: m.spec.oldSv.walletUrl, token, ...common, apiVersion: networkApiVersion(m) })),
       );
     },

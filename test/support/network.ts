@@ -65,6 +65,9 @@ export function wireToNetwork(m: SvKmsMigration, sim: SpliceSim, svs: HandoverSv
     walletAudience: sim.audiences.wallet,
     clientSecretRef: { name: 'old-sv-operator-client', clientIdKey: 'clientId', clientSecretKey: 'clientSecret' },
   };
+  // The simulated SV app's client is also a wallet user of its validator.
+  delete m.spec.oldSv.walletAuth;
+  m.spec.oldSv.walletUsesSvAppAuth = true;
   m.spec.newSv.svNode.sponsorApiUrl = sponsor.svAppUrl;
   m.spec.newSv.walletUrl = next.walletUrl;
   m.spec.newSv.auth = {

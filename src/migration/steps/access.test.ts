@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ApiError, AuthError, NotAuthorized, TransientError, WalletUserNotOnboarded } from '../../splice/errors.ts';
 import pino from 'pino';
 import { FakeWorld, input, migration } from '../../../test/support/migration-fixtures.ts';
-import { accessCached, accessStep, decideAccess, needsSvApp, walletClientGiven, type AccessObservation } from './access.ts';
+import { accessCached, accessStep, decideAccess, needsSvApp, oldWalletClient, walletClientGiven, type AccessObservation } from './access.ts';
 
 const okApp = { ok: true as const, check: { ok: true as const, value: undefined } };
 const okWallet = (st = { onboarded: true, walletInstalled: true, partyId: 'p' }) => ({ ok: true as const, status: { ok: true as const, value: st } });
@@ -39,6 +39,19 @@ describe('SpliceAccessVerified', () => {
     if (e.verified !== undefined) expect(d.status?.spliceAccess).toEqual({ generation: 1, checkedAt: '2026-11-02T10:00:00Z', verified: e.verified });
   });
 
+  it('reaches the wallet with walletAuth, or with the SV app\'s client only when walletUsesSvAppAuth says its user is a wallet user', () => {
+    const own = migration();
+    expect(oldWalletClient(own)).toEqual({ auth: own.spec.oldSv.walletAuth, field: 'spec.oldSv.walletAuth' });
+    const silent = migration((m) => delete m.spec.oldSv.walletAuth);
+    expect(silent.spec.oldSv.auth).toBeDefined();
+    expect(oldWalletClient(silent)).toBeUndefined();
+    const same = migration((m) => {
+      delete m.spec.oldSv.walletAuth;
+      m.spec.oldSv.walletUsesSvAppAuth = true;
+    });
+    expect(oldWalletClient(same)).toEqual({ auth: same.spec.oldSv.auth, field: 'spec.oldSv.auth' });
+  });
+
   it('asks only the apps the spec needs: the SV app unless both vote gates are External, the wallet when a client is given', async () => {
     const external = migration((m) => {
       m.spec.workflow.weightTransfer.mode = 'External';
@@ -48,6 +61,7 @@ describe('SpliceAccessVerified', () => {
     expect(needsSvApp(external)).toBe(false);
     const manual = migration((m) => {
       delete m.spec.oldSv.auth;
+      delete m.spec.oldSv.walletAuth;
       m.spec.workflow.assetTransfer.mode = 'Manual';
     });
     expect(walletClientGiven(manual)).toBe(false);

@@ -6,7 +6,7 @@
  * not created yet) is reported and checked again later without holding Preparing up: those are needed only at the
  * gates, where they stall if still missing. Checked once per spec generation once verified.
  */
-import type { SvKmsMigration, SvKmsMigrationStatus } from '../../api/types.ts';
+import type { OAuthClientSpec, SvKmsMigration, SvKmsMigrationStatus } from '../../api/types.ts';
 import { AuthError, WalletUserNotOnboarded } from '../../splice/errors.ts';
 import { decision, doneWith, fromResult } from '../decision.ts';
 import { CONDITION } from '../meta.ts';
@@ -27,9 +27,21 @@ export function needsSvApp(m: SvKmsMigration): boolean {
   return m.spec.workflow.weightTransfer.mode !== 'External' || m.spec.workflow.offboarding.mode !== 'External';
 }
 
+/**
+ * The client the old SV's wallet is reached with, and the field that gives it: walletAuth, or the SV app's auth when
+ * the user says its user is a wallet user (walletUsesSvAppAuth). Never the SV app's client by default: on an SV node
+ * it is usually a service user without a wallet.
+ */
+export function oldWalletClient(m: SvKmsMigration): { auth: OAuthClientSpec; field: string } | undefined {
+  const { walletAuth, walletUsesSvAppAuth, auth } = m.spec.oldSv;
+  if (walletAuth) return { auth: walletAuth, field: 'spec.oldSv.walletAuth' };
+  if (walletUsesSvAppAuth && auth) return { auth, field: 'spec.oldSv.auth' };
+  return undefined;
+}
+
 /** The wallet is read whenever a client for it is given (a Manual transfer without one is confirmed by its approval). */
 export function walletClientGiven(m: SvKmsMigration): boolean {
-  return (m.spec.oldSv.walletAuth ?? m.spec.oldSv.auth) !== undefined;
+  return oldWalletClient(m) !== undefined;
 }
 
 /**
@@ -69,13 +81,13 @@ export function decideAccess({ m, status, generation, now, timing }: DecideInput
     if (definite(wallet.status.error)) return fromResult(CONDITION.SpliceAccessVerified, result, record(false));
     pending.push('message' in result ? result.message : 'the wallet did not answer');
   } else if (wallet?.status.ok && (!wallet.status.value.onboarded || !wallet.status.value.walletInstalled)) {
-    const field = m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth';
+    const field = m.spec.oldSv.walletAuth ? 'spec.oldSv.walletAuth' : 'spec.oldSv.auth, with spec.oldSv.walletUsesSvAppAuth';
     return fromResult(
       CONDITION.SpliceAccessVerified,
       {
         kind: 'stalled',
         reason: 'WalletUserNotOnboarded',
-        message: `the wallet client's user (${field}) is ${wallet.status.value.onboarded ? 'onboarded but has no wallet installed' : 'not onboarded'} on ${m.spec.oldSv.walletUrl}: use the client of a user in the validator's validatorWalletUsers (set spec.oldSv.walletAuth), or add this user there`,
+        message: `the wallet client's user (${field}) is ${wallet.status.value.onboarded ? 'onboarded but has no wallet installed' : 'not onboarded'} on ${m.spec.oldSv.walletUrl}: set spec.oldSv.walletAuth to the client of a user in the validator's validatorWalletUsers, or add this user there`,
         requeueAfterMs: timing.preflightRecheckMs,
       },
       record(false),
