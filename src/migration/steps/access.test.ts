@@ -74,6 +74,14 @@ describe('SpliceAccessVerified', () => {
     const observe = (m: typeof external) => accessStep.observe({ ...input(m), deps, signal: new AbortController().signal, log: pino({ level: 'silent' }) });
     expect(await observe(external)).toMatchObject({ kind: 'checked', svApp: undefined, wallet: { ok: true } });
     expect(asked).toEqual(['wallet']);
+    // An Automatic transfer without a wallet client (admitted before the CRD required one) is asked too: the port
+    // answers ClientNotGiven, which the check reports.
+    asked.length = 0;
+    await observe(migration((m) => delete m.spec.oldSv.walletAuth));
+    expect(asked).toEqual(['svApp', 'wallet']);
+    asked.length = 0;
+    await observe(manual);
+    expect(asked).toEqual(['svApp']);
   });
 
   it('is not asked again once verified for the generation; a check that did not verify is repeated and keeps its time while its outcome holds', () => {

@@ -39,7 +39,10 @@ export function oldWalletClient(m: SvKmsMigration): { auth: OAuthClientSpec; fie
   return undefined;
 }
 
-/** The wallet is read whenever a client for it is given (a Manual transfer without one is confirmed by its approval). */
+/**
+ * The wallet is read whenever a client for it is given (a Manual transfer without one is confirmed by its approval).
+ * An Automatic transfer without one (only a migration admitted before the CRD required it) is reported by the check.
+ */
 export function walletClientGiven(m: SvKmsMigration): boolean {
   return oldWalletClient(m) !== undefined;
 }
@@ -108,7 +111,7 @@ export const accessStep: Step<AccessObservation> = {
   name: 'spliceAccess',
   async observe({ m, deps, status, generation, signal, facts }) {
     if (!facts.recheck && accessCached(status, generation)) return { kind: 'cached' };
-    const [app, wallet] = await Promise.all([needsSvApp(m) ? deps.splice.oldSvApp(m) : undefined, walletClientGiven(m) ? deps.splice.oldWallet(m) : undefined]);
+    const [app, wallet] = await Promise.all([needsSvApp(m) ? deps.splice.oldSvApp(m) : undefined, walletClientGiven(m) || m.spec.workflow.assetTransfer.mode === 'Automatic' ? deps.splice.oldWallet(m) : undefined]);
     return {
       kind: 'checked',
       svApp: app && (app.ok ? { ok: true, check: await observed(() => app.client.verifyAuthorized(signal)) } : app),
