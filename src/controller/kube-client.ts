@@ -61,6 +61,14 @@ export interface RequestOptions {
 export { KubeApiError, WatchInactiveError } from './kube-errors.ts';
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.code === 404;
+export const isForbidden = (e: unknown): boolean => e instanceof KubeApiError && e.code === 403;
+
+/** An equality label selector in the API's string form (`a=b,c=d`). */
+export function labelSelector(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'Conflict';
 export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'AlreadyExists';
 /** 410 Gone / Expired: a watch's or a list continuation's resourceVersion is too old. */

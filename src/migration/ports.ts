@@ -3,7 +3,7 @@
  * informer caches), the few writes it makes, the KMS probe, events. The workflow knows nothing of HTTP or watches;
  * src/operator/ implements these ports.
  */
-import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment, V1Namespace, V1Pod, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { KmsProbe, KmsProvider } from '../kms/types.ts';
 import type { EventType } from '../controller/events.ts';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
@@ -24,6 +24,11 @@ export interface ClusterView {
   namespace(name: string): V1Namespace | undefined;
   /** Deployments and StatefulSets in `namespace` whose labels include `selector`. */
   workloads(namespace: string, selector: Record<string, string>): Promise<(V1Deployment | V1StatefulSet)[]>;
+  /**
+   * Pods in `namespace` whose labels include `selector`, read live (not cached: only a participant that does not start
+   * is looked at this way); undefined when the operator may not list Pods there (its RBAC leaves Pods out).
+   */
+  pods(namespace: string, selector: Record<string, string>): Promise<V1Pod[] | undefined>;
   /** Whether the operator is configured to serve `namespace`. */
   serves(namespace: string): boolean;
 }

@@ -2,9 +2,9 @@
  * The migration workflow's cluster ports, implemented on the shared informer caches (reads) and the Kubernetes
  * client (writes).
  */
-import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment, V1Namespace, V1Pod, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { Informer } from '../controller/informer.ts';
-import { isAlreadyExists, isConflict, type KubeClient, type KubeObject, type RequestOptions } from '../controller/kube-client.ts';
+import { isAlreadyExists, isConflict, isForbidden, labelSelector, type KubeClient, type KubeObject, type RequestOptions } from '../controller/kube-client.ts';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../api/types.ts';
 import type { ClusterActions, ClusterView } from '../migration/ports.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from './resources.ts';
@@ -21,13 +21,25 @@ export interface Caches {
   namespaces: Informer<V1Namespace & KubeObject>;
 }
 
-export function clusterView(caches: Caches, served: 'all' | readonly string[]): ClusterView {
+/** ClusterView.pods: a live list; undefined when the operator may not list Pods in `ns`. */
+export async function listPods(client: KubeClient, ns: string, selector: Record<string, string>): Promise<V1Pod[] | undefined> {
+  try {
+    return (await client.list<V1Pod & KubeObject>(RESOURCES.pods, ns, { labelSelector: labelSelector(selector) })).items;
+  } catch (err) {
+    // Pods are an optional grant (the chart's rbac.readPods): without it the workflow goes by the Deployment's status.
+    if (isForbidden(err)) return undefined;
+    throw err;
+  }
+}
+
+export function clusterView(caches: Caches, served: 'all' | readonly string[], client: KubeClient): ClusterView {
   return {
     secret: (ns, name) => caches.secrets.get(ns, name),
     configMap: (ns, name) => caches.configMaps.get(ns, name),
     deployment: (ns, name) => caches.deployments.get(ns, name),
     namespace: (name) => caches.namespaces.get(undefined, name),
     workloads: async (ns, selector) => [...(await caches.deployments.select(ns, selector)), ...(await caches.statefulSets.select(ns, selector))],
+    pods: (ns, selector) => listPods(client, ns, selector),
     serves: (ns) => served === 'all' || served.includes(ns),
   };
 }

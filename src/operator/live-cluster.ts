@@ -4,7 +4,8 @@
  * read synchronously).
  */
 import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
-import type { KubeClient, KubeObject } from '../controller/kube-client.ts';
+import { labelSelector, type KubeClient, type KubeObject } from '../controller/kube-client.ts';
+import { listPods } from './cluster-port.ts';
 import type { SvKmsMigration } from '../api/types.ts';
 import type { ClusterActions, ClusterView } from '../migration/ports.ts';
 import { RESOURCES } from './resources.ts';
@@ -22,13 +23,12 @@ export async function liveClusterView(client: KubeClient, m: SvKmsMigration): Pr
     deployment: (ns, name) => get<V1Deployment>(RESOURCES.deployments, ns, name),
     namespace: (name) => namespaces.get(name),
     async workloads(ns, selector) {
-      const labelSelector = Object.entries(selector)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',');
-      const opts = labelSelector ? { labelSelector } : {};
+      const selectorText = labelSelector(selector);
+      const opts = selectorText ? { labelSelector: selectorText } : {};
       const [deployments, statefulSets] = await Promise.all([client.list<KubeObject>(RESOURCES.deployments, ns, opts), client.list<KubeObject>(RESOURCES.statefulSets, ns, opts)]);
       return [...(deployments.items as V1Deployment[]).map((d) => ({ ...d, kind: 'Deployment' })), ...(statefulSets.items as V1StatefulSet[]).map((d) => ({ ...d, kind: 'StatefulSet' }))];
     },
+    pods: (ns, selector) => listPods(client, ns, selector),
     // The CLI does not know the operator's namespaces: the plan assumes it serves them (the operator checks).
     serves: () => true,
   };

@@ -126,7 +126,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   registerMigrationMetrics(metrics.registry, listMigrations);
   metrics.reportReadiness(() => manager.synced());
   const probe = cfg.kmsProbe ?? kmsProbeFor;
-  const cluster = clusterView(caches, cfg.namespaces);
+  const cluster = clusterView(caches, cfg.namespaces, client);
   const registerSecret = (v: string) => secretScrubber.register(v);
   const timing = { ...DEFAULT_TIMING, ...cfg.timing };
   const deps: MigrationDeps = {

@@ -12,6 +12,7 @@ export const RESOURCES = {
   ...RUNTIME_RESOURCES,
   secrets: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
   configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
+  pods: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   statefulSets: { group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true },
   namespaces: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },

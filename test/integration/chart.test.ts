@@ -24,6 +24,7 @@ const SERVED_NAMESPACE_GRANTS = [
   'apps/statefulsets: get,list,watch',
   'core/configmaps: create,get,list,patch,update,watch',
   'core/events: create,patch',
+  'core/pods: list',
   'core/secrets: create,get,list,patch,watch',
   'svkms.dev/svkmsmigrations/status: get,patch,update',
   'svkms.dev/svkmsmigrations: get,list,patch,watch',
@@ -105,6 +106,19 @@ describe('values.schema.json and the templates refuse bad values', () => {
     const r = helmRun(['template', 'x', CHART_DIR, '--kube-version', '1.34.4', '--values', valuesFile(values)]);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(message);
+  });
+});
+
+describe('rbac.readPods', () => {
+  it('false leaves Pods out of every role, and nothing else', () => {
+    for (const watchNamespaces of [['sv', 'sv-old'], undefined]) {
+      const table = (readPods: boolean) => grantTable(grants(renderChart(helm, { namespace: RELEASE_NS, values: { rbac: { create: true, readPods }, ...(watchNamespaces ? { watchNamespaces } : {}) } })));
+      const without = table(false);
+      expect(without.filter((g) => g.startsWith('core/pods'))).toEqual([]);
+      const withPods = table(true);
+      expect(withPods).toContain('core/pods: list');
+      expect(without).toEqual(withPods.filter((g) => g !== 'core/pods: list'));
+    }
   });
 });
 

@@ -28,7 +28,7 @@ import {
   TEST_AWS_SECRET_ACCESS_KEY,
   TEST_GCP_KEY_RING,
 } from '../support/migrations.ts';
-import { helmInstallDeployment, markAvailable } from '../support/workloads.ts';
+import { createPodWithFailedDbInit, helmInstallDeployment, markAvailable } from '../support/workloads.ts';
 
 const GOV = 'splice-app-sv-cometbft-governance-key';
 const ID = 'splice-app-sv-key';
@@ -144,6 +144,13 @@ describe.each(['aws', 'gcp'] as const)('%s migration', (provider) => {
     expect(condition(reported, 'NewSvDeployed')?.message).toContain(provider === 'aws' ? 'eu-west-1' : 'europe-west3');
 
     await deployNewSv(m);
+    await waitForCondition(client, namespace, name, 'NewSvDeployed', 'False', 'ParticipantNotAvailable');
+    // A database init that fails shows at once (the participant's Pods are listed while it is not Available), not at
+    // the Deployment's progress deadline; once the Pod is gone, it is just starting again.
+    const pod = await createPodWithFailedDbInit(client, namespace, m.spec.newSv.participant.releaseName);
+    const failed = await waitForCondition(client, namespace, name, 'NewSvDeployed', 'False', 'ParticipantDatabaseInitFailed');
+    expect(condition(failed, 'NewSvDeployed')?.message).toContain(`pod ${namespace}/${pod}) exited with code 1 (4 restarts)`);
+    await client.delete(RESOURCES.pods, namespace, pod);
     await waitForCondition(client, namespace, name, 'NewSvDeployed', 'False', 'ParticipantNotAvailable');
     await markAvailable(client, namespace, m.spec.newSv.participant.releaseName);
     await waitForCondition(client, namespace, name, 'NewSvDeployed', 'True');

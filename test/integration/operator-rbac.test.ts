@@ -108,6 +108,10 @@ describe('the operator under its chart RBAC', () => {
     expect(canI('patch', 'deployments', ns.old)).toBe(false);
     expect(canI('patch', 'deployments', ns.old, 'scale')).toBe(true);
     expect(canI('patch', 'statefulsets', ns.old, 'scale')).toBe(true);
+    // Pods: listed (the new participant's, while it does not start), never watched, read one by one or changed.
+    expect(canI('list', 'pods', ns.sv)).toBe(true);
+    for (const verb of ['get', 'watch', 'create', 'delete', 'patch']) expect([verb, canI(verb, 'pods', ns.sv)]).toEqual([verb, false]);
+    expect(canI('list', 'pods', ns.other)).toBe(false);
     // Not served: no Secret, no ConfigMap, no workload.
     for (const verb of ['get', 'list', 'watch', 'create']) expect([verb, canI(verb, 'secrets', ns.other)]).toEqual([verb, false]);
     expect(canI('get', 'configmaps', ns.other)).toBe(false);

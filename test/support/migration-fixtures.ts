@@ -4,7 +4,7 @@
  * runs end to end with no server and tests assert exactly which effects happened.
  */
 import pino from 'pino';
-import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment, V1Namespace, V1Pod, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import { validateMigration } from '../../src/api/validate.ts';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../../src/api/types.ts';
 import type { EventType } from '../../src/controller/events.ts';
@@ -210,6 +210,8 @@ export class FakeWorld {
   /** The old SV's namespace lets migrations from the test namespace in. */
   readonly namespaces = new Map<string, V1Namespace>([['sv', { metadata: { name: 'sv', labels: { 'svkms.dev/allow-migrations-from': NS } } }]]);
   readonly workloads: Workload[] = [];
+  /** Pods the cluster shows; undefined: the operator may not list them (RBAC). */
+  pods: V1Pod[] | undefined = [];
   readonly served = new Set<string>([NS, 'sv']);
   /** What the Scans answer now (a fresh read). */
   dso: ScanView<DsoState>[] = [1, 2, 3].map((i) => ({ url: `https://scan-${i}`, ok: true as const, value: dsoState({ newWeight: null }) }));
@@ -291,6 +293,7 @@ export class FakeWorld {
         deployment: async (ns, name) => this.deployments.get(key(ns, name)),
         namespace: (name) => this.namespaces.get(name),
         workloads: async (ns) => this.workloads.filter((w) => w.metadata?.namespace === ns),
+        pods: async (ns) => (this.pods === undefined ? undefined : this.pods.filter((p) => p.metadata?.namespace === ns)),
         serves: (ns) => this.served.has(ns),
       },
       actions: {

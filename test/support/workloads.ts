@@ -40,3 +40,35 @@ export async function markAvailable(client: KubeClient, namespace: string, name:
     { subresource: 'status' },
   );
 }
+
+/**
+ * Creates a Pod of Deployment `name` (its selector's labels) whose database init container (pg-init) failed as the
+ * kubelet reports it: exit code 1, in CrashLoopBackOff. Returns the Pod's name.
+ */
+export async function createPodWithFailedDbInit(client: KubeClient, namespace: string, name: string): Promise<string> {
+  const d = (await client.get<KubeObject & { spec?: { selector?: { matchLabels?: Record<string, string> } } }>(RESOURCES.deployments, namespace, name))!;
+  const podName = `${name}-5d8c7-x2k9q`;
+  await client.create(RESOURCES.pods, namespace, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: podName, namespace, labels: d.spec?.selector?.matchLabels ?? {} },
+    spec: { initContainers: [{ name: 'pg-init', image: 'postgres' }], containers: [{ name: 'participant', image: 'participant' }] },
+  } as KubeObject);
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await client.patch(
+    RESOURCES.pods,
+    namespace,
+    podName,
+    {
+      status: {
+        phase: 'Pending',
+        initContainerStatuses: [
+          { name: 'pg-init', image: 'postgres', imageID: '', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now } } },
+        ],
+      },
+    },
+    'merge',
+    { subresource: 'status' },
+  );
+  return podName;
+}

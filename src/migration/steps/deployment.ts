@@ -3,7 +3,7 @@
  * and is Available, and the sv-app reads the governance key from the Secret. A Deployment that does not carry the
  * rendered values (not applied yet, or stale) is reported precisely.
  */
-import type { V1Deployment, V1EnvVar } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Deployment, V1EnvVar, V1Pod } from '@kubernetes/client-node';
 import type { SvKmsMigration } from '../../api/types.ts';
 import type { ResolvedSpliceVersion } from '../../render/versions.ts';
 import { expectedKmsConfig, expectedLiteralEnv, KMS_ENV_VAR, parseKmsEnv } from '../../render/participant.ts';
@@ -64,9 +64,44 @@ function svAppMismatches(m: SvKmsMigration, d: V1Deployment): string[] {
 export interface DeploymentObservation {
   participant: V1Deployment | undefined;
   svApp: V1Deployment | undefined;
+  /** The participant's pods, read only while it is not Available; undefined when not read or not readable. */
+  participantPods?: V1Pod[];
 }
 
-export function decideDeployment({ m, status, timing, facts }: DecideInput, observed: DeploymentObservation): StepDecision<never> {
+/** The splice-participant chart's init container that creates the participant's database (persistence.enablePgInitContainer). */
+export const DB_INIT_CONTAINER = 'pg-init';
+/** How long the database init may wait for its Postgres server before the condition says so. */
+export const DB_INIT_PATIENCE_MS = 5 * 60_000;
+
+/** What the participant's pods show of its database init. */
+export type DatabaseInit = { kind: 'failed'; pod: string; exitCode: number | undefined; restarts: number } | { kind: 'waiting'; pod: string; since: string } | { kind: 'fine' };
+
+/** The exit code of the init container's last run, when it ended in failure. */
+function failedExit(s: V1ContainerStatus): number | undefined {
+  const code = s.state?.terminated?.exitCode ?? s.lastState?.terminated?.exitCode;
+  return code !== undefined && code !== 0 ? code : undefined;
+}
+
+/**
+ * The participant's database init, from its pods: failed (the init container exited non-zero: from Splice 0.6.8 it
+ * refuses a database server that holds another participant's database), waiting longer than
+ * {@link DB_INIT_PATIENCE_MS} (it retries until the Postgres server answers), or fine.
+ */
+export function databaseInit(pods: readonly V1Pod[], now: Date): DatabaseInit {
+  for (const pod of pods) {
+    const init = pod.status?.initContainerStatuses?.find((c) => c.name === DB_INIT_CONTAINER);
+    if (!init || init.state?.terminated?.exitCode === 0) continue;
+    const name = pod.metadata?.name ?? '?';
+    const exitCode = failedExit(init);
+    if (exitCode !== undefined) return { kind: 'failed', pod: name, exitCode, restarts: init.restartCount ?? 0 };
+    // The raw API JSON carries times as strings (client-node's types say Date).
+    const started = init.state?.running?.startedAt;
+    if (started !== undefined && now.getTime() - Date.parse(String(started)) >= DB_INIT_PATIENCE_MS) return { kind: 'waiting', pod: name, since: String(started) };
+  }
+  return { kind: 'fine' };
+}
+
+export function decideDeployment({ m, status, timing, facts, now }: DecideInput, observed: DeploymentObservation): StepDecision<never> {
   const ns = m.spec.newSv.namespace;
   const release = m.spec.newSv.participant.releaseName;
   const wait = (reason: string, message: string) => waitingOn(CONDITION.NewSvDeployed, reason, message, timing.deploymentRecheckMs);
@@ -80,6 +115,20 @@ export function decideDeployment({ m, status, timing, facts }: DecideInput, obse
   const svAppProblems = svAppMismatches(m, svApp);
   if (svAppProblems.length > 0) return wait('SvNodeValuesNotApplied', `Deployment ${ns}/${SV_APP_DEPLOYMENT}: ${svAppProblems.join('; ')}`);
   if (!available(participant)) {
+    const init = databaseInit(observed.participantPods ?? [], now);
+    if (init.kind === 'failed') {
+      const message =
+        `the participant's database init (init container ${DB_INIT_CONTAINER} of pod ${ns}/${init.pod}) exited with code ${init.exitCode} (${init.restarts} restarts): ` +
+        `from Splice 0.6.8 it refuses to create the participant's database on a Postgres server that already holds another participant's database (the old SV's, say). ` +
+        `Read why with kubectl -n ${ns} logs ${init.pod} -c ${DB_INIT_CONTAINER}; give the new participant its own database server`;
+      return stalledOn(CONDITION.NewSvDeployed, 'ParticipantDatabaseInitFailed', message, timing.deploymentRecheckMs);
+    }
+    if (init.kind === 'waiting') {
+      return wait(
+        'ParticipantWaitingForDatabase',
+        `the participant's database init (init container ${DB_INIT_CONTAINER} of pod ${ns}/${init.pod}) has been waiting for its Postgres server since ${init.since}; check persistence.host and the database's credentials (kubectl -n ${ns} logs ${init.pod} -c ${DB_INIT_CONTAINER})`,
+      );
+    }
     const stuck = participant.status?.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
     if (stuck) {
       // A new participant that never starts usually stops in its database init: from Splice 0.6.8 it refuses a database
@@ -99,7 +148,9 @@ export const deploymentStep: Step<DeploymentObservation> = {
   async observe({ m, deps }) {
     const ns = m.spec.newSv.namespace;
     const [participant, svApp] = await Promise.all([deps.cluster.deployment(ns, m.spec.newSv.participant.releaseName), deps.cluster.deployment(ns, SV_APP_DEPLOYMENT)]);
-    return { participant, svApp };
+    const selector = participant?.spec?.selector?.matchLabels;
+    const participantPods = participant && !available(participant) && selector ? await deps.cluster.pods(ns, selector) : undefined;
+    return { participant, svApp, ...(participantPods ? { participantPods } : {}) };
   },
   decide: decideDeployment,
 };

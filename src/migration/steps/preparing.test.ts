@@ -3,14 +3,15 @@
  * AwaitingDeployment (participant and sv-app Deployments, Canton's keys in the KMS).
  */
 import { describe, expect, it } from '@jest/globals';
+import pino from 'pino';
 import { expectDecision, type ExpectedDecision } from '../../../test/support/decision-expect.ts';
-import type { V1ConfigMap, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { SvKmsMigration, SvKmsMigrationStatus } from '../../api/types.ts';
 import { KmsError, type KmsPreflightReport } from '../../kms/types.ts';
 import { expectedLiteralEnv, KMS_ENV_VAR } from '../../render/participant.ts';
-import { input, keySecret, migration, NS, participantEnv } from '../../../test/support/migration-fixtures.ts';
+import { FakeWorld, input, keySecret, migration, NS, participantEnv, T0 } from '../../../test/support/migration-fixtures.ts';
 import { ALLOW_FROM_LABEL, ownedLabels } from '../meta.ts';
-import { decideDeployment, participantEnvMismatches, SV_APP_DEPLOYMENT, type DeploymentObservation } from './deployment.ts';
+import { DB_INIT_CONTAINER, decideDeployment, deploymentStep, participantEnvMismatches, SV_APP_DEPLOYMENT, type DeploymentObservation } from './deployment.ts';
 import { decideKeySecret } from './keys.ts';
 import { decideKmsKeys, type KmsKeysObservation } from './kms-keys.ts';
 import { decideOnboardingInfo } from './onboarding-info.ts';
@@ -191,6 +192,9 @@ describe('NewSvDeployed', () => {
     d.status!.conditions = [{ type: 'Progressing', status, reason, message: 'ReplicaSet "participant-1-5d8" has timed out progressing.' }];
     return d;
   };
+  const starting = deployment('participant-1', participantEnv(m), false);
+  const podWithInit = (init: Record<string, unknown>): V1Pod => ({ metadata: { name: 'participant-1-5d8-x2', namespace: NS }, status: { initContainerStatuses: [{ name: DB_INIT_CONTAINER, ready: false, restartCount: 3, image: 'pg', imageID: '', ...init }] as never } });
+  const minutesBeforeT0 = (n: number) => new Date(T0.getTime() - n * 60_000).toISOString();
   const stuck = withProgress('False', 'ProgressDeadlineExceeded');
   const progressing = withProgress('True', 'ReplicaSetUpdated');
   const rows: [string, DeploymentObservation, Expect][] = [
@@ -200,10 +204,45 @@ describe('NewSvDeployed', () => {
     ['sv-app without the external governance key', obs({ svApp: deployment(SV_APP_DEPLOYMENT, []) }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'SvNodeValuesNotApplied', message: /externalGovernanceKey/ }],
     ['participant starting', obs({ participant: deployment('participant-1', participantEnv(m), false) }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotAvailable' }],
     ['participant past its progress deadline (stuck in its database init, say): stalled with where to look', obs({ participant: stuck }), { outcome: 'stalled', condition: 'NewSvDeployed', reason: 'ParticipantNotStarting', message: /its own database server/ }],
+    [
+      'database init exited non-zero: stalled, naming the pod and the 0.6.8 conflict check',
+      obs({ participant: starting, participantPods: [podWithInit({ state: { terminated: { exitCode: 1, reason: 'Error' } } })] }),
+      { outcome: 'stalled', condition: 'NewSvDeployed', reason: 'ParticipantDatabaseInitFailed', message: /pod sv-kms\/participant-1-5d8-x2\) exited with code 1 \(3 restarts\).*logs participant-1-5d8-x2 -c pg-init; give the new participant its own database server/ },
+    ],
+    [
+      'database init in CrashLoopBackOff: the last run\'s exit code',
+      obs({ participant: starting, participantPods: [podWithInit({ state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1 } } })] }),
+      { outcome: 'stalled', condition: 'NewSvDeployed', reason: 'ParticipantDatabaseInitFailed', message: /exited with code 1/ },
+    ],
+    [
+      'database init waiting for its server longer than its patience: said, not stalled',
+      obs({ participant: starting, participantPods: [podWithInit({ state: { running: { startedAt: minutesBeforeT0(10) } } })] }),
+      { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantWaitingForDatabase', message: /waiting for its Postgres server since/ },
+    ],
+    ['database init running briefly: just starting', obs({ participant: starting, participantPods: [podWithInit({ state: { running: { startedAt: minutesBeforeT0(1) } } })] }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotAvailable' }],
+    ['database init done, participant starting', obs({ participant: starting, participantPods: [podWithInit({ state: { terminated: { exitCode: 0 } }, restartCount: 0 })] }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotAvailable' }],
     ['participant progressing normally after a slow start: still just waiting', obs({ participant: progressing }), { outcome: 'wait', condition: 'NewSvDeployed', reason: 'ParticipantNotAvailable' }],
     ['deployed and available', obs({}), { outcome: 'done', condition: 'NewSvDeployed', reason: 'Deployed', status: 'True' }],
   ];
   it.each(rows)('%s', (_n, observed, e) => check(decideDeployment(input(m, { status: { outputs: { participantValues: { configMapName: 'cm' } } } }), observed), e));
+
+  it('reads the participant\'s pods, by its selector, only while it is not Available', async () => {
+    const world = new FakeWorld();
+    const deps = world.deps();
+    const asked: [string, Record<string, string>][] = [];
+    deps.cluster.pods = async (ns, selector) => (asked.push([ns, selector]), []);
+    const observe = () => deploymentStep.observe({ ...input(m), deps, signal: new AbortController().signal, log: pino({ level: 'silent' }) });
+    const withSelector = (d: V1Deployment): V1Deployment => ({ ...d, spec: { ...d.spec!, selector: { matchLabels: { app: 'participant-1' } } } });
+    world.deployments.set(`${NS}/participant-1`, withSelector(participant));
+    expect(await observe()).not.toHaveProperty('participantPods');
+    expect(asked).toEqual([]);
+    world.deployments.set(`${NS}/participant-1`, withSelector(starting));
+    expect(await observe()).toMatchObject({ participantPods: [] });
+    expect(asked).toEqual([[NS, { app: 'participant-1' }]]);
+    // Not allowed to list Pods: the observation has none, and the Deployment's status decides.
+    deps.cluster.pods = async () => undefined;
+    expect(await observe()).not.toHaveProperty('participantPods');
+  });
 
   it('compares the participant env with the rendered values', async () => {
     expect(participantEnvMismatches(m, deployment('participant-1', []))).toEqual(expect.arrayContaining([`env ${KMS_ENV_VAR} is missing (the values have no kms section applied)`]));

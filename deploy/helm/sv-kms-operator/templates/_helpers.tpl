@@ -97,6 +97,13 @@ Role per namespace otherwise. Least privilege, no wildcards; docs/install.md exp
 - apiGroups: ["apps"]
   resources: ["deployments/scale", "statefulsets/scale"]
   verbs: ["patch", "update"]
+{{- if .Values.rbac.readPods }}
+# The new participant's Pods, listed (never watched) only while it does not become Available: a failing or waiting
+# database init shows as a reason at once instead of at the progress deadline (rbac.readPods).
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list"]
+{{- end }}
 {{- end -}}
 
 {{/*
