@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { kubeAccessFromConfig } from './kube-access.ts';
 import { KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
 import { Informer } from './informer.ts';
@@ -32,6 +34,12 @@ const json = (res: ServerResponse, code: number, body: unknown) => (res.writeHea
 /** A sleep that takes no time but yields to the event loop (the fake server must get its turn). */
 const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
 const listOf = (rv: string, names: string[]) => ({ items: names.map((name) => ({ metadata: { name, namespace: 'ns', resourceVersion: rv } })), metadata: { resourceVersion: rv } });
+
+/** A full garbage collection (V8's gc, exposed for this process). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 /** Resolves when `cond` holds, checking after each turn of the event loop (no fixed sleeps). */
 async function until(cond: () => boolean): Promise<void> {
@@ -163,6 +171,39 @@ describe('Informer', () => {
     }
     // The handlers get the cached form.
     expect(seen.map((o) => o.metadata?.managedFields ?? o.metadata?.annotations)).toEqual([{ keep: 'y' }, { keep: 'y' }]);
+  });
+
+  it('does not keep the list response alive while it watches (only the cached copies)', async () => {
+    handler = (_q, res, url) => {
+      if (!url.pathname.includes('/namespaces/rl/')) return json(res, 404, { kind: 'Status', code: 404 });
+      if (url.searchParams.get('watch') !== 'true') {
+        const items = ['a', 'b', 'c'].map((name) => ({ metadata: { name, namespace: 'rl', resourceVersion: '3', managedFields: [{ manager: 'x' }] } }));
+        return json(res, 200, { items, metadata: { resourceVersion: '3' } });
+      }
+      open.push(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+    };
+    // The objects as listed, before the informer drops their managedFields: only weakly held here.
+    const listed: WeakRef<object>[] = [];
+    const spy = Object.create(client) as KubeClient;
+    spy.list = async (...args: Parameters<KubeClient['list']>) => {
+      const result = await client.list(...args);
+      for (const item of result.items) listed.push(new WeakRef(item));
+      return result;
+    };
+    const informer = new Informer<KubeObject>(spy, { resource: THINGS, namespace: 'rl' });
+    informer.start();
+    await informer.waitForSync();
+    await until(() => open.length > 0);
+    // WeakRefs made in this job hold their targets until it ends: collect on a later turn.
+    await new Promise((r) => setTimeout(r, 10));
+    collectGarbage();
+    const alive = listed.filter((w) => w.deref() !== undefined).length;
+    expect(informer.list('rl')).toHaveLength(3);
+    await informer.stop();
+    expect(listed).toHaveLength(3);
+    expect(alive).toBe(0);
   });
 
   it('caches metadata only, without managedFields, when asked to', async () => {
