@@ -187,11 +187,11 @@ describe('Informer', () => {
     // The objects as listed, before the informer drops their managedFields: only weakly held here.
     const listed: WeakRef<object>[] = [];
     const spy = Object.create(client) as KubeClient;
-    spy.list = async (...args: Parameters<KubeClient['list']>) => {
+    spy.list = (async (...args: Parameters<KubeClient['list']>) => {
       const result = await client.list(...args);
       for (const item of result.items) listed.push(new WeakRef(item));
       return result;
-    };
+    }) as KubeClient['list'];
     const informer = new Informer<KubeObject>(spy, { resource: THINGS, namespace: 'rl' });
     informer.start();
     await informer.waitForSync();

@@ -55,6 +55,13 @@ export interface InformerHealth {
   healthy: boolean;
 }
 
+/** The object without its managedFields (the same object when it has none). */
+export function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
 export const objectKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 /** Waits `ms`, or less when `signal` aborts. */
@@ -217,11 +224,7 @@ export class Informer<T extends KubeObject> {
    * informer's own transform.
    */
   private slim(obj: T): T {
-    let out = obj;
-    if (obj.metadata?.managedFields) {
-      const { managedFields: _dropped, ...metadata } = obj.metadata;
-      out = { ...obj, metadata };
-    }
+    const out = withoutManagedFields(obj);
     return this.opts.transform ? (this.opts.transform(out) as T) : out;
   }
 

@@ -22,7 +22,7 @@ const matches = (selector: string, o: Secret) => (selector === OWNED_SELECTOR ? 
 const meta = (o: Secret) => ({ kind: 'PartialObjectMetadata', metadata: o.metadata });
 
 function put(name: string, data: Record<string, string>, labels: Record<string, string> = {}): void {
-  const obj: Secret = { metadata: { name, namespace: 'ns', resourceVersion: String(++rv), labels }, data };
+  const obj: Secret = { metadata: { name, namespace: 'ns', resourceVersion: String(++rv), labels, managedFields: [{ manager: 'kubectl' }] }, data };
   const type = store.has(name) ? 'MODIFIED' : 'ADDED';
   store.set(name, obj);
   for (const w of watches) if (matches(w.selector, obj)) w.res.write(JSON.stringify({ type, object: w.selector === NOT_OWNED_SELECTOR ? meta(obj) : obj }) + '\n');
@@ -91,11 +91,13 @@ describe('ScopedKind', () => {
     expect(JSON.stringify(metaInformer.list())).not.toContain('dG9r');
 
     expect((await kind.get('ns', 'ours'))?.data).toEqual({ key: 'a2V5' });
+    expect((await kind.get('ns', 'ours'))?.metadata).not.toHaveProperty('managedFields');
     expect(gets).toEqual([]); // from the owned cache
 
     // A named object: one GET on first read (concurrent reads share it), none while it is unchanged.
     const [first, second] = await Promise.all([kind.get('ns', 'named'), kind.get('ns', 'named')]);
     expect(first?.data).toEqual({ password: 'cGFzcw==' });
+    expect(first?.metadata).not.toHaveProperty('managedFields');
     expect(second).toBe(first);
     expect(await kind.get('ns', 'named')).toBe(first);
     expect(gets).toEqual(['named']);

@@ -12,7 +12,7 @@
  * Why not one informer per named object (a `metadata.name` field selector): N migrations name 5-7 objects each, and
  * each would be a watch connection of its own; the metadata informers are a fixed handful whatever N is.
  */
-import type { Informer } from '../controller/informer.ts';
+import { withoutManagedFields, type Informer } from '../controller/informer.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../controller/kube-client.ts';
 import { MANAGED_BY_LABEL, OPERATOR_NAME } from '../migration/meta.ts';
 
@@ -95,7 +95,11 @@ export class ScopedKind<T extends KubeObject> {
     let pending = this.inflight.get(k);
     if (!pending) {
       this.opts.onFetch?.(namespace, name);
-      pending = this.opts.client.get<T>(this.opts.resource, namespace, name, { signal }).finally(() => this.inflight.delete(k));
+      // Kept as the informers keep theirs: without managedFields.
+      pending = this.opts.client
+        .get<T>(this.opts.resource, namespace, name, { signal })
+        .then((o) => o && withoutManagedFields(o))
+        .finally(() => this.inflight.delete(k));
       this.inflight.set(k, pending);
     }
     const obj = await pending;
