@@ -55,6 +55,15 @@ describe('status summary', () => {
     ]);
   });
 
+  it.each([false, true])('a migration held up before the walk reached a phase is written as in Preparing (paused: %s)', (paused) => {
+    const m = migration();
+    delete m.status;
+    const draft = new StatusDraft(m, T0);
+    draft.summarize({ kind: 'stalled', reason: 'WalletUserNotOnboarded', message: 'use a wallet user' }, { paused });
+    expect(draft.status.phase).toBe('Preparing');
+    expect(draft.status.conditions?.find((c) => c.type === 'Ready')?.reason).toBe(paused ? 'Paused' : 'Preparing');
+  });
+
   it('an object without a generation or status starts at Preparing, generation 0', () => {
     const m = migration();
     delete m.metadata.generation;

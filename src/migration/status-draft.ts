@@ -85,6 +85,10 @@ export class StatusDraft {
    */
   summarize(blocker: Exclude<StepResult, { kind: 'done' }> | undefined, opts: { paused: boolean }): void {
     this.status.observedGeneration = this.generation;
+    // The phase the conditions and the message name is written too: a migration held up by an always-step before the
+    // walk reached a phase (a refused wallet user, a failed KMS preflight) is in Preparing, not without a phase
+    // (`kubectl get` and the phase metric read status.phase).
+    this.status.phase = this.phase;
     const completed = this.phase === 'Completed';
     if (opts.paused) {
       this.condition(CONDITION.Reconciling, 'False', 'Paused', 'spec.paused is true: no side effects until it is false');

@@ -6,22 +6,26 @@
 import { type KubeClient } from '../../src/controller/kube-client.ts';
 import { RESOURCES } from '../../src/operator/resources.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
-import { startSpliceSim, type SpliceSim } from '../env/splice-sim/index.ts';
+import { startSpliceSim, type SimVersion, type SpliceSim, type SpliceSimOptions } from '../env/splice-sim/index.ts';
 
 export const OLD_SV = 'Acme-1';
 export const NEW_SV = 'Acme-2';
 export const OLD_WEIGHT = 165_0000;
 export const OLD_BALANCE = '12345.6789';
 
-export async function startTestNetwork(
-  opts: { autoVote?: { accept: boolean; delayMs: number }; version?: '0.4.15' | '0.6.12'; mainNetRules?: boolean; now?: () => number; walletFeatures?: { tokenStandard: boolean; preapprovalDescription: boolean } } = {},
-): Promise<SpliceSim> {
+/** Options of {@link startTestNetwork}: the simulator's, for the network's fixed SVs and candidate. */
+export type TestNetworkOptions = Pick<SpliceSimOptions, 'autoVote' | 'mainNetRules' | 'now' | 'walletFeatures' | 'seedVoteResults' | 'users'> & { version?: SimVersion };
+
+export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<SpliceSim> {
   return startSpliceSim({
     // The test migrations say Splice 0.7.4 (the examples'): the newest simulated version plays it unless told otherwise.
     version: opts.version ?? '0.6.12',
     ...(opts.mainNetRules ? { mainNetRules: true } : {}),
     ...(opts.walletFeatures ? { walletFeatures: opts.walletFeatures } : {}),
     ...(opts.now ? { now: opts.now } : {}),
+    // A long-lived network's history of closed votes of other SVs, and users without a wallet install (D1).
+    ...(opts.seedVoteResults ? { seedVoteResults: opts.seedVoteResults } : {}),
+    ...(opts.users ? { users: opts.users } : {}),
     svs: [
       { name: OLD_SV, weightBps: OLD_WEIGHT, balance: OLD_BALANCE },
       { name: 'Globex-1', weightBps: 10_000, balance: '100' },
