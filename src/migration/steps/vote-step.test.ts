@@ -113,6 +113,18 @@ const rows: Record<string, Row> = {
     observed: app([], { [`${NEW_LABEL}#1`]: closedVote('accepted', { votesFor: 4, votesAgainst: 1 }) }),
     expect: { outcome: 'wait', requests: null, votes: [{ action: NEW_LABEL, outcome: 'Accepted', votesFor: 4, votesAgainst: 1, closedAt: '2026-11-05T10:00:00Z' }], message: /accepted; waiting for the Scans/ },
   },
+  'when both votes close rejected, both records reach their final state, and nothing is asked': {
+    status: { votes: [record(NEW_LABEL, 'Pending', { trackingCid: 'cid-7' }), record(OLD_LABEL, 'Pending', { trackingCid: 'cid-8' })] },
+    dso: facts(),
+    observed: app([], { [`${NEW_LABEL}#1`]: closedVote('rejected', { votesFor: 1, votesAgainst: 4 }), [`${OLD_LABEL}#1`]: closedVote('rejected', { votesFor: 2, votesAgainst: 3 }) }),
+    expect: { outcome: 'stalled', reason: 'VoteRejected', requests: null, message: /UpdateSvRewardWeight\(Acme-2:=10000\)/, votes: [{ action: NEW_LABEL, outcome: 'Rejected', votesAgainst: 4 }, { action: OLD_LABEL, outcome: 'Rejected', votesFor: 2, votesAgainst: 3 }] },
+  },
+  'a rejected first vote is reported, the second still open keeps its tally, and the one not asked for yet is not asked': {
+    status: { votes: [record(NEW_LABEL, 'Pending', { trackingCid: 'cid-7' })] },
+    dso: facts(),
+    observed: app([], { [`${NEW_LABEL}#1`]: closedVote('rejected', { votesFor: 1, votesAgainst: 4 }) }),
+    expect: { outcome: 'stalled', reason: 'VoteRejected', requests: null, votes: [{ action: NEW_LABEL, outcome: 'Rejected' }] },
+  },
   'a rejected vote stalls as VoteRejected and is never asked again': {
     status: { votes: [record(NEW_LABEL, 'Pending', { trackingCid: 'cid-7' })] },
     dso: facts({ oldWeight: 0 }),

@@ -151,9 +151,18 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
   const waiting: string[] = [];
   let act: RequestVote | undefined;
   let byHand: ExternalVote | undefined;
-  for (const intent of plan.intents) {
-    const existing = votes.find((v) => v.action === intent.label && v.attempt === intent.attempt);
-    const progress = decideVote(migrationUid(m), intent, existing, view, dso, now);
+  const progresses = plan.intents.map((intent) => ({ intent, progress: decideVote(migrationUid(m), intent, votes.find((v) => v.action === intent.label && v.attempt === intent.attempt), view, dso, now) }));
+  const failed = progresses.find(({ progress }) => progress.state === 'rejected' || progress.state === 'expired' || progress.state === 'actionFailed');
+  if (failed) {
+    // Every record of this attempt reaches its state (the others' tallies too), and nothing more is asked for.
+    for (const { progress } of progresses) if (progress.state !== 'request') votes = withVote(votes, progress.entry);
+    const { intent, progress } = failed;
+    const reason = progress.state === 'rejected' ? 'VoteRejected' : progress.state === 'expired' ? 'VoteExpired' : 'VoteActionFailed';
+    const what = progress.state === 'actionFailed' ? `accepted, but its action failed on-ledger (${progress.entry.outcomeDetail ?? 'no detail'})` : progress.state;
+    const message = `the vote on ${intent.label} (attempt ${intent.attempt}) was ${what}; the operator does not ask again on its own: agree with the other SV operators, then raise ${opts.gateField}.attempt to ${intent.attempt + 1} to request a new vote`;
+    return stalledOn(condition, reason, message, timing.stalledRecheckMs, { votes, nextDeadline: nextDeadline(votes) });
+  }
+  for (const { intent, progress } of progresses) {
     if (progress.state === 'request') {
       // The time is checked against now only for a vote about to be asked for: one already asked for stays valid
       // while its effective time comes closer.
@@ -174,12 +183,6 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
       continue;
     }
     votes = withVote(votes, progress.entry);
-    if (progress.state === 'rejected' || progress.state === 'expired' || progress.state === 'actionFailed') {
-      const reason = progress.state === 'rejected' ? 'VoteRejected' : progress.state === 'expired' ? 'VoteExpired' : 'VoteActionFailed';
-      const what = progress.state === 'actionFailed' ? `accepted, but its action failed on-ledger (${progress.entry.outcomeDetail ?? 'no detail'})` : progress.state;
-      const message = `the vote on ${intent.label} (attempt ${intent.attempt}) was ${what}; the operator does not ask again on its own: agree with the other SV operators, then raise ${opts.gateField}.attempt to ${intent.attempt + 1} to request a new vote`;
-      return stalledOn(condition, reason, message, timing.stalledRecheckMs, { votes, nextDeadline: nextDeadline(votes) });
-    }
     if (progress.state === 'pending') waiting.push(pendingMessage(progress.entry));
     else waiting.push(`vote on ${intent.label} accepted; waiting for the Scans to show its effect`);
   }
