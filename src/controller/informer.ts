@@ -84,7 +84,9 @@ type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'label
  */
 const DEFAULTS: Defaults = {
   metadataOnly: false,
-  pageSize: 500,
+  // Smaller than client-go's 500: each page's response text and parsed objects are garbage once cached, and with 500 the
+  // start over 1000 migrations grew the heap by their sum (RSS at ready 163 MB at N = 1000 in the benchmark; 148 with 100).
+  pageSize: 100,
   watchTimeoutSeconds: 45,
   watchGraceMs: 25_000,
   // client-go's reflector treats a watch shorter than a second with no event as an error ("very short watch").
