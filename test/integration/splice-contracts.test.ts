@@ -104,7 +104,8 @@ describe('a wallet client whose user has no wallet install', () => {
       network: { users: [appUser] },
       tweak: async (m, sim) => {
         expect(sim.node(OLD_SV).id).toBe(appUser.nodeId);
-        // The platform team gave the operator the SV app's client, and no walletAuth: the wallet is read with it too.
+        // The platform team gave the operator the SV app's client and said it is a wallet user (walletUsesSvAppAuth, as
+        // wireToNetwork sets it), so the wallet is read with it too; but it is not one.
         await client.create(RESOURCES.secrets, m.metadata.namespace, {
           apiVersion: 'v1',
           kind: 'Secret',
@@ -113,13 +114,14 @@ describe('a wallet client whose user has no wallet install', () => {
         } as never);
         m.spec.oldSv.auth!.clientSecretRef.name = 'old-sv-app-client';
         expect(m.spec.oldSv.walletAuth).toBeUndefined();
+        expect(m.spec.oldSv.walletUsesSvAppAuth).toBe(true);
       },
     });
     const stalled = await waitForCondition(client, namespace, 'm', 'SpliceAccessVerified', 'False', 'WalletUserNotOnboarded', 30_000);
     expect(stalled.status?.phase).toBe('Preparing');
     expect(condition(stalled, 'SpliceAccessVerified')?.message).toBe(
-      `the wallet client's user (spec.oldSv.auth) is not onboarded on ${sim.node(OLD_SV).walletUrl}: ` +
-        "use the client of a user in the validator's validatorWalletUsers (set spec.oldSv.walletAuth), or add this user there",
+      `the wallet client's user (spec.oldSv.auth, with spec.oldSv.walletUsesSvAppAuth) is not onboarded on ${sim.node(OLD_SV).walletUrl}: ` +
+        "set spec.oldSv.walletAuth to the client of a user in the validator's validatorWalletUsers, or add this user there",
     );
     expect(condition(stalled, 'Stalled')).toMatchObject({ status: 'True', reason: 'WalletUserNotOnboarded' });
     // Found by asking, not by failing a transfer: the wallet was asked for its user's status and nothing else.
@@ -129,7 +131,7 @@ describe('a wallet client whose user has no wallet install', () => {
 
     // The fix the message names: the client of one of the validator's wallet users, as spec.oldSv.walletAuth.
     const auth = stalled.spec.oldSv.auth!;
-    await specChange(namespace, { oldSv: { walletAuth: { ...auth, clientSecretRef: { ...auth.clientSecretRef, name: 'old-sv-operator-client' } } } });
+    await specChange(namespace, { oldSv: { walletAuth: { ...auth, clientSecretRef: { ...auth.clientSecretRef, name: 'old-sv-operator-client' } }, walletUsesSvAppAuth: null } });
     const verified = await waitForCondition(client, namespace, 'm', 'SpliceAccessVerified', 'True', 'Verified', 30_000);
     expect(condition(verified, 'SpliceAccessVerified')?.message).toContain("the wallet client's user has a wallet");
     await waitForCondition(client, namespace, 'm', 'NewSvDeployed', 'False', 'ParticipantNotDeployed', 30_000);
