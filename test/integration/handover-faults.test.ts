@@ -1,7 +1,8 @@
 /**
  * The hand-over under faults (issue 5's proofs): the operator killed with SIGKILL at many points, lying Scans, wrong
  * OAuth2 credentials, a rejected vote, and a flaky network. After each: one vote request per action, one transfer per
- * intent, and a status that matches the network.
+ * intent, and a status that matches the network. The new SV is installed with the upstream charts of the simulated
+ * version (0.6.12 plays a 0.7 network).
  *
  * SVKMS_LONG_TESTS=1 raises the number of kill points (see README).
  */
@@ -9,9 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
-import { SpliceCharts } from '../env/splice-charts.ts';
-import type { SpliceSim } from '../env/splice-sim/index.ts';
-import { type KubeClient } from '../../src/controller/kube-client.ts';
+import { FIXTURE_0_4_15, FIXTURE_0_6_12, SpliceCharts } from '../env/splice-charts.ts';
+import type { SimVersion, SpliceSim } from '../env/splice-sim/index.ts';
+import { type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
 import type { SvKmsMigration } from '../../src/api/types.ts';
 import { condition, eventually, getMigration, migrationClient, spawnOperatorProcess, startTestOperator, waitForCondition, type TestOperator } from '../support/operator-harness.ts';
@@ -22,7 +23,11 @@ import { playWorld, prepareHandover } from '../support/world.ts';
 let kc: KubeConfig;
 let client: KubeClient;
 let moto: MotoServer;
-let charts: SpliceCharts;
+/**
+ * The upstream chart set per simulated version: the world installs the new SV with the charts of the version the
+ * network runs (0.6.12 is the newest upstream tree, what 0.7 networks install; the migrations render for 0.7.4 there).
+ */
+let charts: Record<SimVersion, SpliceCharts>;
 const timing = { kmsKeysPollMs: 200, preflightRecheckMs: 300, stalledRecheckMs: 1000, deploymentRecheckMs: 500, networkPollMs: 200 };
 const TIMING_FLAGS = ['--network-poll-interval', '200ms', '--kms-poll-interval', '200ms', '--recheck-interval', '1s'];
 const cleanups: (() => Promise<void>)[] = [];
@@ -30,7 +35,7 @@ const cleanups: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   kc = testKubeConfig();
   client = migrationClient(kc);
-  charts = new SpliceCharts();
+  charts = { '0.4.15': new SpliceCharts(FIXTURE_0_4_15), '0.6.12': new SpliceCharts(FIXTURE_0_6_12) };
   moto = await startMoto();
 });
 
@@ -40,7 +45,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await moto?.stop();
-  charts?.remove();
+  for (const c of Object.values(charts ?? {})) c.remove();
 });
 
 /** A namespace pair with a migration wired to `sim`, every gate open unless `gates` says otherwise. */
@@ -50,7 +55,7 @@ async function setup(sim: SpliceSim, prefix: string, opts: { gates?: boolean; re
   const m = await prepareHandover(client, sim, { namespace, oldNamespace, name: 'm', kmsEndpoint: moto.endpoint, gates: opts.gates === false ? 'closed' : 'open', ...(opts.reserve ? { reserve: opts.reserve } : {}) });
   opts.tweak?.(m);
   await applyMigration(client, m);
-  const world = playWorld({ client, charts, sim, namespace, name: 'm', oldNamespace, createKmsKeys: () => createCantonKeys(moto.endpoint).then(() => undefined) });
+  const world = playWorld({ client, charts: charts[sim.version], sim, namespace, name: 'm', oldNamespace, createKmsKeys: () => createCantonKeys(moto.endpoint).then(() => undefined) });
   cleanups.push(() => world.stop());
   return { namespace, oldNamespace };
 }
@@ -150,6 +155,9 @@ describe('crashes', () => {
     const final = (await getMigration(client, namespace, 'm'))!;
     expect(final.status?.votes?.map((v) => v.outcome)).toEqual(['Accepted', 'Accepted', 'Accepted']);
     expect(final.status?.assets?.transfers?.length).toBe(1);
+    // The world installed the new SV with the charts of the simulated version.
+    const participant = await client.get<KubeObject>(RESOURCES.deployments, namespace, final.spec.newSv.participant.releaseName);
+    expect(participant?.metadata?.labels?.['helm.sh/chart']).toBe(`splice-participant-${version}`);
   }, 600_000);
 });
 
