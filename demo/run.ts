@@ -16,7 +16,7 @@ import { LocalControlPlane } from '../test/env/control-plane.ts';
 import { createTestNamespace, installCrds } from '../test/env/kube.ts';
 import { testBinaries } from '../test/env/binaries.ts';
 import { createCantonKeys, startMoto } from '../test/env/moto.ts';
-import { SpliceCharts } from '../test/env/splice-charts.ts';
+import { FIXTURE_0_6_12, SpliceCharts } from '../test/env/splice-charts.ts';
 import { migrationClient, getMigration, spawnOperatorProcess, type OperatorProcess } from '../test/support/operator-harness.ts';
 import { applyMigration } from '../test/support/migrations.ts';
 import { NEW_SV, OLD_SV, startTestNetwork } from '../test/support/network.ts';
@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   cleanup.push(() => moto.stop());
   const sim = await startTestNetwork({ autoVote: { accept: true, delayMs: fast ? 200 : 1500 } });
   cleanup.push(() => sim.stop());
-  const charts = new SpliceCharts();
+  // The example migration renders for Splice 0.7.4: the platform team installs the newest upstream charts, 0.6.12's.
+  const charts = new SpliceCharts(FIXTURE_0_6_12);
   cleanup.push(() => charts.remove());
   say(`AWS KMS (moto) at ${moto.endpoint}; a Splice network of ${sim.nodes.filter((n) => n.id.startsWith('sv-')).length} SVs at ${sim.baseUrl}`);
 

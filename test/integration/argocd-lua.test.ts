@@ -18,7 +18,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { REPO_ROOT, testBinaries } from '../env/binaries.ts';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { createCantonKeys, startMoto, type MotoServer } from '../env/moto.ts';
-import { SpliceCharts } from '../env/splice-charts.ts';
+import { FIXTURE_0_6_12, SpliceCharts } from '../env/splice-charts.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
 import type { KubeClient } from '../../src/controller/kube-client.ts';
 import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
@@ -53,7 +53,8 @@ beforeAll(async () => {
   runner = testBinaries().luaRunner;
   kc = testKubeConfig();
   client = migrationClient(kc);
-  charts = new SpliceCharts();
+  // The migrations render for Splice 0.7.4 (the examples'): installed with the newest upstream charts, 0.6.12's.
+  charts = new SpliceCharts(FIXTURE_0_6_12);
   moto = await startMoto();
   sim = await startTestNetwork({ autoVote: { accept: true, delayMs: 200 } });
   namespace = await createTestNamespace(kc, 'argo-lua');

@@ -13,7 +13,7 @@ import { dump } from 'js-yaml';
 import { createTestNamespace, testKubeConfig, TEST_KUBECONFIG_ENV } from '../env/kube.ts';
 import { testBinaries } from '../env/binaries.ts';
 import { createCantonKeys, startMoto, type MotoServer } from '../env/moto.ts';
-import { SpliceCharts } from '../env/splice-charts.ts';
+import { FIXTURE_0_6_12, SpliceCharts } from '../env/splice-charts.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
 import type { KubeClient, KubeObject } from '../../src/controller/kube-client.ts';
 import { SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
@@ -38,7 +38,8 @@ let dir: string;
 beforeAll(async () => {
   kc = testKubeConfig();
   client = migrationClient(kc);
-  charts = new SpliceCharts();
+  // The migrations render for Splice 0.7.4 (the examples'): installed with the newest upstream charts, 0.6.12's.
+  charts = new SpliceCharts(FIXTURE_0_6_12);
   moto = await startMoto();
   sim = await startTestNetwork({ autoVote: { accept: true, delayMs: 100 } });
   dir = mkdtempSync(join(tmpdir(), 'svkms-status-'));

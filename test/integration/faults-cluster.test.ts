@@ -11,7 +11,7 @@ import { LocalControlPlane } from '../env/control-plane.ts';
 import { createTestNamespace, installCrds } from '../env/kube.ts';
 import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
 import { startAwsKmsProxy, type AwsKmsProxy } from '../env/aws-kms-proxy.ts';
-import { SpliceCharts } from '../env/splice-charts.ts';
+import { FIXTURE_0_6_12, SpliceCharts } from '../env/splice-charts.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
 import { type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
@@ -36,7 +36,8 @@ beforeAll(async () => {
   moto = await startMoto();
   kms = await startAwsKmsProxy(moto.endpoint);
   sim = await startTestNetwork({ autoVote: { accept: true, delayMs: 300 } });
-  charts = new SpliceCharts();
+  // The migrations render for Splice 0.7.4 (the examples'): installed with the newest upstream charts, 0.6.12's.
+  charts = new SpliceCharts(FIXTURE_0_6_12);
 }, 120_000);
 
 afterAll(async () => {

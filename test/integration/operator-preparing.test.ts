@@ -10,7 +10,7 @@ import type { KubeConfig, V1ConfigMap, V1Secret } from '@kubernetes/client-node'
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
 import { startGcpKmsFake, ALL_FAKE_PERMISSIONS, type GcpKmsFake } from '../env/gcp-kms-fake.ts';
-import { SpliceCharts } from '../env/splice-charts.ts';
+import { FIXTURE_0_6_12, SpliceCharts } from '../env/splice-charts.ts';
 import { type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
 import { checkKeySecret } from '../../src/keys/adoption.ts';
 import { generateGovernanceKey } from '../../src/keys/governance-key.ts';
@@ -45,7 +45,8 @@ const timing = { kmsKeysPollMs: 500, preflightRecheckMs: 500, stalledRecheckMs: 
 beforeAll(async () => {
   kc = testKubeConfig();
   client = migrationClient(kc);
-  charts = new SpliceCharts();
+  // The migrations render for Splice 0.7.4 (the examples'): installed with the newest upstream charts, 0.6.12's.
+  charts = new SpliceCharts(FIXTURE_0_6_12);
   moto = await startMoto();
   gcp = await startGcpKmsFake({ keyRings: [TEST_GCP_KEY_RING] });
   for (const key of Object.keys({ aws: 0, gcp: 0, creds: 0, ring: 0, iam: 0, badkey: 0, recreate: 0, restart: 0 }) as (keyof typeof ns)[]) {

@@ -11,7 +11,7 @@ import { dump } from 'js-yaml';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { testBinaries } from '../env/binaries.ts';
 import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
-import { SpliceCharts } from '../env/splice-charts.ts';
+import { FIXTURE_0_6_12, SpliceCharts } from '../env/splice-charts.ts';
 import type { SpliceSim } from '../env/splice-sim/index.ts';
 import type { KubeClient} from '../../src/controller/kube-client.ts';
 import { type KubeObject } from '../../src/controller/kube-client.ts';
@@ -62,7 +62,8 @@ beforeAll(async () => {
 
   moto = await startMoto();
   sim = await startTestNetwork({ autoVote: { accept: true, delayMs: 200 } });
-  charts = new SpliceCharts();
+  // The migrations render for Splice 0.7.4 (the examples'): installed with the newest upstream charts, 0.6.12's.
+  charts = new SpliceCharts(FIXTURE_0_6_12);
 });
 
 afterAll(async () => {

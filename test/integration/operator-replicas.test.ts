@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '../env/kube.ts';
 import { startMoto, createCantonKeys, type MotoServer } from '../env/moto.ts';
-import { SpliceCharts } from '../env/splice-charts.ts';
+import { FIXTURE_0_6_12, SpliceCharts } from '../env/splice-charts.ts';
 import { type KubeClient as Client } from '../../src/controller/kube-client.ts';
 import type { LeaseObject } from '../../src/controller/leader-election.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from '../../src/operator/resources.ts';
@@ -33,7 +33,8 @@ beforeAll(async () => {
   kc = testKubeConfig();
   client = migrationClient(kc);
   moto = await startMoto();
-  charts = new SpliceCharts();
+  // The migrations render for Splice 0.7.4 (the examples'): installed with the newest upstream charts, 0.6.12's.
+  charts = new SpliceCharts(FIXTURE_0_6_12);
   namespace = await createTestNamespace(kc, 'replicas');
   await createAwsCredentials(client, namespace);
   a = spawnOperatorProcess([namespace], { identity: 'replica-a', leaseNamespace: namespace });

@@ -3,7 +3,8 @@
  * charts of BOTH fixture sets (0.4.15 and 0.6.12), for that version: the participant's ADDITIONAL_CONFIG_* texts,
  * concatenated as the image's entrypoint does and parsed by Lightbend Config (the parser Canton uses), must equal the
  * Canton config intended for that version — one participant (splice#2644), no key the version does not know — and
- * the sv-node values must wire the governance key and copy-votes-from as that chart reads them.
+ * the sv-node values must wire the governance key and copy-votes-from as that chart reads them. `sv-kms render` also
+ * renders the primary version, 0.7.4, through the 0.6.12 charts (session signing keys on by default there).
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,8 +17,8 @@ import { parseHocon } from '../../src/render/hocon-parse.ts';
 import { expectedKmsConfig, expectedLiteralEnv, KMS_ENV_VAR, parseKmsEnv, renderParticipantValues } from '../../src/render/participant.ts';
 import { COPY_VOTES_FROM_ENV_VAR, renderSvNodeValues } from '../../src/render/sv-node.ts';
 import { parseValuesYaml, RenderProblemsError } from '../../src/render/values.ts';
-import { resolveSpliceVersion } from '../../src/render/versions.ts';
-import { FIXTURE_0_4_15, minimalValues, SPLICE_FIXTURES, SpliceCharts, type SpliceFixture } from '../env/splice-charts.ts';
+import { resolveSpliceVersion, type ResolvedSpliceVersion } from '../../src/render/versions.ts';
+import { FIXTURE_0_4_15, FIXTURE_0_6_12, minimalValues, SPLICE_FIXTURES, SpliceCharts } from '../env/splice-charts.ts';
 import { LightbendOracle } from '../env/lightbend.ts';
 import { runCli } from '../support/cli.ts';
 
@@ -65,15 +66,16 @@ async function cantonConfig(env: EnvVar[]): Promise<Obj> {
 }
 
 const PARTICIPANT = ['canton', 'participants', 'participant'];
+/** The primary Splice version (what SVs run today, Canton 3.5.14); no upstream chart set of its own: rendered through 0.6.12's. */
+const PRIMARY = '0.7.4';
 const KMS_KEYS = ['type', 'region', 'multi-region-key', 'audit-logging', 'disable-ssl-verification', 'endpoint-override', 'retries', 'project-id', 'location-id', 'key-ring-id'];
 
 /**
- * Dotted paths of every leaf of `config` that the Canton of `fixture`'s version does not know (relative to what the
- * operator may set): one participant named `participant`, `crypto.provider`, the `crypto.kms` keys, custom-tags from
- * Canton 3.5.8, session signing keys at that version's path, the session encryption key cache.
+ * Dotted paths of every leaf of `config` that the Canton of version `v` (the version rendered for) does not know
+ * (relative to what the operator may set): one participant named `participant`, `crypto.provider`, the `crypto.kms`
+ * keys, custom-tags from Canton 3.5.8, session signing keys at that version's path, the session encryption key cache.
  */
-function unknownKeys(config: Obj, fixture: SpliceFixture): string[] {
-  const v = resolveSpliceVersion(fixture.version);
+function unknownKeys(config: Obj, v: ResolvedSpliceVersion): string[] {
   const known = (path: string[]): boolean => {
     const at = (prefix: readonly string[]) => prefix.every((seg, i) => path[i] === seg);
     const under = path.slice(PARTICIPANT.length);
@@ -151,7 +153,7 @@ describe.each(SPLICE_FIXTURES)('Splice $version charts', (fixture) => {
     const config = await cantonConfig(env);
     expect(config).toEqual({ canton: { participants: { participant: { crypto: { provider: 'kms', kms: { ...AWS_KMS, ...(tagsKnown ? { 'custom-tags': AWS_TAGS } : {}) } } } } } });
     expect(Object.keys(config.canton.participants)).toEqual(['participant']);
-    expect(unknownKeys(config, fixture)).toEqual([]);
+    expect(unknownKeys(config, version)).toEqual([]);
     // What the operator reads back from the Deployment and compares.
     expect(parseKmsEnv(envValue(env, KMS_ENV_VAR))).toEqual({ provider: 'kms', kms: expectedKmsConfig(m, { version }) });
     for (const [name, value] of Object.entries(expectedLiteralEnv(m, { version }))) expect(envValue(env, name)).toBe(value);
@@ -186,7 +188,7 @@ describe.each(SPLICE_FIXTURES)('Splice $version charts', (fixture) => {
       setAt(expected, [...PARTICIPANT, 'parameters', 'caching', 'session-encryption-key-cache'], { 'sender-cache': cache, 'receiver-cache': cache });
     }
     expect(config).toEqual(expected);
-    expect(unknownKeys(config, fixture)).toEqual([]);
+    expect(unknownKeys(config, version)).toEqual([]);
   });
 
   it('GCP: key ring id starting with digits, host:port endpoint, credentials file from a Secret', async () => {
@@ -210,7 +212,7 @@ describe.each(SPLICE_FIXTURES)('Splice $version charts', (fixture) => {
         },
       },
     });
-    expect(unknownKeys(config, fixture)).toEqual([]);
+    expect(unknownKeys(config, version)).toEqual([]);
     const pod = SpliceCharts.deployment(objects).spec.template.spec;
     expect(envValue(c.env, 'GOOGLE_APPLICATION_CREDENTIALS')).toBe('/app/gcp-credentials.json');
     expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'svkms-gcp-credentials', secret: { secretName: 'gke-credentials' } }]));
@@ -271,34 +273,53 @@ describe.each(SPLICE_FIXTURES)('Splice $version charts', (fixture) => {
     expect(offboarded.some((e) => e.name === COPY_VOTES_FROM_ENV_VAR)).toBe(false);
   });
 
-  it(`sv-kms render --splice-version ${fixture.version} writes what this chart expects`, async () => {
+  /**
+   * The versions `sv-kms render` is run for with these charts: their own, and with the 0.6.12 charts (the newest upstream
+   * tree, what 0.7 networks install) the primary version (--splice-version takes a Splice version or a Splice snapshot;
+   * a Canton version such as 3.5.14-snapshot… is not one: it would be read as a Splice version newer than known).
+   */
+  const cliTargets = fixture === FIXTURE_0_6_12 ? [fixture.version, PRIMARY] : [fixture.version];
+
+  it.each(cliTargets)('sv-kms render --splice-version %s writes what this chart expects', async (target) => {
+    const rendered = resolveSpliceVersion(target);
+    const tags = rendered.features.awsCustomTags;
     const manifest = exampleManifest('aws');
-    if (!tagsKnown) delete manifest.spec.kms.aws.customTags;
-    const file = join(scratch, `migration-${fixture.version}.yaml`);
+    if (!tags) delete manifest.spec.kms.aws.customTags;
+    const tag = `${fixture.version}-for-${target}`;
+    const file = join(scratch, `migration-${tag}.yaml`);
     writeFileSync(file, dump(manifest));
-    const participantBase = join(scratch, `participant-base-${fixture.version}.yaml`);
+    const participantBase = join(scratch, `participant-base-${tag}.yaml`);
     writeFileSync(participantBase, dump(minimalValues('splice-participant', fixture)));
-    const svNodeBase = join(scratch, `sv-node-base-${fixture.version}.yaml`);
+    const svNodeBase = join(scratch, `sv-node-base-${tag}.yaml`);
     const svBase = minimalValues('splice-sv-node', fixture) as Obj;
     if (svBase.synchronizers) svBase.synchronizers.current.cometBFT = { enabled: true, connectionUri: 'http://cometbft:26657' };
     writeFileSync(svNodeBase, dump(svBase));
-    const out = join(scratch, `out-${fixture.version}`);
-    const run = await runCli('render', '-f', file, '--base-values', participantBase, '--sv-node-base-values', svNodeBase, '--out-dir', out, '--splice-version', fixture.version);
+    const out = join(scratch, `out-${tag}`);
+    const run = await runCli('render', '-f', file, '--base-values', participantBase, '--sv-node-base-values', svNodeBase, '--out-dir', out, '--splice-version', target);
     expect(run.code).toBe(0);
     // helm validates the values against the chart's values.schema.json.
     const participant = charts.template('splice-participant', 'participant-1', 'sv-kms', join(out, 'participant-values.yaml'));
     const config = await cantonConfig(container(participant).env);
-    expect(unknownKeys(config, fixture)).toEqual([]);
-    expect(config.canton.participants.participant.crypto.kms).toEqual({
-      type: 'aws',
-      region: 'us-east-1',
-      'multi-region-key': true,
-      'audit-logging': true,
-      'disable-ssl-verification': false,
-      ...(tagsKnown ? { 'custom-tags': { Team: 'sv-platform', CostCenter: '4711' } } : {}),
-    });
+    expect(Object.keys(config.canton.participants)).toEqual(['participant']);
+    expect(unknownKeys(config, rendered)).toEqual([]);
+    // Exactly the intended Canton config: the KMS, and from Splice 0.7.2 session signing keys, on by default (nothing in
+    // the manifest asks for them) at the path Canton 3.4.11+ reads (participant crypto, not crypto.kms).
+    const crypto: Obj = {
+      provider: 'kms',
+      kms: {
+        type: 'aws',
+        region: 'us-east-1',
+        'multi-region-key': true,
+        'audit-logging': true,
+        'disable-ssl-verification': false,
+        ...(tags ? { 'custom-tags': { Team: 'sv-platform', CostCenter: '4711' } } : {}),
+      },
+    };
+    expect(manifest.spec.kms.sessionKeys).toBeUndefined();
+    if (target === PRIMARY) crypto['session-signing-keys'] = { enabled: true };
+    expect(config).toEqual({ canton: { participants: { participant: { crypto } } } });
     const env = svApp(charts.template('splice-sv-node', 'sv', 'sv-kms', join(out, 'sv-node-values.yaml')));
     expect(env.some((e) => e.name === 'SPLICE_APP_SV_COMETBFT_GOVERNANCE_PRIVATE_KEY')).toBe(true);
-    expect(env.some((e) => e.name === COPY_VOTES_FROM_ENV_VAR)).toBe(version.features.copyVotesFrom);
+    expect(env.some((e) => e.name === COPY_VOTES_FROM_ENV_VAR)).toBe(rendered.features.copyVotesFrom);
   });
 });

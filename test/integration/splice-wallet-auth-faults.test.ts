@@ -157,6 +157,24 @@ describe('faults', () => {
     expect((err as MalformedResponseError).problems[0]).toMatch(/not JSON/);
   });
 
+  it('a held request takes effect only when released, whether or not its client is still waiting', async () => {
+    const { wallet } = clientsFor(sim, 'sv-1', { http: { timeoutMs: 200 } });
+    const receiver = sim.node('cand-1').party;
+    const offer = (trackingId: string) => ({ receiver_party_id: receiver, amount: '1', description: 'held', expires_at: new Date(Date.now() + 3600_000), tracking_id: trackingId });
+    sim.injectFault({ nodeId: 'sv-1', app: 'wallet', operationId: 'createTransferOffer', kind: 'hold' });
+    await expect(wallet.createTransferOffer(offer('held-1'))).rejects.toThrow(/timed out/);
+    expect(sim.state().offers).toEqual([]);
+    expect(await sim.releaseHeld()).toEqual([200]);
+    expect(sim.state().offers.map((o) => o.trackingId)).toEqual(['held-1']);
+    // Held again and repeated before the release: the repeat is served at once, the held one answered when released.
+    sim.injectFault({ nodeId: 'sv-1', app: 'wallet', operationId: 'createTransferOffer', kind: 'hold' });
+    await expect(wallet.createTransferOffer(offer('held-2'))).rejects.toThrow(/timed out/);
+    await wallet.createTransferOffer(offer('held-2'));
+    expect(await sim.releaseHeld()).toEqual([409]);
+    expect(await sim.releaseHeld()).toEqual([]);
+    expect(sim.counts()['sv-1']!.createTransferOffer).toEqual({ attempts: 3, succeeded: 2 });
+  });
+
   it('latency alone does not fail a call', async () => {
     const { scan } = clientsFor(sim, 'sv-3');
     sim.injectFault({ nodeId: 'sv-3', kind: 'latency', ms: 50 });

@@ -79,12 +79,16 @@ export interface HandVoteRequest {
   effectiveAtMs?: number;
 }
 
-/** A fault injected into matching requests. `times` defaults to 1; `'always'` keeps it. */
+/**
+ * A fault injected into matching requests. `times` defaults to 1; `'always'` keeps it. `hang`: never answered;
+ * `hold`: kept until {@link SpliceSim.releaseHeld}, then served as usual whether or not its client is still there (a
+ * request that reached the wallet before its sender died takes effect all the same).
+ */
 export interface SimFault {
   nodeId?: string;
   app?: SimApp;
   operationId?: string;
-  kind: 'latency' | 'status' | 'malformed' | 'hang';
+  kind: 'latency' | 'status' | 'malformed' | 'hang' | 'hold';
   ms?: number;
   status?: number;
   retryAfterSeconds?: number;
@@ -133,6 +137,8 @@ export interface SpliceSim {
   acceptOffer(nodeId: string, offerCid: string): void;
   injectFault(fault: SimFault): void;
   clearFaults(): void;
+  /** Serves the requests a `hold` fault kept; resolves with their answers' statuses once each was answered. */
+  releaseHeld(): Promise<number[]>;
   lieScan(nodeId: string, lie: ScanLie | null): void;
   advanceTime(ms: number): void;
   /** The network clock (epoch ms). */
@@ -180,6 +186,7 @@ const CONTROL_METHODS = [
   'acceptOffer',
   'injectFault',
   'clearFaults',
+  'releaseHeld',
   'lieScan',
   'advanceTime',
   'now',
@@ -269,6 +276,9 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
    */
   const autoVotes = new Map<NodeJS.Timeout, { dueAt: number; cast: () => void }>();
   const hanging = new Set<ServerResponse>();
+  /** Requests a `hold` fault keeps, and the status each was answered with, once released. */
+  const held: { res: ServerResponse; release: () => void; answered: Promise<number> }[] = [];
+  const onAnswer = new WeakMap<ServerResponse, (status: number) => void>();
 
   net.onVoteRequestCreated = (r: SimVoteRequest) => {
     if (options.mainNetRules && r.action.value.dsoAction.tag === 'SRARC_UpdateSvRewardWeight' && r.reason.url.trim() === '') {
@@ -389,6 +399,7 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     if (reply.body !== undefined) headers['content-type'] = 'application/json';
     res.writeHead(reply.status, headers);
     res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+    onAnswer.get(res)?.(reply.status);
   };
 
   const control = {
@@ -419,6 +430,11 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     clearFaults() {
       faults.length = 0;
       lies.clear();
+    },
+    releaseHeld(): Promise<number[]> {
+      const released = held.splice(0);
+      for (const h of released) h.release();
+      return Promise.all(released.map((h) => h.answered));
     },
     lieScan(nodeId: string, lie: ScanLie | null) {
       if (lie === null) lies.delete(nodeId);
@@ -508,7 +524,7 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
       if (!CONTROL_METHODS.includes(name)) return send(res, { status: 404, body: { error: `unknown control method ${name}` } });
       const args = raw === '' ? [] : (JSON.parse(raw) as unknown[]);
       try {
-        const out = (control[name] as (...a: unknown[]) => unknown)(...args);
+        const out = await (control[name] as (...a: unknown[]) => unknown)(...args);
         return send(res, { status: 200, body: { result: out ?? null } });
       } catch (err) {
         return send(res, { status: err instanceof SimRejection ? err.status : 500, body: { error: (err as Error).message } });
@@ -550,6 +566,10 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
       if (fault.kind === 'hang') {
         hanging.add(res);
         return;
+      }
+      if (fault.kind === 'hold') {
+        const answered = new Promise<number>((resolve) => onAnswer.set(res, resolve));
+        await new Promise<void>((release) => held.push({ res, release, answered }));
       }
       if (fault.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms ?? 100));
       if (fault.kind === 'status') {
@@ -623,6 +643,7 @@ export async function startSpliceSim(options: SpliceSimOptions): Promise<SpliceS
     async stop() {
       for (const t of autoVotes.keys()) clearTimeout(t);
       for (const r of hanging) r.destroy();
+      for (const h of held.splice(0)) h.res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
