@@ -20,6 +20,15 @@ describe('SecretScrubber', () => {
     expect(s.scrub(`seed=${seed.toString('hex')}`)).toBe(`seed=${REDACTED}`);
   });
 
+  it('registers a secret once, however often it is read', () => {
+    const s = new SecretScrubber();
+    s.register('client-secret-value-1234');
+    const size = s.size;
+    for (let i = 0; i < 3; i++) s.register('client-secret-value-1234');
+    expect(s.size).toBe(size);
+    expect(s.scrub('x client-secret-value-1234')).toBe(`x ${REDACTED}`);
+  });
+
   it('leaves other text alone and ignores values too short to matter', () => {
     const s = new SecretScrubber();
     s.register('abc');

@@ -12,9 +12,18 @@ export class SecretScrubber {
   /** Needles by their first MIN_LENGTH characters: scrubbing costs one map look-up per text position, whatever N. */
   private readonly byPrefix = new Map<string, string[]>();
   private count = 0;
+  /**
+   * Strings registered already: the operator registers the secrets it reads at every reconcile, and working out their
+   * encodings again each time was a noticeable share of its CPU.
+   */
+  private readonly registered = new Set<string>();
 
   /** Registers a secret (string or raw bytes) in all the encodings it could appear in. */
   register(secret: string | Uint8Array): void {
+    if (typeof secret === 'string') {
+      if (this.registered.has(secret)) return;
+      this.registered.add(secret);
+    }
     const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
     const forms = [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex')];
     if (typeof secret === 'string') forms.push(secret);

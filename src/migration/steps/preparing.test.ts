@@ -16,7 +16,7 @@ import { decideKeySecret } from './keys.ts';
 import { decideKmsKeys, type KmsKeysObservation } from './kms-keys.ts';
 import { decideOnboardingInfo } from './onboarding-info.ts';
 import { decidePreflight, preflightCached, type PreflightObservation } from './preflight.ts';
-import { decideSpec, namespaceAccess, type NamespaceAccess } from './spec.ts';
+import { checkSpec, decideSpec, namespaceAccess, type NamespaceAccess } from './spec.ts';
 import { decideValues, foreignOwner, type ValuesObservation } from './values.ts';
 
 type Expect = ExpectedDecision;
@@ -48,6 +48,18 @@ describe('SpecValid', () => {
     ],
   ];
   it.each(rows)('%s', (_n, m, namespaces, e) => check(decideSpec(input(m), { namespaces }), e));
+
+  it('validates a spec once: again only when what admission checks changed, not for a status or metadata change', () => {
+    const m = migration();
+    const first = checkSpec(m);
+    expect(checkSpec({ ...m, status: { phase: 'AwaitingDeployment' }, metadata: { ...m.metadata, resourceVersion: '99', labels: { a: 'b' } } })).toBe(first);
+    const bad = structuredClone(m);
+    bad.spec.newSv.governanceKey.secretName = 'my-governance-key';
+    const again = checkSpec(bad);
+    expect(again).not.toBe(first);
+    expect(again.problems.join()).toMatch(/governanceKey.secretName/);
+    expect(checkSpec(m)).toEqual(first);
+  });
 
   it('reads the allow label from the Namespace', () => {
     const cluster = { namespace: () => ({ metadata: { labels: { [ALLOW_FROM_LABEL]: ' a, b ,,c' } } }), serves: () => true } as never;

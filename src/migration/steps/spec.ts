@@ -2,11 +2,13 @@
  * SpecValid: the spec passes the schema, the CEL rules and the semantic checks (Canton key catalogue, what the
  * sv-node chart can render), and names only namespaces this migration may write to.
  */
+import { createHash } from 'node:crypto';
 import { validateMigration } from '../../api/validate.ts';
 import { checkKmsExtraConfig } from '../../render/catalogue.ts';
 import { checkSvNodeRenderable } from '../../render/sv-node.ts';
 import { doneWith, stalledOn } from '../decision.ts';
 import { ALLOW_FROM_LABEL, CONDITION } from '../meta.ts';
+import type { SvKmsMigration } from '../../api/types.ts';
 import type { ClusterView } from '../ports.ts';
 import type { DecideInput, Step, StepDecision } from '../step.ts';
 
@@ -47,15 +49,45 @@ export function namespaceRefusal(access: NamespaceAccess, migrationNamespace: st
   );
 }
 
-export function decideSpec({ m }: DecideInput, observed: SpecObservation): StepDecision<never> {
-  const { problems, warnings } = validateMigration(m);
+/** What validating a spec found: problems (schema, CEL, semantic) and warnings, as `path: message`. */
+interface SpecCheck {
+  problems: string[];
+  warnings: string[];
+}
+
+/** Spec checks by migration uid, with a digest of what they read (the spec changes only with a new generation). */
+const checked = new Map<string, { digest: string; check: SpecCheck }>();
+/** Bound of {@link checked}: the oldest entry goes first (a deleted migration's entry is never read again). */
+const MAX_CHECKED = 20_000;
+
+/**
+ * The spec's checks. They are as costly as an admission (ajv, every CEL rule) and what they read changes only with
+ * the generation, so a migration's result is kept (per uid, with a digest of what was checked) and a reconcile that
+ * only follows the network does not validate the spec again.
+ */
+export function checkSpec(m: SvKmsMigration): SpecCheck {
+  // Only what admission validates: identity and spec, not the status.
+  const subject = { apiVersion: m.apiVersion, kind: m.kind, metadata: { name: m.metadata.name, namespace: m.metadata.namespace }, spec: m.spec };
+  const digest = createHash('sha256').update(JSON.stringify(subject)).digest('base64');
+  const uid = m.metadata.uid ?? `${m.metadata.namespace}/${m.metadata.name}`;
+  const held = checked.get(uid);
+  if (held?.digest === digest) return held.check;
+  const { problems, warnings } = validateMigration(subject);
   const semantic = problems.length === 0 ? [...checkKmsExtraConfig(m.spec), ...checkSvNodeRenderable(m)] : [];
-  const all = [...problems, ...semantic].map((p) => `${p.path}: ${p.message}`);
+  const check = { problems: [...problems, ...semantic].map((p) => `${p.path}: ${p.message}`), warnings: warnings.map((w) => `${w.path}: ${w.message}`) };
+  checked.delete(uid);
+  if (checked.size >= MAX_CHECKED) checked.delete(checked.keys().next().value as string);
+  checked.set(uid, { digest, check });
+  return check;
+}
+
+export function decideSpec({ m }: DecideInput, observed: SpecObservation): StepDecision<never> {
+  const { problems: all, warnings } = checkSpec(m);
   if (all.length > 0) return stalledOn(CONDITION.SpecValid, 'InvalidSpec', `the spec is invalid: ${all.join('; ')}`);
   const refusals = observed.namespaces.map((a) => namespaceRefusal(a, m.metadata.namespace)).filter((r): r is string => r !== undefined);
   if (refusals.length > 0) return stalledOn(CONDITION.SpecValid, 'NamespaceNotAllowed', refusals.join('; '));
   if (warnings.length > 0) {
-    return doneWith(CONDITION.SpecValid, 'ValidWithWarnings', `the spec is valid; not checked by the operator (the API server did at admission): ${warnings.map((w) => `${w.path}: ${w.message}`).join('; ')}`);
+    return doneWith(CONDITION.SpecValid, 'ValidWithWarnings', `the spec is valid; not checked by the operator (the API server did at admission): ${warnings.join('; ')}`);
   }
   return doneWith(CONDITION.SpecValid, 'Valid', 'the spec is valid');
 }
