@@ -5,7 +5,7 @@
  * other SVs may already know the old public key.
  */
 import type { V1Secret } from '@kubernetes/client-node';
-import { checkKeySecret } from '../../keys/adoption.ts';
+import { checkKeySecret, type KeySecretCheck } from '../../keys/adoption.ts';
 import { KEY_KIND_INFO, type KeyKind } from '../../keys/key-kinds.ts';
 import { keySecretManifest } from '../../keys/secret-manifest.ts';
 import { decision, doneWith, stalledOn } from '../decision.ts';
@@ -27,6 +27,27 @@ export interface GenerateKey {
   kind: 'generateKey';
   namespace: string;
   name: string;
+}
+
+/** Key checks by Secret uid and resourceVersion: the data of a version never changes. */
+const keyChecks = new Map<string, KeySecretCheck>();
+const MAX_KEY_CHECKS = 20_000;
+
+/**
+ * checkKeySecret, kept per Secret version: it parses both DER keys and derives the public half, and the key Secrets
+ * are read at every reconcile of every migration. A Secret without uid or resourceVersion (never from the API server)
+ * is checked every time.
+ */
+function checkedKeySecret(kind: KeyKind, secret: V1Secret, ref: { name: string; namespace: string }): KeySecretCheck {
+  const { uid, resourceVersion } = secret.metadata ?? {};
+  if (!uid || !resourceVersion) return checkKeySecret(kind, secret.data, ref);
+  const key = `${kind}/${ref.namespace}/${ref.name}/${uid}/${resourceVersion}`;
+  const held = keyChecks.get(key);
+  if (held) return held;
+  const check = checkKeySecret(kind, secret.data, ref);
+  if (keyChecks.size >= MAX_KEY_CHECKS) keyChecks.delete(keyChecks.keys().next().value as string);
+  keyChecks.set(key, check);
+  return check;
 }
 
 export function decideKeySecret(kind: KeyKind) {
@@ -56,7 +77,7 @@ export function decideKeySecret(kind: KeyKind) {
         history: { effect: 'KeyGenerated', id: `${namespace}/${name}` },
       });
     }
-    const check = checkKeySecret(kind, secret.data, { name, namespace });
+    const check = checkedKeySecret(kind, secret, { name, namespace });
     if (!check.ok) return stalledOn(condition, check.reason, check.message);
     if (recorded?.fingerprint && recorded.fingerprint !== check.fingerprint) {
       return stalledOn(

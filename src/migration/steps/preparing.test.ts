@@ -129,6 +129,15 @@ describe('GovernanceKeyReady / IdentityKeyReady', () => {
   ];
   it.each(rows)('%s', (_n, secret, mig, status, e) => check(decideKeySecret('governance')(input(mig, { status }), { secret }), e));
 
+  it('checks a Secret version once: a new version is checked again', () => {
+    const version = (s: V1Secret, rv: string): V1Secret => ({ ...s, metadata: { ...s.metadata, uid: 'uid-gov', resourceVersion: rv } });
+    const decide = (s: V1Secret) => decideKeySecret('governance')(input(m, { status: recorded }), { secret: s });
+    check(decide(version(gov, '5')), { outcome: 'done', condition: 'GovernanceKeyReady', reason: 'KeyReady' });
+    // The API server never serves other data under the same resourceVersion: what was checked for it holds.
+    check(decide(version(other, '5')), { outcome: 'done', condition: 'GovernanceKeyReady', reason: 'KeyReady' });
+    check(decide(version(other, '6')), { outcome: 'stalled', condition: 'GovernanceKeyReady', reason: 'KeyChanged' });
+  });
+
   it('the identity key is checked the same way, on its own condition', () => {
     const d = decideKeySecret('identity')(input(m), { secret: IDENTITY_SECRET });
     check(d, { outcome: 'done', condition: 'IdentityKeyReady', reason: 'KeyReady' });
