@@ -2,7 +2,7 @@
  * Plays what Helm and the kubelet would do in a real cluster (the test control plane has neither): installs the
  * Deployments the upstream charts render from the operator's values, and marks them Available.
  */
-import { type KubeClient, type KubeObject } from '../../src/controller/kube-client.ts';
+import { type KubeClient, type KubeObject, type ResourceType } from '../../src/controller/kube-client.ts';
 import { RESOURCES } from '../../src/operator/resources.ts';
 import { minimalValues, SpliceCharts, type RenderedObject } from '../env/splice-charts.ts';
 
@@ -21,24 +21,23 @@ export async function helmInstallDeployment(client: KubeClient, charts: SpliceCh
 export async function markAvailable(client: KubeClient, namespace: string, name: string): Promise<void> {
   const d = (await client.get<KubeObject & { spec?: { replicas?: number } }>(RESOURCES.deployments, namespace, name))!;
   const replicas = d.spec?.replicas ?? 1;
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  await client.patch(
-    RESOURCES.deployments,
-    namespace,
-    name,
-    {
-      status: {
-        observedGeneration: d.metadata?.generation,
-        replicas,
-        readyReplicas: replicas,
-        availableReplicas: replicas,
-        updatedReplicas: replicas,
-        conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'test', lastUpdateTime: now, lastTransitionTime: now }],
-      },
-    },
-    'merge',
-    { subresource: 'status' },
-  );
+  const now = nowSeconds();
+  await setStatus(client, RESOURCES.deployments, namespace, name, {
+    observedGeneration: d.metadata?.generation,
+    replicas,
+    readyReplicas: replicas,
+    availableReplicas: replicas,
+    updatedReplicas: replicas,
+    conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'test', lastUpdateTime: now, lastTransitionTime: now }],
+  });
+}
+
+/** The time as the API server writes it (seconds). */
+const nowSeconds = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Writes an object's status, as its controller or the kubelet would. */
+async function setStatus(client: KubeClient, res: ResourceType, namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
+  await client.patch(res, namespace, name, { status }, 'merge', { subresource: 'status' });
 }
 
 /**
@@ -54,21 +53,12 @@ export async function createPodWithFailedDbInit(client: KubeClient, namespace: s
     metadata: { name: podName, namespace, labels: d.spec?.selector?.matchLabels ?? {} },
     spec: { initContainers: [{ name: 'pg-init', image: 'postgres' }], containers: [{ name: 'participant', image: 'participant' }] },
   } as KubeObject);
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  await client.patch(
-    RESOURCES.pods,
-    namespace,
-    podName,
-    {
-      status: {
-        phase: 'Pending',
-        initContainerStatuses: [
-          { name: 'pg-init', image: 'postgres', imageID: '', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now } } },
-        ],
-      },
-    },
-    'merge',
-    { subresource: 'status' },
-  );
+  const now = nowSeconds();
+  await setStatus(client, RESOURCES.pods, namespace, podName, {
+    phase: 'Pending',
+    initContainerStatuses: [
+      { name: 'pg-init', image: 'postgres', imageID: '', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: now, finishedAt: now } } },
+    ],
+  });
   return podName;
 }
