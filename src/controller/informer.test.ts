@@ -145,10 +145,14 @@ describe('Informer', () => {
   });
 
   it('caches full objects without managedFields, and through its transform, whether listed or watched', async () => {
+    const limits: (string | null)[] = [];
     const thing = (name: string, rv: string) => ({ metadata: { name, namespace: 'tf', resourceVersion: rv, managedFields: [{ manager: 'x' }], annotations: { big: 'x'.repeat(100), keep: 'y' } }, spec: { n: 1 } });
     handler = (_q, res, url) => {
       if (!url.pathname.includes('/namespaces/tf/')) return json(res, 404, { kind: 'Status', code: 404 });
-      if (url.searchParams.get('watch') !== 'true') return json(res, 200, { items: [thing('a', '3')], metadata: { resourceVersion: '3' } });
+      if (url.searchParams.get('watch') !== 'true') {
+        limits.push(url.searchParams.get('limit'));
+        return json(res, 200, { items: [thing('a', '3')], metadata: { resourceVersion: '3' } });
+      }
       open.push(res);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write(JSON.stringify({ type: 'ADDED', object: thing('b', '4') }) + '\n');
@@ -171,6 +175,8 @@ describe('Informer', () => {
     }
     // The handlers get the cached form.
     expect(seen.map((o) => o.metadata?.managedFields ?? o.metadata?.annotations)).toEqual([{ keep: 'y' }, { keep: 'y' }]);
+    // Whole objects are listed in pages of 100.
+    expect(limits).toEqual(['100']);
   });
 
   it('does not keep the list response alive while it watches (only the cached copies)', async () => {
@@ -209,10 +215,12 @@ describe('Informer', () => {
   it('caches metadata only, without managedFields, when asked to', async () => {
     // Only this test's namespace counts: a request another test's informer had in flight must not be taken for ours.
     const accepts: string[] = [];
+    const limits: (string | null)[] = [];
     handler = (req, res, url) => {
       if (!url.pathname.includes('/namespaces/meta/')) return json(res, 404, { kind: 'Status', code: 404 });
       accepts.push(req.headers.accept ?? '');
       if (url.searchParams.get('watch') !== 'true') {
+        limits.push(url.searchParams.get('limit'));
         return json(res, 200, { items: [{ kind: 'PartialObjectMetadata', metadata: { name: 'a', namespace: 'meta', resourceVersion: '3', managedFields: [{ manager: 'x' }] } }], metadata: { resourceVersion: '3' } });
       }
       open.push(res);
@@ -229,5 +237,7 @@ describe('Informer', () => {
     expect(list).toBe('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
     expect(new Set(watches)).toEqual(new Set(['application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1']));
     expect(informer.get('meta', 'a')?.metadata).toEqual({ name: 'a', namespace: 'meta', resourceVersion: '3' });
+    // Metadata is listed in pages of 500.
+    expect(limits).toEqual(['500']);
   });
 });
