@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { BoundedMap } from '../util/bounded-map.ts';
 import { isAlreadyExists, isNotFound, RUNTIME_RESOURCES, type KubeClient, type KubeObject } from './kube-client.ts';
 
 export type EventType = 'Normal' | 'Warning';
@@ -36,7 +37,7 @@ const MAX_TRACKED = 4096;
 export class KubeEventRecorder implements EventRecorder {
   private readonly client: KubeClient;
   private readonly opts: Required<Omit<EventRecorderOptions, 'logger'>> & Pick<EventRecorderOptions, 'logger'>;
-  private readonly seen = new Map<string, Seen>();
+  private readonly seen = new BoundedMap<string, Seen>(MAX_TRACKED);
 
   constructor(client: KubeClient, opts: EventRecorderOptions) {
     this.client = client;
@@ -83,7 +84,6 @@ export class KubeEventRecorder implements EventRecorder {
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
       }
-      if (this.seen.size >= MAX_TRACKED) this.seen.delete(this.seen.keys().next().value as string);
       this.seen.set(key, { name, namespace, count: 1, at: now });
     } catch (err) {
       this.opts.logger?.warn({ err: (err as Error).message, reason }, 'could not record an Event');

@@ -10,6 +10,7 @@ import { governancePort, networkVotesPort, onboardingProgress, walletPort } from
 import { SharedReads } from './shared-reads.ts';
 import { defaultQuorum } from '../migration/steps/dso.ts';
 import { oldWalletClient } from '../migration/steps/access.ts';
+import { BoundedMap } from '../util/bounded-map.ts';
 import { secretValue } from '../migration/steps/credentials.ts';
 import type { CallEvent } from '../splice/http.ts';
 import { ClientCredentialsTokenSource } from '../splice/oauth.ts';
@@ -53,7 +54,7 @@ function networkApiVersion(m: SvKmsMigration): SpliceApiVersion {
 }
 
 export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
-  const tokenSources = new Map<string, ClientCredentialsTokenSource>();
+  const tokenSources = new BoundedMap<string, ClientCredentialsTokenSource>(MAX_TOKEN_SOURCES);
   const common = { onCall: opts.onCall, timeoutMs: opts.timeoutMs ?? 15_000 };
 
   async function tokenSource(m: SvKmsMigration, auth: OAuthClientSpec, field: string, audience: string): Promise<Access<() => Promise<string>>> {
@@ -73,7 +74,6 @@ export function spliceAccess(opts: SpliceAccessOptions): SpliceAccess {
     const key = createHash('sha256').update(JSON.stringify([auth.tokenUrl, audience, auth.scope ?? '', clientId, clientSecret])).digest('hex');
     let source = tokenSources.get(key);
     if (!source) {
-      if (tokenSources.size >= MAX_TOKEN_SOURCES) tokenSources.delete(tokenSources.keys().next().value as string);
       source = new ClientCredentialsTokenSource({ tokenUrl: auth.tokenUrl, audience, clientId, clientSecret, ...(auth.scope ? { scope: auth.scope } : {}) });
       tokenSources.set(key, source);
     }

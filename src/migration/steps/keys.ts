@@ -6,6 +6,7 @@
  */
 import type { V1Secret } from '@kubernetes/client-node';
 import { checkKeySecret, type KeySecretCheck } from '../../keys/adoption.ts';
+import { BoundedMap } from '../../util/bounded-map.ts';
 import { KEY_KIND_INFO, type KeyKind } from '../../keys/key-kinds.ts';
 import { keySecretManifest } from '../../keys/secret-manifest.ts';
 import { decision, doneWith, stalledOn } from '../decision.ts';
@@ -30,8 +31,7 @@ export interface GenerateKey {
 }
 
 /** Key checks by Secret uid and resourceVersion: the data of a version never changes. */
-const keyChecks = new Map<string, KeySecretCheck>();
-const MAX_KEY_CHECKS = 20_000;
+const keyChecks = new BoundedMap<string, KeySecretCheck>(20_000);
 
 /**
  * checkKeySecret, kept per Secret version: it parses both DER keys and derives the public half, and the key Secrets
@@ -45,7 +45,6 @@ function checkedKeySecret(kind: KeyKind, secret: V1Secret, ref: { name: string; 
   const held = keyChecks.get(key);
   if (held) return held;
   const check = checkKeySecret(kind, secret.data, ref);
-  if (keyChecks.size >= MAX_KEY_CHECKS) keyChecks.delete(keyChecks.keys().next().value as string);
   keyChecks.set(key, check);
   return check;
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { validateMigration } from '../../api/validate.ts';
+import { BoundedMap } from '../../util/bounded-map.ts';
 import { checkKmsExtraConfig } from '../../render/catalogue.ts';
 import { checkSvNodeRenderable } from '../../render/sv-node.ts';
 import { doneWith, stalledOn } from '../decision.ts';
@@ -56,9 +57,8 @@ interface SpecCheck {
 }
 
 /** Spec checks by migration uid, with a digest of what they read (the spec changes only with a new generation). */
-const checked = new Map<string, { digest: string; check: SpecCheck }>();
-/** Bound of {@link checked}: the oldest entry goes first (a deleted migration's entry is never read again). */
-const MAX_CHECKED = 20_000;
+/** The oldest entry goes first past the bound (a deleted migration's entry is never read again). */
+const checked = new BoundedMap<string, { digest: string; check: SpecCheck }>(20_000);
 
 /**
  * The spec's checks. They are as costly as an admission (ajv, every CEL rule) and what they read changes only with
@@ -75,8 +75,8 @@ export function checkSpec(m: SvKmsMigration): SpecCheck {
   const { problems, warnings } = validateMigration(subject);
   const semantic = problems.length === 0 ? [...checkKmsExtraConfig(m.spec), ...checkSvNodeRenderable(m)] : [];
   const check = { problems: [...problems, ...semantic].map((p) => `${p.path}: ${p.message}`), warnings: warnings.map((w) => `${w.path}: ${w.message}`) };
+  // Re-inserted, so a migration whose spec changed counts as the newest.
   checked.delete(uid);
-  if (checked.size >= MAX_CHECKED) checked.delete(checked.keys().next().value as string);
   checked.set(uid, { digest, check });
   return check;
 }
