@@ -25,6 +25,7 @@ import {
   notVotedText,
   pendingMessage,
   recordKey,
+  recordOf,
   requestVote,
   settleAccepted,
   unresolved,
@@ -151,7 +152,7 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
   const waiting: string[] = [];
   let act: RequestVote | undefined;
   let byHand: ExternalVote | undefined;
-  const progresses = plan.intents.map((intent) => ({ intent, progress: decideVote(migrationUid(m), intent, votes.find((v) => v.action === intent.label && v.attempt === intent.attempt), view, dso, now) }));
+  const progresses = plan.intents.map((intent) => ({ intent, progress: decideVote(migrationUid(m), intent, recordOf(votes, intent), view, dso, now) }));
   const failed = progresses.find(({ progress }) => progress.state === 'rejected' || progress.state === 'expired' || progress.state === 'actionFailed');
   if (failed) {
     // Every record of this attempt reaches its state (the others' tallies too), and nothing more is asked for.
@@ -198,7 +199,7 @@ export function decideVoteStep(opts: VoteStepOptions, input: DecideInput, observ
 
 /** Whether status records a vote of one of `intents` (asked for, or about to be: a checkpoint comes first). */
 function hasRecordOf(votes: readonly VoteStatus[] | undefined, intents: readonly VoteIntent[]): boolean {
-  return intents.some((i) => votes?.some((v) => v.action === i.label && v.attempt === i.attempt));
+  return intents.some((i) => recordOf(votes, i) !== undefined);
 }
 
 /** status.governance without the by-hand request of `gate` (it exists, or is no longer needed). */

@@ -59,6 +59,11 @@ export function recordKey(v: Pick<VoteStatus, 'action' | 'attempt'>): string {
   return `${v.action}#${v.attempt}`;
 }
 
+/** The status record of `intent` (its label and attempt), if there is one. */
+export function recordOf(votes: readonly VoteStatus[] | undefined, intent: Pick<VoteIntent, 'label' | 'attempt'>): VoteStatus | undefined {
+  return votes?.find((v) => v.action === intent.label && v.attempt === intent.attempt);
+}
+
 /** The tag that identifies an intent's request among all requests with the same action (in the reason text). */
 export function intentTag(uid: string, intent: Pick<VoteIntent, 'label' | 'attempt'>): string {
   return `svkms:${createHash('sha256').update(`${uid}\u0000${intent.label}\u0000${intent.attempt}`).digest('hex').slice(0, 16)}`;
