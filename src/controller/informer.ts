@@ -84,7 +84,7 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform'>>;
+type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform' | 'pageSize'>>;
 
 /**
  * Defaults. The API server sends a bookmark shortly before a watch's timeoutSeconds and then ends it
@@ -94,8 +94,6 @@ type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'label
  */
 const DEFAULTS: Defaults = {
   metadataOnly: false,
-  // 0: by what is listed (see pageSizeOf).
-  pageSize: 0,
   watchTimeoutSeconds: 45,
   watchGraceMs: 25_000,
   // client-go's reflector treats a watch shorter than a second with no event as an error ("very short watch").
@@ -109,7 +107,7 @@ const DEFAULTS: Defaults = {
 
 export class Informer<T extends KubeObject> {
   private readonly client: KubeClient;
-  private readonly opts: Defaults & Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform'>;
+  private readonly opts: Defaults & Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform'> & { pageSize: number };
   private readonly store = new Map<string, T>();
   private readonly handlers: ChangeHandler<T>[] = [];
   private resourceVersion = '';
@@ -124,7 +122,7 @@ export class Informer<T extends KubeObject> {
 
   constructor(client: KubeClient, opts: InformerOptions) {
     this.client = client;
-    this.opts = { ...DEFAULTS, ...opts };
+    this.opts = { ...DEFAULTS, ...opts, pageSize: opts.pageSize ?? pageSizeOf(opts.metadataOnly ?? DEFAULTS.metadataOnly) };
   }
 
   get resource(): ResourceType {
@@ -246,7 +244,7 @@ export class Informer<T extends KubeObject> {
    */
   private async listIntoStore(signal: AbortSignal): Promise<string> {
     const { resource, namespace, labelSelector, metadataOnly } = this.opts;
-    const list = await this.client.list<T>(resource, namespace, { labelSelector, signal, metadataOnly, pageSize: this.opts.pageSize || pageSizeOf(metadataOnly) });
+    const list = await this.client.list<T>(resource, namespace, { labelSelector, signal, metadataOnly, pageSize: this.opts.pageSize });
     this.relist(list.items.map((i) => this.slim(i)));
     return list.resourceVersion;
   }
