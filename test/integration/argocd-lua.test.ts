@@ -111,7 +111,9 @@ async function runAction(name: string, captured: SvKmsMigration): Promise<{ path
     cur[keys.at(-1)!] = values[i];
     return acc;
   }, {});
-  await client.patch(SVKMS_MIGRATIONS, obj.metadata.namespace, obj.metadata.name, { ...patch, metadata: { resourceVersion: obj.metadata.resourceVersion } }, 'merge');
+  // Argo CD sends the merge patch of the difference (RunResourceAction → jsonpatch.CreateMergePatch), with no
+  // resourceVersion precondition: the operator's status writes since the read must not make the action fail.
+  await client.patch(SVKMS_MIGRATIONS, obj.metadata.namespace, obj.metadata.name, patch, 'merge');
   return { paths, values };
 }
 
