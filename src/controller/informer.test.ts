@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { kubeAccessFromConfig } from './kube-access.ts';
-import { KubeClient, type KubeObject, type ResourceType } from './kube-client.ts';
+import { KubeClient, type KubeObject, type ListOptions, type ResourceType } from './kube-client.ts';
 import { Informer } from './informer.ts';
 
 const THINGS: ResourceType = { group: 'example.com', version: 'v1', plural: 'things', kind: 'Thing', namespaced: true };
@@ -13,6 +13,8 @@ let handler: Handler;
 let server: Server;
 let client: KubeClient;
 const open: ServerResponse[] = [];
+/** Informers a test started: stopped after it even when it failed (a running one keeps jest from exiting). */
+const running: Informer<KubeObject>[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => handler(req, res, new URL(req.url ?? '/', 'http://x')));
@@ -25,8 +27,9 @@ beforeAll(async () => {
   });
   client = new KubeClient(access, { fieldManager: 't', timeoutMs: 5000 });
 });
-afterEach(() => {
+afterEach(async () => {
   for (const r of open.splice(0)) r.destroy();
+  await Promise.all(running.splice(0).map((i) => i.stop()));
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -193,11 +196,11 @@ describe('Informer', () => {
     // The objects as listed, before the informer drops their managedFields: only weakly held here.
     const listed: WeakRef<object>[] = [];
     const spy = Object.create(client) as KubeClient;
-    spy.list = (async (...args: Parameters<KubeClient['list']>) => {
-      const result = await client.list(...args);
-      for (const item of result.items) listed.push(new WeakRef(item));
-      return result;
-    }) as KubeClient['list'];
+    spy.listPages = (<T extends KubeObject>(...[res, namespace, opts, onPage]: [ResourceType, string | undefined, ListOptions, (items: T[], restart: boolean) => void]) =>
+      client.listPages<T>(res, namespace, opts, (items, restart) => {
+        for (const item of items) listed.push(new WeakRef(item));
+        onPage(items, restart);
+      }));
     const informer = new Informer<KubeObject>(spy, { resource: THINGS, namespace: 'rl' });
     informer.start();
     await informer.waitForSync();
@@ -210,6 +213,88 @@ describe('Informer', () => {
     await informer.stop();
     expect(listed).toHaveLength(3);
     expect(alive).toBe(0);
+  });
+
+  it('keeps only what `keep` wants, knows the rest by name, admits one on demand, and lets go of one no longer wanted', async () => {
+    const meta = (name: string, rv: string) => ({ kind: 'PartialObjectMetadata', metadata: { name, namespace: 'kp', resourceVersion: rv } });
+    const pages: Record<string, unknown> = {
+      '': { items: [meta('a', '3'), meta('b', '3')], metadata: { resourceVersion: '3', continue: 'p2' } },
+      p2: { items: [meta('c', '3')], metadata: { resourceVersion: '3' } },
+    };
+    let watch: ServerResponse | undefined;
+    handler = (_q, res, url) => {
+      if (!url.pathname.includes('/namespaces/kp/')) return json(res, 404, { kind: 'Status', code: 404 });
+      if (url.searchParams.get('watch') !== 'true') return json(res, 200, pages[url.searchParams.get('continue') ?? '']);
+      open.push(res);
+      watch = res;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+    };
+    const send = (type: string, object: unknown) => watch!.write(JSON.stringify({ type, object }) + '\n');
+    const wanted = new Set(['a']);
+    const informer = new Informer<KubeObject>(client, { resource: THINGS, namespace: 'kp', metadataOnly: true, pageSize: 2, keep: (o) => wanted.has(o.metadata?.name ?? '') });
+    running.push(informer);
+    const changes: string[] = [];
+    informer.on((type, obj) => changes.push(`${type}:${obj.metadata?.name}`));
+    informer.start();
+    await informer.waitForSync();
+    await until(() => watch !== undefined);
+
+    // Listed over two pages: only 'a' is kept; 'b' and 'c' are known by name, with no change raised for them.
+    expect(informer.list().map((o) => o.metadata?.name)).toEqual(['a']);
+    expect(informer.notKept('kp').sort()).toEqual(['b', 'c']);
+    expect([informer.exists('kp', 'b'), informer.exists('kp', 'a'), informer.exists('kp', 'nope')]).toEqual([true, true, false]);
+    expect(changes).toEqual(['add:a']);
+
+    // 'b' is wanted now: a read of it (a GET, here the object itself) brings it in, as metadata, without a change.
+    wanted.add('b');
+    const read = { apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 'b', namespace: 'kp', resourceVersion: '3', managedFields: [{ manager: 'x' }] }, spec: { secret: 'no' } };
+    expect(informer.admit(read)).toBe(true);
+    expect(informer.get('kp', 'b')).toEqual({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: { name: 'b', namespace: 'kp', resourceVersion: '3' } });
+    // Not what `keep` refuses, nor what the informer does not know exists.
+    expect(informer.admit({ metadata: { name: 'c', namespace: 'kp', resourceVersion: '3' } })).toBe(false);
+    expect(informer.admit({ metadata: { name: 'nope', namespace: 'kp', resourceVersion: '3' } })).toBe(false);
+    expect(changes).toEqual(['add:a']);
+
+    // 'a' is no longer wanted: its next change takes it out of the cache with a delete, and it is known by name.
+    wanted.delete('a');
+    send('MODIFIED', meta('a', '4'));
+    // 'c' goes, 'd' comes (unwanted): neither raises a change.
+    send('DELETED', meta('c', '5'));
+    send('ADDED', meta('d', '6'));
+    await until(() => informer.exists('kp', 'd'));
+    expect(changes).toEqual(['add:a', 'delete:a']);
+    expect(informer.list().map((o) => o.metadata?.name)).toEqual(['b']);
+    expect(informer.notKept('kp').sort()).toEqual(['a', 'd']);
+    expect(informer.exists('kp', 'c')).toBe(false);
+    // A wanted object's change is raised as ever.
+    send('MODIFIED', meta('b', '7'));
+    await until(() => changes.length === 3);
+    expect(changes[2]).toBe('update:b');
+    await informer.stop();
+  });
+
+  it('after a list that had to start over (expired continue token), keeps neither objects nor names the full list lacks', async () => {
+    const meta = (name: string) => ({ kind: 'PartialObjectMetadata', metadata: { name, namespace: 'rs', resourceVersion: '3' } });
+    handler = (_q, res, url) => {
+      if (!url.pathname.includes('/namespaces/rs/')) return json(res, 404, { kind: 'Status', code: 404 });
+      if (url.searchParams.get('watch') === 'true') {
+        open.push(res);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.flushHeaders();
+      }
+      if (url.searchParams.get('continue')) return json(res, 410, { kind: 'Status', code: 410, reason: 'Expired', message: 'continue too old' });
+      // The first page has 'gone-kept' and 'gone-named'; the full list (no limit) that follows no longer has them.
+      if (url.searchParams.get('limit')) return json(res, 200, { items: [meta('gone-kept'), meta('gone-named')], metadata: { resourceVersion: '3', continue: 'x' } });
+      return json(res, 200, { items: [meta('kept'), meta('named')], metadata: { resourceVersion: '4' } });
+    };
+    const informer = new Informer<KubeObject>(client, { resource: THINGS, namespace: 'rs', metadataOnly: true, pageSize: 2, keep: (o) => o.metadata?.name?.endsWith('kept') ?? false });
+    running.push(informer);
+    informer.start();
+    await informer.waitForSync();
+    expect(informer.list().map((o) => o.metadata?.name)).toEqual(['kept']);
+    expect(informer.notKept('rs')).toEqual(['named']);
+    await informer.stop();
   });
 
   it('caches metadata only, without managedFields, when asked to', async () => {

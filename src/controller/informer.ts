@@ -25,6 +25,14 @@ export interface InformerOptions {
    * SetTransform): drop what no reader needs. It runs after managedFields are dropped, which every informer does.
    */
   transform?: (obj: KubeObject) => KubeObject;
+  /**
+   * Which objects the cache keeps (after the transform). One it does not keep is remembered by its name only
+   * (`exists`, `notKept`) and raises no change; one that stops being kept leaves the cache with a `delete`, as an
+   * object that stops matching a watch's label selector does. `admit` brings one in once the caller wants it.
+   * client-go has no such store filter (its FilteringResourceEventHandler filters handlers, not the cache): a cluster
+   * with thousands of objects of a kind the operator reads a few of by name should not cost memory per object.
+   */
+  keep?: (obj: KubeObject) => boolean;
   /** Page size of lists; by default 100 for whole objects and 500 (client-go's) for metadata. */
   pageSize?: number;
   /** Server-side watch timeout; each watch gets a random value between this and twice this. */
@@ -41,6 +49,9 @@ export interface InformerOptions {
   now?: () => number;
   random?: () => number;
 }
+
+/** What a caller of a shared informer (Manager.informer) chooses about it. */
+export type InformerChoices = Pick<InformerOptions, 'metadataOnly' | 'transform' | 'keep'>;
 
 /** What /healthz reports per informer. */
 export interface InformerHealth {
@@ -84,7 +95,7 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform' | 'pageSize'>>;
+type Defaults = Required<Omit<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform' | 'keep' | 'pageSize'>>;
 
 /**
  * Defaults. The API server sends a bookmark shortly before a watch's timeoutSeconds and then ends it
@@ -107,8 +118,10 @@ const DEFAULTS: Defaults = {
 
 export class Informer<T extends KubeObject> {
   private readonly client: KubeClient;
-  private readonly opts: Defaults & Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform'> & { pageSize: number };
+  private readonly opts: Defaults & Pick<InformerOptions, 'resource' | 'namespace' | 'labelSelector' | 'logger' | 'transform' | 'keep'> & { pageSize: number };
   private readonly store = new Map<string, T>();
+  /** Names (by namespace) of the objects that exist but are not kept (`keep`). */
+  private notKeptNames = new Map<string, Set<string>>();
   private readonly handlers: ChangeHandler<T>[] = [];
   private resourceVersion = '';
   private synced = false;
@@ -160,6 +173,33 @@ export class Informer<T extends KubeObject> {
     return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
   }
 
+  /** Whether the object exists, as far as the informer has seen: kept, or known by name only. */
+  exists(namespace: string | undefined, name: string): boolean {
+    return this.get(namespace, name) !== undefined || (this.notKeptNames.get(namespace ?? '')?.has(name) ?? false);
+  }
+
+  /** Names of the objects of `namespace` that exist but are not kept. */
+  notKept(namespace: string | undefined): string[] {
+    return [...(this.notKeptNames.get(namespace ?? '') ?? [])];
+  }
+
+  /**
+   * Brings an object the informer knows by name only into the cache, now that `keep` wants it: `obj` is the object as
+   * read by a GET. Returns whether it was taken: not when the informer has since seen it change (its copy is as new)
+   * or go (then `obj` is stale), nor when `keep` still refuses it. Raises no change: nothing changed in the cluster.
+   */
+  admit(obj: T): boolean {
+    const namespace = obj.metadata?.namespace ?? '';
+    const name = obj.metadata?.name ?? '';
+    const names = this.notKeptNames.get(namespace);
+    if (!names?.has(name)) return false;
+    const slim = this.slim(this.opts.metadataOnly ? ({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: obj.metadata } as T) : obj);
+    if (this.opts.keep && !this.opts.keep(slim)) return false;
+    this.forgetName(namespace, name);
+    this.store.set(objectKey(slim), slim);
+    return true;
+  }
+
   start(): void {
     if (this.loop) return;
     this.abort = new AbortController();
@@ -196,35 +236,40 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private relist(items: T[]): void {
-    const seen = new Set<string>();
-    for (const item of items) {
-      const key = objectKey(item);
-      seen.add(key);
-      const old = this.store.get(key);
-      this.store.set(key, item);
-      if (!old) this.emit('add', item);
-      else if (old.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.emit('update', item, old);
-    }
-    for (const [key, old] of [...this.store]) {
-      if (!seen.has(key)) {
+  /** Takes a listed or watched (added, modified) object into the cache, or by name only when `keep` refuses it. */
+  private upsert(obj: T): void {
+    const key = objectKey(obj);
+    const old = this.store.get(key);
+    if (this.opts.keep && !this.opts.keep(obj)) {
+      this.rememberName(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
+      if (old) {
         this.store.delete(key);
         this.emit('delete', old);
       }
-    }
-  }
-
-  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
-    const key = objectKey(obj);
-    const old = this.store.get(key);
-    if (type === 'DELETED') {
-      this.store.delete(key);
-      this.emit('delete', obj);
       return;
     }
+    this.forgetName(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
     this.store.set(key, obj);
     if (!old) this.emit('add', obj);
     else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit('update', obj, old);
+  }
+
+  private remove(obj: T): void {
+    const key = objectKey(obj);
+    const kept = this.store.delete(key);
+    this.forgetName(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
+    if (kept || !this.opts.keep) this.emit('delete', obj);
+  }
+
+  private rememberName(namespace: string, name: string): void {
+    let names = this.notKeptNames.get(namespace);
+    if (!names) this.notKeptNames.set(namespace, (names = new Set()));
+    names.add(name);
+  }
+
+  private forgetName(namespace: string, name: string): void {
+    const names = this.notKeptNames.get(namespace);
+    if (names?.delete(name) && names.size === 0) this.notKeptNames.delete(namespace);
   }
 
   /**
@@ -238,15 +283,38 @@ export class Informer<T extends KubeObject> {
   }
 
   /**
-   * Lists everything and replaces the store with it; returns the list's resourceVersion. A method of its own so that
-   * the list response (the objects before `slim`) dies with this frame: held in a local of `run`, it stayed reachable
-   * from the suspended loop for as long as the watch that follows lasted, which doubled the memory of a big cache.
+   * Lists everything and replaces the store with it; returns the list's resourceVersion. Page by page: each page's
+   * objects are slimmed (and the ones not kept dropped) as it arrives, so the objects as listed die young and the
+   * whole list is never held at once (which grew the heap by its size at every start). A method of its own so that
+   * nothing of the list stays reachable from the suspended loop of `run` while the watch that follows lasts.
    */
   private async listIntoStore(signal: AbortSignal): Promise<string> {
     const { resource, namespace, labelSelector, metadataOnly } = this.opts;
-    const list = await this.client.list<T>(resource, namespace, { labelSelector, signal, metadataOnly, pageSize: this.opts.pageSize });
-    this.relist(list.items.map((i) => this.slim(i)));
-    return list.resourceVersion;
+    // A first list has nothing to replace: no need to note what it saw (unless it has to start over).
+    let seen = this.store.size > 0 || this.notKeptNames.size > 0 ? new Set<string>() : undefined;
+    const before = this.notKeptNames;
+    this.notKeptNames = new Map();
+    try {
+      const resourceVersion = await this.client.listPages<T>(resource, namespace, { labelSelector, signal, metadataOnly, pageSize: this.opts.pageSize }, (items, restart) => {
+        if (restart) {
+          // This page is the whole list: what earlier pages brought and it lacks is gone.
+          seen = new Set();
+          this.notKeptNames = new Map();
+        }
+        for (const item of items) {
+          const slim = this.slim(item);
+          seen?.add(objectKey(slim));
+          this.upsert(slim);
+        }
+      });
+      // What the list did not return is gone.
+      if (seen) for (const [key, old] of [...this.store]) if (!seen.has(key)) this.remove(old);
+      return resourceVersion;
+    } catch (err) {
+      // A failed list changes nothing: the names known before still stand (beside what the pages added).
+      for (const [ns, names] of before) for (const name of names) if (!this.store.has(`${ns}/${name}`)) this.rememberName(ns, name);
+      throw err;
+    }
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -273,7 +341,8 @@ export class Informer<T extends KubeObject> {
             events += 1;
             this.lastActivity = this.opts.now();
             this.failures = 0;
-            if (event.type !== 'BOOKMARK') this.apply(event.type as 'ADDED' | 'MODIFIED' | 'DELETED', this.slim(event.object));
+            if (event.type === 'DELETED') this.remove(this.slim(event.object));
+            else if (event.type !== 'BOOKMARK') this.upsert(this.slim(event.object));
             this.resourceVersion = event.object.metadata?.resourceVersion ?? this.resourceVersion;
           },
         );

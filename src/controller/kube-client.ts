@@ -235,6 +235,20 @@ export class KubeClient {
    * continue token that expired (410) is answered by one full list without `limit`.
    */
   async list<T extends KubeObject>(res: ResourceType, namespace?: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    const items: T[] = [];
+    const resourceVersion = await this.listPages<T>(res, namespace, opts, (page, restart) => {
+      if (restart) items.length = 0;
+      items.push(...page);
+    });
+    return { items, resourceVersion };
+  }
+
+  /**
+   * Lists a collection page by page, handing each page to `onPage` as it arrives, so a caller that keeps only part of
+   * each object (an informer) never holds the whole list at once; returns the list's resourceVersion. When a continue
+   * token expired (410), the rest comes as one full list and `onPage` is told to restart: that page holds everything.
+   */
+  async listPages<T extends KubeObject>(res: ResourceType, namespace: string | undefined, opts: ListOptions, onPage: (items: T[], restart: boolean) => void): Promise<string> {
     const page = async (limit: number | undefined, cont: string | undefined) =>
       (await this.send('list', res, this.path(res, namespace), {
         ...opts,
@@ -242,23 +256,25 @@ export class KubeClient {
         accept: opts.metadataOnly ? ACCEPT_METADATA_LIST : undefined,
         query: { labelSelector: opts.labelSelector, limit: limit ? String(limit) : undefined, continue: cont },
       })) as { items?: T[]; metadata?: { resourceVersion?: string; continue?: string } } | undefined;
+    const kind = res.kind;
+    const apiVersion = res.group ? `${res.group}/${res.version}` : res.version;
+    // List items carry no apiVersion/kind; fill them in so cached objects are complete.
+    const hand = (items: T[] | undefined, restart: boolean) => onPage((items ?? []).map((i) => ({ apiVersion, kind, ...i })), restart);
     const limit = opts.pageSize && opts.pageSize > 0 ? opts.pageSize : undefined;
     let body = await page(limit, undefined);
-    const items = [...(body?.items ?? [])];
+    hand(body?.items, false);
     while (body?.metadata?.continue) {
+      let restart = false;
       try {
         body = await page(limit, body.metadata.continue);
       } catch (err) {
         if (!isGone(err)) throw err;
         body = await page(undefined, undefined);
-        items.length = 0;
+        restart = true;
       }
-      items.push(...(body?.items ?? []));
+      hand(body?.items, restart);
     }
-    const kind = res.kind;
-    const apiVersion = res.group ? `${res.group}/${res.version}` : res.version;
-    // List items carry no apiVersion/kind; fill them in so cached objects are complete.
-    return { items: items.map((i) => ({ apiVersion, kind, ...i })), resourceVersion: body?.metadata?.resourceVersion ?? '' };
+    return body?.metadata?.resourceVersion ?? '';
   }
 
   async create<T extends KubeObject>(res: ResourceType, namespace: string | undefined, body: T, opts: RequestOptions = {}): Promise<T> {

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Controller } from './controller.ts';
-import { Informer, type InformerHealth, type InformerOptions } from './informer.ts';
+import { Informer, type InformerChoices, type InformerHealth } from './informer.ts';
 import type { KubeClient, KubeObject, ResourceType } from './kube-client.ts';
 import { LeaderElector } from './leader-election.ts';
 
@@ -46,13 +46,13 @@ export class Manager {
 
   /**
    * The shared informer of a resource in one namespace (undefined: all namespaces), created on first use. A
-   * `transform` is part of the first caller's informer: callers that share one must pass the same.
+   * `transform` and a `keep` are part of the first caller's informer: callers that share one must pass the same.
    */
-  informer<T extends KubeObject>(resource: ResourceType, namespace?: string, labelSelector?: string, opts: Pick<InformerOptions, 'metadataOnly' | 'transform'> = {}): Informer<T> {
+  informer<T extends KubeObject>(resource: ResourceType, namespace?: string, labelSelector?: string, opts: InformerChoices = {}): Informer<T> {
     const key = `${resource.group}/${resource.plural}/${namespace ?? '*'}/${labelSelector ?? ''}/${opts.metadataOnly ? 'meta' : 'full'}`;
     let informer = this.informers.get(key);
     if (!informer) {
-      informer = new Informer<KubeObject>(this.client, { resource, namespace, labelSelector, metadataOnly: opts.metadataOnly, transform: opts.transform, logger: this.opts.logger });
+      informer = new Informer<KubeObject>(this.client, { resource, namespace, labelSelector, ...opts, logger: this.opts.logger });
       this.informers.set(key, informer);
     }
     return informer as unknown as Informer<T>;

@@ -8,7 +8,7 @@ import type { V1ConfigMap, V1Deployment, V1Namespace, V1Secret, V1StatefulSet } 
 import { Controller } from '../controller/controller.ts';
 import { KubeEventRecorder } from '../controller/events.ts';
 import type { KubeAccess } from '../controller/kube-access.ts';
-import type { Informer } from '../controller/informer.ts';
+import type { Informer, InformerChoices } from '../controller/informer.ts';
 import { KubeClient, type KubeObject, type RequestRecord, type ResourceType } from '../controller/kube-client.ts';
 import { Manager } from '../controller/manager.ts';
 import { kmsProbeFor, type KmsProbe, type KmsProvider } from '../kms/index.ts';
@@ -99,26 +99,25 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   });
 
   const scopes: (string | undefined)[] = cfg.namespaces === 'all' ? [undefined] : cfg.namespaces;
-  const per = <T extends KubeObject>(res: ResourceType, labelSelector?: string, metadataOnly = false, transform?: (o: KubeObject) => KubeObject) =>
-    scopes.map((ns) => manager.informer<T>(res, ns, labelSelector, { metadataOnly, transform }));
-  const migrations = per<SvKmsMigration>(SVKMS_MIGRATIONS, undefined, false, withoutLastApplied);
-  // What each kind is watched with (scoped-cache.ts): the operator's own objects whole, the rest by metadata only.
+  const per = <T extends KubeObject>(res: ResourceType, labelSelector?: string, opts: InformerChoices = {}) => scopes.map((ns) => manager.informer<T>(res, ns, labelSelector, opts));
+  const migrations = per<SvKmsMigration>(SVKMS_MIGRATIONS, undefined, { transform: withoutLastApplied });
+  const index = new MigrationWatchIndex();
+  for (const informer of migrations) informer.on((type, m) => (type === 'delete' ? index.remove(m.metadata) : index.upsert(m)));
+  // What each kind is watched with (scoped-cache.ts): the operator's own objects whole, the rest by metadata only,
+  // kept only when a migration names them.
   const owned = <T extends KubeObject>(res: ResourceType) => per<T>(res, OWNED_SELECTOR);
-  const others = (res: ResourceType) => per<KubeObject>(res, NOT_OWNED_SELECTOR, true);
-  const scoped = <T extends KubeObject>(resource: ResourceType, ownedInformers: Informer<T>[]) => {
-    const metadata = others(resource);
+  const scoped = <T extends KubeObject>(resource: ResourceType, ownedInformers: Informer<T>[], keep: (o: KubeObject) => boolean) => {
+    const metadata = per<KubeObject>(resource, NOT_OWNED_SELECTOR, { metadataOnly: true, keep });
     const informers = [...(ownedInformers as unknown as Informer<KubeObject>[]), ...metadata];
     return { kind: new ScopedKind<T>({ client, resource, owned: ownedInformers, metadata, onFetch: () => metrics.cacheFetches.inc({ resource: resource.plural }) }), informers };
   };
   // The operator makes Secrets and ConfigMaps, never workloads: those have no "owned" informer.
-  const secrets = scoped<V1Secret & KubeObject>(RESOURCES.secrets, owned(RESOURCES.secrets));
-  const configMaps = scoped<V1ConfigMap & KubeObject>(RESOURCES.configMaps, owned(RESOURCES.configMaps));
-  const deployments = scoped<V1Deployment & KubeObject>(RESOURCES.deployments, []);
-  const statefulSets = scoped<V1StatefulSet & KubeObject>(RESOURCES.statefulSets, []);
+  const secrets = scoped<V1Secret & KubeObject>(RESOURCES.secrets, owned(RESOURCES.secrets), index.namesSecret);
+  const configMaps = scoped<V1ConfigMap & KubeObject>(RESOURCES.configMaps, owned(RESOURCES.configMaps), index.namesConfigMap);
+  const deployments = scoped<V1Deployment & KubeObject>(RESOURCES.deployments, [], index.namesWorkload);
+  const statefulSets = scoped<V1StatefulSet & KubeObject>(RESOURCES.statefulSets, [], index.namesWorkload);
   const namespaces = manager.informer<V1Namespace & KubeObject>(RESOURCES.namespaces, undefined, undefined, { metadataOnly: true });
   const caches: Caches = { secrets: secrets.kind, configMaps: configMaps.kind, deployments: deployments.kind, statefulSets: statefulSets.kind, namespaces };
-  const index = new MigrationWatchIndex();
-  for (const informer of migrations) informer.on((type, m) => (type === 'delete' ? index.remove(m.metadata) : index.upsert(m)));
   // Writes on behalf of reconciles (and their Events) run under the leadership term: none is sent after it ended.
   const term = () => manager.leadershipSignal();
   const events = new KubeEventRecorder(client, { component: OPERATOR_NAME, instance: hostname(), scrub: (t) => secretScrubber.scrub(t), logger, signal: term });

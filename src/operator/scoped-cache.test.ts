@@ -119,4 +119,41 @@ describe('ScopedKind', () => {
 
     await Promise.all([ownedInformer.stop(), metaInformer.stop()]);
   });
+
+  it('keeps no metadata of what no migration names, and reads a newly named object with the one GET a first read makes', async () => {
+    const wanted = new Set(['named']);
+    const metaInformer = new Informer<KubeObject>(client, {
+      resource: RESOURCES.secrets,
+      namespace: 'ns',
+      labelSelector: NOT_OWNED_SELECTOR,
+      metadataOnly: true,
+      keep: (o) => wanted.has(o.metadata?.name ?? ''),
+    });
+    const kind = new ScopedKind<Secret>({ client, resource: RESOURCES.secrets, owned: [], metadata: [metaInformer] });
+    metaInformer.start();
+    await metaInformer.waitForSync();
+    gets.length = 0;
+    // Only the named Secret's metadata is kept; the others are known by name.
+    expect(metaInformer.list().map((o) => o.metadata?.name)).toEqual(['named']);
+    expect(metaInformer.notKept('ns').sort()).toEqual(['labelled', 'unrelated-1', 'unrelated-2']);
+
+    // A migration names 'unrelated-1' now: its first read is a GET, which brings it into the cache; the next is not.
+    wanted.add('unrelated-1');
+    expect((await kind.get('ns', 'unrelated-1'))?.data).toEqual({ token: 'dG9r' });
+    expect(metaInformer.get('ns', 'unrelated-1')?.metadata?.name).toBe('unrelated-1');
+    expect((await kind.get('ns', 'unrelated-1'))?.data).toEqual({ token: 'dG9r' });
+    expect(gets).toEqual(['unrelated-1']);
+    // What does not exist is answered without a request, as before.
+    expect(await kind.get('ns', 'absent')).toBeUndefined();
+    expect(gets).toEqual(['unrelated-1']);
+
+    // A label selection in a namespace reads what is known by name only once (it has no labels here), then the cache.
+    wanted.add('labelled').add('unrelated-2');
+    expect((await kind.select('ns', { app: 'old-sv' })).map((o) => o.metadata?.name)).toEqual(['labelled']);
+    expect(gets.slice(1).sort()).toEqual(['labelled', 'unrelated-2']);
+    expect((await kind.select('ns', { app: 'old-sv' })).map((o) => o.metadata?.name)).toEqual(['labelled']);
+    expect(gets).toHaveLength(3);
+    expect(metaInformer.notKept('ns')).toEqual([]);
+    await metaInformer.stop();
+  });
 });

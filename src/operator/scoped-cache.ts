@@ -8,6 +8,10 @@
  * informer with the complementary selector `managed-by!=sv-kms-operator`), which tells when it changes; its contents
  * are fetched by a GET the first time a reconcile reads it, and kept while its resourceVersion stays the same. So no
  * content of an object no migration reads (the other Secrets of a namespace, of the cluster) ever enters the process.
+ * Nor does its metadata: the metadata informers keep only what some migration names (their `keep`, from the watch
+ * index) and know the rest by name alone, so a cluster's thousands of unrelated Secrets cost a name each. An object
+ * named after the informer saw it (a new migration, a changed spec) is read by a GET at its first read, which brings it
+ * into the informer's cache (`Informer.admit`): the same one GET a first read makes anyway.
  *
  * Why not one informer per named object (a `metadata.name` field selector): N migrations name 5-7 objects each, and
  * each would be a watch connection of its own; the metadata informers are a fixed handful whatever N is.
@@ -64,13 +68,17 @@ export class ScopedKind<T extends KubeObject> {
       if (found) return found;
     }
     const meta = this.metadataOf(namespace, name);
-    if (!meta) return undefined;
-    return this.contentsOf(namespace, name, meta.metadata?.resourceVersion ?? '', signal);
+    if (meta) return this.contentsOf(namespace, name, meta.metadata?.resourceVersion ?? '', signal);
+    // Known by name only (no migration named it when the informer saw it): read it, and the informer keeps it now.
+    if (this.opts.metadata.some((i) => i.exists(namespace, name))) return this.contentsOf(namespace, name, '', signal);
+    return undefined;
   }
 
   /** Objects in `namespace` whose labels include every pair of `selector`. */
   async select(namespace: string, selector: Record<string, string>, signal?: AbortSignal): Promise<T[]> {
     const matches = (o: KubeObject) => Object.entries(selector).every(([k, v]) => o.metadata?.labels?.[k] === v);
+    // Objects known by name only have no labels here: read each once, which brings it into the informer's cache.
+    await Promise.all(this.opts.metadata.flatMap((i) => i.notKept(namespace)).map((name) => this.contentsOf(namespace, name, '', signal)));
     const owned = this.opts.owned.flatMap((i) => i.list(namespace)).filter(matches);
     const others = this.opts.metadata.flatMap((i) => i.list(namespace)).filter(matches);
     const fetched = await Promise.all(others.map((o) => this.contentsOf(namespace, o.metadata?.name ?? '', o.metadata?.resourceVersion ?? '', signal)));
@@ -103,6 +111,7 @@ export class ScopedKind<T extends KubeObject> {
       this.inflight.set(k, pending);
     }
     const obj = await pending;
+    if (obj) for (const i of this.opts.metadata) i.admit(obj);
     // Keep it only while the metadata informer still knows the object (it may have been deleted meanwhile).
     if (obj && this.metadataOf(namespace, name)) this.contents.set(k, obj);
     else this.contents.delete(k);

@@ -47,6 +47,31 @@ describe('MigrationWatchIndex', () => {
     expect(index.size()).toBe(0);
   });
 
+  it('says whether some migration names an object exactly when it names migrations for it (what the caches keep)', () => {
+    const index = new MigrationWatchIndex();
+    const m = migration(1);
+    index.upsert(m);
+    const objects = [
+      ['team-1', 'aws-kms-credentials'],
+      ['new-1', m.spec.newSv.governanceKey.secretName],
+      ['team-1', m.spec.newSv.governanceKey.secretName],
+      ['new-1', m.spec.newSv.participant.releaseName],
+      ['new-1', 'sv-app'],
+      ['old-1', 'anything'],
+      ['new-1', 'unrelated'],
+      ['elsewhere', 'aws-kms-credentials'],
+    ].map(([ns, name]) => obj(ns!, name!));
+    for (const o of objects) {
+      expect([o.metadata, index.namesSecret(o)]).toEqual([o.metadata, index.secretRefs(o).length > 0]);
+      expect([o.metadata, index.namesConfigMap(o)]).toEqual([o.metadata, index.configMapRefs(o).length > 0]);
+      expect([o.metadata, index.namesWorkload(o)]).toEqual([o.metadata, index.workloadRefs(o).length > 0]);
+    }
+    expect(objects.filter(index.namesSecret)).toHaveLength(2);
+    expect(objects.filter(index.namesWorkload)).toHaveLength(3);
+    index.remove(m.metadata);
+    expect(objects.some((o) => index.namesSecret(o) || index.namesConfigMap(o) || index.namesWorkload(o))).toBe(false);
+  });
+
   it('answers the same as a scan of every migration, for 1000 migrations sharing namespaces', () => {
     const index = new MigrationWatchIndex();
     const all = Array.from({ length: 1000 }, (_, i) => {

@@ -41,6 +41,12 @@ function watchedKeys(m: SvKmsMigration): string[] {
 
 const refKey = (r: ObjectRef) => `${r.namespace}/${r.name}`;
 
+/** The index keys under which a migration would have named an object of each kind. */
+const at = (o: KubeObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+const secretKeys = (o: KubeObject) => [`secret ${at(o)}`];
+const configMapKeys = (o: KubeObject) => [`configMap ${at(o)}`];
+const workloadKeys = (o: KubeObject) => [`workload ${at(o)}`, `workloadNamespace ${o.metadata?.namespace}/`];
+
 /** The index of what every migration watches; feed it the migration informers' changes. */
 export class MigrationWatchIndex {
   private readonly byKey = new Map<string, Map<string, ObjectRef>>();
@@ -80,9 +86,17 @@ export class MigrationWatchIndex {
     return [...out.values()];
   }
 
-  secretRefs = (obj: KubeObject): ObjectRef[] => this.lookup(`secret ${obj.metadata?.namespace}/${obj.metadata?.name}`);
-  configMapRefs = (obj: KubeObject): ObjectRef[] => this.lookup(`configMap ${obj.metadata?.namespace}/${obj.metadata?.name}`);
-  workloadRefs = (obj: KubeObject): ObjectRef[] =>
-    this.lookup(`workload ${obj.metadata?.namespace}/${obj.metadata?.name}`, `workloadNamespace ${obj.metadata?.namespace}/`);
+  private names(keys: string[]): boolean {
+    return keys.some((k) => this.byKey.has(k));
+  }
+
+  /** Whether some migration reads the object (the metadata caches keep only those). */
+  namesSecret = (obj: KubeObject): boolean => this.names(secretKeys(obj));
+  namesConfigMap = (obj: KubeObject): boolean => this.names(configMapKeys(obj));
+  namesWorkload = (obj: KubeObject): boolean => this.names(workloadKeys(obj));
+
+  secretRefs = (obj: KubeObject): ObjectRef[] => this.lookup(...secretKeys(obj));
+  configMapRefs = (obj: KubeObject): ObjectRef[] => this.lookup(...configMapKeys(obj));
+  workloadRefs = (obj: KubeObject): ObjectRef[] => this.lookup(...workloadKeys(obj));
   namespaceRefs = (obj: KubeObject): ObjectRef[] => this.lookup(`namespace /${obj.metadata?.name}`);
 }
