@@ -26,7 +26,7 @@ export interface OperatorPhaseOptions {
   logDir: string;
   /** How the operator is started (compiled as in the image, or from the sources; its heap limit). */
   launch: OperatorLaunch;
-  /** Write a V8 CPU profile of the backlog operator into logDir. */
+  /** Write V8 CPU profiles of the backlog operator and of the restarted one into logDir. */
   cpuProfile?: boolean;
   /** Write a V8 heap snapshot of the restarted operator, once settled, into logDir. */
   heapSnapshot?: boolean;
@@ -203,6 +203,7 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
       launch: o.launch,
       logFile: join(o.logDir, `operator-${n}${label}-restart.log`),
       heapSnapshotDir: o.heapSnapshot ? o.logDir : undefined,
+      cpuProfileDir: o.cpuProfile ? join(o.logDir, `restart${label}`) : undefined,
     });
     const restartAtReady = op2.stats();
     const restartSettleMs = await settle(op2, 3000, 120_000, n);

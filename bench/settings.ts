@@ -24,7 +24,7 @@ Options:
                               it; the sources cost about 30 MB more RSS and a slower start)
   --heap-snapshot             write a V8 heap snapshot of the operator restarted over the converged migrations, once
                               settled, next to its log (see bench/heap-summary.ts)
-  --cpu-profile               write a V8 CPU profile of the backlog operator next to its log (see bench/profile-summary.ts)
+  --cpu-profile               write V8 CPU profiles of the backlog operator next to its log, and of the restarted one in restart/ (bench/profile-summary.ts)
   --out FILE                  JSON output (default: bench-results/<timestamp>.json); the plot goes beside it (.svg)
 
 A realistic cluster (issue 14):
