@@ -11,6 +11,7 @@ import type { BenchCluster } from './cluster.ts';
 import { MIRRORED_WRITES, type FloorTemplates, type WritePlan } from './floor.ts';
 import { MigrationWatch } from './migration-watch.ts';
 import { diff, total } from './metrics-text.ts';
+import { listFloorMs } from './list-floor.ts';
 import { OperatorProcess, type OperatorCounters } from './operator-process.ts';
 import { machineBusySeconds, MB } from './proc-stats.ts';
 import { latencySummary, round } from './stats.ts';
@@ -59,7 +60,7 @@ export interface OperatorFigures {
   foreignCpuSeconds: number;
   loadAverage1m: { atStart: number; atConvergence: number };
   /** A new operator started over the N converged migrations: time to ready, RSS then, and what it did. */
-  restart: { readyMs: number; rssAtReadyMb: number; settleMs: number; writes: Record<string, number>; kmsCalls: number; reconciles: number; peakRssMb: number; heapSnapshot?: string };
+  restart: { readyMs: number; listFloorMs: number; rssAtReadyMb: number; settleMs: number; writes: Record<string, number>; kmsCalls: number; reconciles: number; peakRssMb: number; heapSnapshot?: string };
 }
 
 /** The operator did not get all migrations through in time: what it had done by then. */
@@ -197,6 +198,8 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
 
     log('restart: stopping the operator and starting a new one over the converged migrations');
     await op.stop();
+    // The lists the new operator's caches will make, by a minimal client, with nothing else running: its floor.
+    const listFloor = await listFloorMs(cluster.client);
     op2 = await OperatorProcess.start({
       kubeconfigPath: cluster.cp.kubeconfigPath,
       workers: o.workers,
@@ -251,6 +254,7 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
       loadAverage1m: { atStart: round(load0), atConvergence: round(load1) },
       restart: {
         readyMs: Math.round(op2.readyMs),
+        listFloorMs: Math.round(listFloor),
         rssAtReadyMb: round(restartAtReady.rssBytes / MB, 1),
         settleMs: Math.round(restartSettleMs),
         writes: Object.fromEntries(byVerbResource(restarted.kube, isWrite)),

@@ -26,6 +26,8 @@ export interface JsonRequest {
   path: string;
   body?: unknown;
   contentType?: string;
+  /** Accept header; application/json by default. */
+  accept?: string;
 }
 
 export class PooledKubeClient {
@@ -59,7 +61,7 @@ export class PooledKubeClient {
       method: req.method,
       headers: {
         authorization: `Bearer ${this.token}`,
-        accept: 'application/json',
+        accept: req.accept ?? 'application/json',
         ...(req.body === undefined ? {} : { 'content-type': req.contentType ?? 'application/json' }),
       },
       body: req.body === undefined ? undefined : JSON.stringify(req.body),

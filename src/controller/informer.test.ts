@@ -245,6 +245,7 @@ describe('Informer', () => {
     expect(informer.notKept('kp').sort()).toEqual(['b', 'c']);
     expect([informer.exists('kp', 'b'), informer.exists('kp', 'a'), informer.exists('kp', 'nope')]).toEqual([true, true, false]);
     expect(changes).toEqual(['add:a']);
+    expect(informer.health()).toMatchObject({ synced: true, objects: 1, notKept: 2, syncedInMs: expect.any(Number) });
 
     // 'b' is wanted now: a read of it (a GET, here the object itself) brings it in, as metadata, without a change.
     wanted.add('b');

@@ -59,6 +59,11 @@ export interface InformerHealth {
   namespace?: string;
   labelSelector?: string;
   synced: boolean;
+  /** How long the first list took, from start to synced (ms). */
+  syncedInMs?: number;
+  /** Objects in the cache, and objects known by name only (`keep`). */
+  objects: number;
+  notKept: number;
   /** Milliseconds since the last list, event, bookmark or clean watch end; undefined before the first. */
   lastActivityAgeMs?: number;
   consecutiveFailures: number;
@@ -132,6 +137,7 @@ export class Informer<T extends KubeObject> {
   /** Time (ms, informer clock) of the last list, watch event, bookmark or clean watch end. */
   private lastActivity?: number;
   private failures = 0;
+  private syncedInMs?: number;
 
   constructor(client: KubeClient, opts: InformerOptions) {
     this.client = client;
@@ -158,6 +164,9 @@ export class Informer<T extends KubeObject> {
       ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
       ...(this.opts.labelSelector ? { labelSelector: this.opts.labelSelector } : {}),
       synced: this.synced,
+      ...(this.syncedInMs !== undefined ? { syncedInMs: this.syncedInMs } : {}),
+      objects: this.store.size,
+      notKept: [...this.notKeptNames.values()].reduce((n, names) => n + names.size, 0),
       ...(this.lastActivity !== undefined ? { lastActivityAgeMs: now - this.lastActivity } : {}),
       consecutiveFailures: this.failures,
       healthy: !this.loop || now - progress < this.opts.stuckAfterMs,
@@ -327,6 +336,7 @@ export class Informer<T extends KubeObject> {
           this.failures = 0;
           if (!this.synced) {
             this.synced = true;
+            this.syncedInMs = this.opts.now() - this.startedAt;
             for (const w of this.syncWaiters.splice(0)) w();
           }
         }

@@ -95,7 +95,9 @@ export class Manager {
     for (const informer of this.informers.values()) informer.start();
     await Promise.all([...this.informers.values()].map((i) => i.waitForSync(stop)));
     if (stop.aborted) return this.shutdownInformers();
-    log.info({ informers: this.informers.size }, 'caches synced');
+    // What each cache holds and how long its first list took: where a slow start or a big heap comes from.
+    const caches = [...this.informers.values()].map((i) => i.health()).map(({ resource, namespace, labelSelector, objects, notKept, syncedInMs }) => ({ resource, namespace, labelSelector, objects, notKept, syncedInMs }));
+    log.info({ informers: this.informers.size, caches }, 'caches synced');
 
     const terms: Promise<void>[] = [];
     const lead = (abort: AbortSignal) => {

@@ -37,7 +37,7 @@ function operator(over: { rssAtReady?: number; peak?: number; restartRss?: numbe
     harnessCpuSeconds: 5,
     foreignCpuSeconds: 0,
     loadAverage1m: { atStart: 0.5, atConvergence: 2 },
-    restart: { readyMs: over.restartReady ?? 800, rssAtReadyMb: over.restartRss ?? 95, settleMs: 3000, writes: {}, kmsCalls: 0, reconciles: 1000, peakRssMb: 120 },
+    restart: { readyMs: over.restartReady ?? 800, listFloorMs: 500, rssAtReadyMb: over.restartRss ?? 95, settleMs: 3000, writes: {}, kmsCalls: 0, reconciles: 1000, peakRssMb: 120 },
   };
 }
 
