@@ -39,7 +39,7 @@ export async function listFloorMs(client: PooledKubeClient): Promise<number> {
         const query = new URLSearchParams({ limit: String(l.metadataOnly ? 500 : 100) });
         if (l.labelSelector) query.set('labelSelector', l.labelSelector);
         if (cont) query.set('continue', cont);
-        const page = await client.request<{ metadata?: { continue?: string } }>({ method: 'GET', path: `${client.path(l.resource)}?${query}`, accept: l.metadataOnly ? ACCEPT_METADATA_LIST : undefined });
+        const page = await client.request<{ metadata?: { continue?: string } }>({ method: 'GET', path: `${client.path(l.resource)}?${query.toString()}`, accept: l.metadataOnly ? ACCEPT_METADATA_LIST : undefined });
         cont = page.metadata?.continue || undefined;
       } while (cont);
     }),
