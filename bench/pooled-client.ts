@@ -62,6 +62,8 @@ export class PooledKubeClient {
       headers: {
         authorization: `Bearer ${this.token}`,
         accept: req.accept ?? 'application/json',
+        // As the operator's client (kube-client.ts: exchange): uncompressed answers, no gzip on either side.
+        'accept-encoding': 'identity',
         ...(req.body === undefined ? {} : { 'content-type': req.contentType ?? 'application/json' }),
       },
       body: req.body === undefined ? undefined : JSON.stringify(req.body),

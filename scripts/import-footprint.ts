@@ -1,7 +1,7 @@
 // What loading the operator costs: the modules `sv-kms run` imports before it starts (the CLI, the operator's
 // wiring), then the kubeconfig when one is given (loaded and its credentials built, as the first request does), and
 // what that left in memory. Prints one JSON line: the number of modules loaded, how many of them belong to
-// @kubernetes/client-node and to its generated API (dist/gen/), heap used and RSS (MB, after a GC when run with
+// @kubernetes/client-node, to its generated API (dist/gen/) and to undici, heap used and RSS (MB, after a GC when run with
 // --expose-gc), and the milliseconds the imports took. src/controller/kube-access.test.ts runs it to check that the
 // operator never loads client-node; run it by hand to compare:
 //
@@ -26,7 +26,7 @@ await import('../src/operator/operator.ts');
 if (values.kubeconfig) {
   const { loadKubeAccess } = await import('../src/controller/kube-access.ts');
   const access = await loadKubeAccess({ file: values.kubeconfig });
-  await Promise.all([access.headers(), access.dispatcher()]);
+  await Promise.all([access.headers(), access.agent()]);
 }
 const ms = performance.now() - started;
 gc?.();
@@ -38,6 +38,7 @@ console.log(
     modules: urls.length,
     clientNode: urls.filter((u) => u.includes('/node_modules/@kubernetes/client-node/')).length,
     clientNodeGenerated: urls.filter((u) => u.includes('/node_modules/@kubernetes/client-node/dist/gen/')).length,
+    undici: urls.filter((u) => u.includes('/node_modules/undici/')).length,
     heapUsedMB: mb(memory.heapUsed),
     rssMB: mb(memory.rss),
     importMs: Math.round(ms),

@@ -20,8 +20,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import { load } from 'js-yaml';
-import { Agent, type Dispatcher } from 'undici';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** Where Kubernetes mounts a pod's service account token, CA and namespace. */
@@ -41,10 +42,10 @@ export interface KubeAccess {
    */
   headers(): Promise<Record<string, string>>;
   /**
-   * A new connection pool with the TLS settings (CA, client certificate), read afresh: rotated files are read again.
-   * undefined: undici's global dispatcher. The caller decides how long to reuse it.
+   * A new connection pool (a `node:http`/`node:https` Agent) with the TLS settings (CA, client certificate), read
+   * afresh: rotated files are read again. The caller decides how long to reuse it.
    */
-  dispatcher(): Promise<Dispatcher | undefined>;
+  agent(): Promise<HttpAgent>;
 }
 
 export interface LoadKubeAccessOptions {
@@ -85,7 +86,7 @@ export function inClusterAccess(env: Record<string, string | undefined>, saDir =
     namespace,
     source: 'in-cluster',
     headers: async () => bearer((await readFile(join(saDir, 'token'), 'utf8')).trim()),
-    dispatcher: async () => agent({ ca: await readFile(join(saDir, 'ca.crt')) }),
+    agent: async () => agentFor('https:', { ca: await readFile(join(saDir, 'ca.crt')) }),
   };
 }
 
@@ -125,19 +126,36 @@ export function accessFromKubeConfig(kc: KubeConfig): KubeAccess {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
-  /** A request context with client-node's authentication applied: it sets the headers and the dispatcher together. */
+  /** `node:https` request options with client-node's authentication applied (headers, TLS, a proxy's agent). */
   const applied = async () => {
-    const { HttpMethod, RequestContext } = await import('@kubernetes/client-node');
-    const ctx = new RequestContext(cluster.server, HttpMethod.GET);
-    await kc.applySecurityAuthentication(ctx);
-    return ctx;
+    const opts: HttpsRequestOptions = {};
+    await kc.applyToHTTPSOptions(opts);
+    return opts;
   };
   return {
     server: cluster.server,
     namespace,
     source: 'client-node',
-    headers: async () => (await applied()).getHeaders(),
-    dispatcher: async () => (await applied()).getDispatcher(),
+    headers: async () => {
+      const opts = await applied();
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+      // client-node gives basic auth as `auth` (user:password), not as a header.
+      if (opts.auth && !Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+      return headers;
+    },
+    agent: async () => {
+      const opts = await applied();
+      // Through a proxy, client-node's agent (it tunnels); else a keep-alive pool of ours with the TLS it read.
+      if (cluster.proxyUrl && opts.agent instanceof HttpAgent) return opts.agent;
+      const tls: TlsSettings = {};
+      if (opts.ca) tls.ca = opts.ca;
+      if (opts.cert) tls.cert = opts.cert;
+      if (opts.key) tls.key = opts.key as Buffer;
+      if (opts.rejectUnauthorized === false || cluster.skipTLSVerify) tls.rejectUnauthorized = false;
+      if (opts.servername) tls.servername = opts.servername;
+      return agentFor(new URL(cluster.server).protocol, tls);
+    },
   };
 }
 
@@ -301,7 +319,7 @@ async function fromParsed(c: ParsedConfig): Promise<KubeAccess> {
       if (impersonate) headers['Impersonate-User'] = impersonate;
       return headers;
     },
-    async dispatcher() {
+    async agent() {
       const [ca, cert, key] = await Promise.all([fileOrData(caFile, caData), fileOrData(certFile, certData), fileOrData(keyFile, keyData)]);
       const tls: TlsSettings = {};
       if (ca) tls.ca = ca;
@@ -309,7 +327,7 @@ async function fromParsed(c: ParsedConfig): Promise<KubeAccess> {
       if (key) tls.key = key;
       if (insecure) tls.rejectUnauthorized = false;
       if (servername) tls.servername = servername;
-      return agent(tls);
+      return agentFor(new URL(server).protocol, tls);
     },
   };
 }
@@ -328,14 +346,21 @@ function bearer(token: string): Record<string, string> {
 }
 
 interface TlsSettings {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
+  ca?: Buffer | string | (Buffer | string)[];
+  cert?: Buffer | string | (Buffer | string)[];
+  key?: Buffer | string | (Buffer | string)[];
   rejectUnauthorized?: boolean;
   servername?: string;
 }
 
-/** A connection pool with these TLS settings; TCP keep-alive probes after 30 s, as client-go and client-node do. */
-function agent(tls: TlsSettings): Dispatcher {
-  return new Agent({ connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 } });
+/**
+ * A connection pool for a server with these TLS settings. Connections are kept alive and reused; TCP keep-alive
+ * probes start after 30 s, as client-go and client-node do; an idle connection is closed after 30 s, before a server or
+ * load balancer drops it under a request. Node's own `node:http(s)` rather than undici: the operator makes no other
+ * use of undici, and loading it costs some 18 MB of RSS (measured in an empty process: undici 28.8 MB, `node:https`
+ * 10.9 MB), a fifth of the operator's memory at ready.
+ */
+function agentFor(protocol: string, tls: TlsSettings): HttpAgent {
+  const pool = { keepAlive: true, keepAliveMsecs: 30_000, timeout: 30_000 };
+  return protocol === 'http:' ? new HttpAgent(pool) : new HttpsAgent({ ...pool, ...tls });
 }

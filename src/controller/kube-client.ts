@@ -8,9 +8,9 @@
  * goes through one place, which counts requests by verb and resource for the metrics, the benchmark and the "no
  * writes after convergence" checks.
  */
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
-import { fetch, type Dispatcher } from 'undici';
 import { KubeApiError, errorFromBody, parseJsonBody, WatchInactiveError } from './kube-errors.ts';
 import type { KubeAccess } from './kube-access.ts';
 
@@ -136,8 +136,8 @@ export interface WatchOptions {
   signal: AbortSignal;
 }
 
-/** How long one connection pool (undici dispatcher, with the kubeconfig's TLS settings) is reused. */
-const DISPATCHER_LIFETIME_MS = 10 * 60_000;
+/** How long one connection pool (an Agent with the kubeconfig's TLS settings) is reused. */
+const POOL_LIFETIME_MS = 10 * 60_000;
 /**
  * How long the authentication headers are reused. Far below any token's lifetime (service-account tokens live an
  * hour and are rotated well before), so rotated tokens are picked up, without building credentials per request.
@@ -155,7 +155,7 @@ interface SendInit extends RequestOptions {
 
 export class KubeClient {
   private readonly access: KubeAccess;
-  private pool?: { dispatcher: Dispatcher | undefined; createdAt: number };
+  private pool?: { agent: Agent; createdAt: number };
   private auth?: { headers: Record<string, string>; createdAt: number };
   private readonly opts: Required<Omit<KubeClientOptions, 'onRequest'>> & Pick<KubeClientOptions, 'onRequest'>;
 
@@ -172,11 +172,12 @@ export class KubeClient {
    * Headers (with fresh credentials: a rotated token file is read again) and a connection pool that is reused, so
    * requests share keep-alive TLS connections instead of each opening its own.
    */
-  private async transport(): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
+  private async transport(): Promise<{ headers: Record<string, string>; agent: Agent }> {
     const now = Date.now();
     if (!this.auth || now - this.auth.createdAt > HEADERS_LIFETIME_MS) this.auth = { headers: await this.access.headers(), createdAt: now };
-    if (!this.pool || now - this.pool.createdAt > DISPATCHER_LIFETIME_MS) this.pool = { dispatcher: await this.access.dispatcher(), createdAt: now };
-    return { headers: this.auth.headers, dispatcher: this.pool.dispatcher };
+    // A replaced pool is not destroyed: its watches run on to their end, and its idle connections close on their own.
+    if (!this.pool || now - this.pool.createdAt > POOL_LIFETIME_MS) this.pool = { agent: await this.access.agent(), createdAt: now };
+    return { headers: this.auth.headers, agent: this.pool.agent };
   }
 
   /** URL path of a collection, an object or a subresource. */
@@ -204,16 +205,10 @@ export class KubeClient {
       const transport = await this.transport();
       const headers: Record<string, string> = { ...transport.headers, accept: init.accept ?? 'application/json' };
       if (init.body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
-      const response = await fetch(url, {
-        method: init.method,
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        dispatcher: transport.dispatcher,
-        signal,
-      });
-      status = response.status;
-      const text = await response.text();
-      const contentType = response.headers.get('content-type') ?? '';
+      const response = await exchange(url, { method: init.method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), agent: transport.agent, signal });
+      status = response.statusCode ?? 0;
+      const text = await readText(response, signal);
+      const contentType = response.headers['content-type'] ?? '';
       if (status >= 400) throw errorFromBody(status, contentType, text);
       return parseJsonBody(status, contentType, text);
     } finally {
@@ -346,17 +341,12 @@ export class KubeClient {
     arm();
     try {
       const transport = await this.transport();
-      const response = await fetch(url, {
-        method: 'GET',
-        headers: { ...transport.headers, accept: opts.metadataOnly ? ACCEPT_METADATA : 'application/json' },
-        dispatcher: transport.dispatcher,
-        signal: AbortSignal.any([opts.signal, inactivity.signal]),
-      });
-      status = response.status;
-      if (status !== 200 || !response.body) {
-        throw errorFromBody(status === 200 ? 500 : status, response.headers.get('content-type') ?? '', await response.text());
-      }
-      const lines = createInterface({ input: Readable.fromWeb(response.body as never), crlfDelay: Infinity });
+      const signal = AbortSignal.any([opts.signal, inactivity.signal]);
+      const response = await exchange(url, { method: 'GET', headers: { ...transport.headers, accept: opts.metadataOnly ? ACCEPT_METADATA : 'application/json' }, agent: transport.agent, signal });
+      status = response.statusCode ?? 0;
+      if (status !== 200) throw errorFromBody(status, response.headers['content-type'] ?? '', await readText(response, signal));
+      response.setEncoding('utf8');
+      const lines = createInterface({ input: response, crlfDelay: Infinity });
       for await (const line of lines) {
         arm();
         if (!line.trim()) continue;
@@ -368,6 +358,10 @@ export class KubeClient {
         }
         onEvent(event);
       }
+      // The lines may just stop when the connection is torn down: only a response received whole is a clean end.
+      if (!opts.signal.aborted && (inactivity.signal.aborted || !response.complete)) {
+        throw inactivity.signal.aborted ? inactivity.signal.reason : new Error('the watch connection closed before the API server ended the watch');
+      }
     } catch (err) {
       if (opts.signal.aborted) return;
       if (inactivity.signal.aborted) throw inactivity.signal.reason;
@@ -377,4 +371,51 @@ export class KubeClient {
       this.opts.onRequest?.({ verb: 'watch', resource: res.plural, status, startedAt, seconds: (performance.now() - started) / 1000 });
     }
   }
+}
+
+interface Exchange {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  agent: Agent;
+  signal: AbortSignal;
+}
+
+/**
+ * Sends one request with `node:http(s)` and resolves with the response, its body still to be read. When `signal`
+ * aborts (before the answer or while the body streams), the request is torn down and the promise, or the body's
+ * reading, rejects with the signal's reason, as `fetch` does. No Accept-Encoding is sent: the API server answers
+ * uncompressed, which spares both sides the CPU of gzip on a cluster's own network.
+ */
+function exchange(url: URL, x: Exchange): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    if (x.signal.aborted) return reject(reasonOf(x.signal));
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const headers = x.body === undefined ? x.headers : { ...x.headers, 'content-length': String(Buffer.byteLength(x.body)) };
+    const req = send(url, { method: x.method, headers, agent: x.agent });
+    const onAbort = () => req.destroy(reasonOf(x.signal));
+    x.signal.addEventListener('abort', onAbort, { once: true });
+    req.once('close', () => x.signal.removeEventListener('abort', onAbort));
+    req.once('response', resolve);
+    req.once('error', (err) => reject(x.signal.aborted ? reasonOf(x.signal) : err));
+    req.end(x.body);
+  });
+}
+
+/** The whole body of a response as text; rejects with the signal's reason when it aborts meanwhile. */
+async function readText(res: IncomingMessage, signal: AbortSignal): Promise<string> {
+  res.setEncoding('utf8');
+  let text = '';
+  try {
+    for await (const chunk of res) text += chunk as string;
+  } catch (err) {
+    throw signal.aborted ? reasonOf(signal) : err;
+  }
+  return text;
+}
+
+/** The reason a signal aborted, as an Error (the caller's reason when it gave one). */
+function reasonOf(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
