@@ -323,7 +323,7 @@ describe('Informer', () => {
     expect(list).toBe('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
     expect(new Set(watches)).toEqual(new Set(['application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1']));
     expect(informer.get('meta', 'a')?.metadata).toEqual({ name: 'a', namespace: 'meta', resourceVersion: '3' });
-    // Metadata is listed in pages of 500.
-    expect(limits).toEqual(['500']);
+    // Metadata is listed in pages of 100 too.
+    expect(limits).toEqual(['100']);
   });
 });
