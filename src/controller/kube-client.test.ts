@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { kubeAccessFromConfig } from './kube-access.ts';
 import { KubeClient, KubeApiError, type RequestRecord, type ResourceType } from './kube-client.ts';
-import { errorFromBody, parseJsonBody, printable } from './kube-errors.ts';
+import { errorFromBody, parseJsonBody, printable, WatchInactiveError } from './kube-errors.ts';
 
 const PODS: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
 const HTML = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>\n</body></html>\n';
@@ -137,6 +137,48 @@ describe('signals and deadlines', () => {
     while (hung.length === 0) await new Promise((r) => setImmediate(r));
     ac.abort(new Error('stop'));
     await expect(pending).rejects.toThrow('stop');
+    for (const r of hung) r.destroy();
+  });
+});
+
+describe('watches', () => {
+  const watchOpts = (signal: AbortSignal, inactivityMs = 5000) => ({ resourceVersion: '1', timeoutSeconds: 60, inactivityMs, signal });
+
+  it('delivers the events of a watch the server ends, and resolves: a clean end', async () => {
+    handler = (_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '2' } } }) + '\n');
+      res.end(JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '3' } } }) + '\n');
+    };
+    const events: string[] = [];
+    await client.watch(PODS, 'ns', watchOpts(new AbortController().signal), (e) => void events.push(`${e.type}:${e.object.metadata?.resourceVersion}`));
+    expect(events).toEqual(['ADDED:2', 'BOOKMARK:3']);
+  });
+
+  it('rejects when the connection is torn down before the server ended the watch, after the events that came', async () => {
+    handler = (_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '2' } } }) + '\n');
+      setTimeout(() => res.destroy(), 20);
+    };
+    const events: string[] = [];
+    await expect(client.watch(PODS, 'ns', watchOpts(new AbortController().signal), (e) => void events.push(e.type))).rejects.toThrow();
+    expect(events).toEqual(['ADDED']);
+  });
+
+  it('rejects with WatchInactiveError when nothing arrives for inactivityMs, and resolves quietly when the caller aborts', async () => {
+    const hung: ServerResponse[] = [];
+    handler = (_q, res) => {
+      hung.push(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+    };
+    await expect(client.watch(PODS, 'ns', watchOpts(new AbortController().signal, 50), () => undefined)).rejects.toBeInstanceOf(WatchInactiveError);
+    const ac = new AbortController();
+    const watching = client.watch(PODS, 'ns', watchOpts(ac.signal), () => undefined);
+    while (hung.length < 2) await new Promise((r) => setImmediate(r));
+    ac.abort(new Error('stop'));
+    await expect(watching).resolves.toBeUndefined();
     for (const r of hung) r.destroy();
   });
 });
