@@ -4,12 +4,11 @@
  * minimal client, which parses each page and keeps nothing. The operator cannot be ready sooner than these lists take
  * once its process has started; what it takes beyond them is its own.
  */
-import type { ResourceType } from '../src/controller/kube-client.ts';
+import { PAGE_SIZE } from '../src/controller/informer.ts';
+import { ACCEPT_METADATA_LIST, type ResourceType } from '../src/controller/kube-client.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
 import { NOT_OWNED_SELECTOR, OWNED_SELECTOR } from '../src/operator/scoped-cache.ts';
 import type { PooledKubeClient } from './pooled-client.ts';
-
-const ACCEPT_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 interface CacheList {
   resource: ResourceType;
@@ -29,14 +28,14 @@ export const OPERATOR_CACHE_LISTS: readonly CacheList[] = [
   { resource: RESOURCES.namespaces, metadataOnly: true },
 ];
 
-/** Makes every list of {@link OPERATOR_CACHE_LISTS} at once, page by page (100 objects a page, as the informers); ms taken. */
+/** Makes every list of {@link OPERATOR_CACHE_LISTS} at once, page by page (the informers' page size); ms taken. */
 export async function listFloorMs(client: PooledKubeClient): Promise<number> {
   const started = performance.now();
   await Promise.all(
     OPERATOR_CACHE_LISTS.map(async (l) => {
       let cont: string | undefined;
       do {
-        const query = new URLSearchParams({ limit: '100' });
+        const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
         if (l.labelSelector) query.set('labelSelector', l.labelSelector);
         if (cont) query.set('continue', cont);
         const page = await client.request<{ metadata?: { continue?: string } }>({ method: 'GET', path: `${client.path(l.resource)}?${query.toString()}`, accept: l.metadataOnly ? ACCEPT_METADATA_LIST : undefined });

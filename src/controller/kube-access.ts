@@ -152,7 +152,8 @@ export function accessFromKubeConfig(kc: KubeConfig): KubeAccess {
       if (opts.ca) tls.ca = opts.ca;
       if (opts.cert) tls.cert = opts.cert;
       if (opts.key) tls.key = opts.key as Buffer;
-      if (opts.rejectUnauthorized === false || cluster.skipTLSVerify) tls.rejectUnauthorized = false;
+      // client-node sets it false for insecure-skip-tls-verify.
+      if (opts.rejectUnauthorized === false) tls.rejectUnauthorized = false;
       if (opts.servername) tls.servername = opts.servername;
       return agentFor(new URL(cluster.server).protocol, tls);
     },

@@ -117,7 +117,7 @@ const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
  * Accept headers of the metadata-only protocol (kubernetes.io/docs/reference/using-api/api-concepts, "Receiving
  * resources as metadata only"); a server that does not know it answers 406, which surfaces as an error.
  */
-const ACCEPT_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+export const ACCEPT_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 const ACCEPT_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 export interface WatchEvent<T> {
@@ -358,10 +358,9 @@ export class KubeClient {
         }
         onEvent(event);
       }
-      // The lines may just stop when the connection is torn down: only a response received whole is a clean end.
-      if (!opts.signal.aborted && (inactivity.signal.aborted || !response.complete)) {
-        throw inactivity.signal.aborted ? inactivity.signal.reason : new Error('the watch connection closed before the API server ended the watch');
-      }
+      // The lines may just stop when the connection is torn down: only a response received whole is a clean end (an
+      // abort, the caller's or the watchdog's, is told apart below).
+      if (!response.complete) throw new Error('the watch connection closed before the API server ended the watch');
     } catch (err) {
       if (opts.signal.aborted) return;
       if (inactivity.signal.aborted) throw inactivity.signal.reason;

@@ -56,8 +56,10 @@ interface SpecCheck {
   warnings: string[];
 }
 
-/** Spec checks by migration uid, with a digest of what they read (the spec changes only with a new generation). */
-/** The oldest entry goes first past the bound (a deleted migration's entry is never read again). */
+/**
+ * Spec checks by migration uid, with a digest of what they read (the spec changes only with a new generation). The
+ * oldest entry goes first past the bound (a deleted migration's entry is never read again).
+ */
 const checked = new BoundedMap<string, { digest: string; check: SpecCheck }>(20_000);
 
 /**
