@@ -20,6 +20,8 @@ export interface OperatorLaunch {
   heapMiB: number;
   /** V8's semi-space size (--max-semi-space-size) as the chart sets it; 0: V8's default. */
   semiSpaceMiB: number;
+  /** More environment for the process (a restart variant's, e.g. MALLOC_ARENA_MAX=2); NODE_OPTIONS here is appended. */
+  env?: Record<string, string>;
 }
 
 /** The V8 heap settings of a launch. */
@@ -54,5 +56,7 @@ export function launchEnv(launch: OperatorLaunch): Record<string, string> {
     ...(launch.heapMiB ? [`--max-old-space-size=${launch.heapMiB}`] : []),
     ...(launch.semiSpaceMiB ? [`--max-semi-space-size=${launch.semiSpaceMiB}`] : []),
   ];
-  return { NODE_ENV: 'production', ...(options.length > 0 ? { NODE_OPTIONS: options.join(' ') } : {}) };
+  const { NODE_OPTIONS: extraOptions, ...extra } = launch.env ?? {};
+  if (extraOptions) options.push(extraOptions);
+  return { NODE_ENV: 'production', ...extra, ...(options.length > 0 ? { NODE_OPTIONS: options.join(' ') } : {}) };
 }

@@ -11,8 +11,9 @@ import type { BenchCluster } from './cluster.ts';
 import { MIRRORED_WRITES, type FloorTemplates, type WritePlan } from './floor.ts';
 import { MigrationWatch } from './migration-watch.ts';
 import { diff, total } from './metrics-text.ts';
-import { listFloorMs } from './list-floor.ts';
+import { listFloor as measureListFloor, weighMigration, type ListFigures, type MigrationWeight } from './list-floor.ts';
 import { OperatorProcess, type OperatorCounters } from './operator-process.ts';
+import { SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
 import { machineBusySeconds, MB } from './proc-stats.ts';
 import { latencySummary, round } from './stats.ts';
 import type { OperatorLaunch } from './operator-build.ts';
@@ -31,6 +32,8 @@ export interface OperatorPhaseOptions {
   cpuProfile?: boolean;
   /** Write a V8 heap snapshot of the restarted operator, once settled, into logDir. */
   heapSnapshot?: boolean;
+  /** After the restart, one more restart over the converged migrations per variant, each with this environment added. */
+  restartVariants?: readonly Record<string, string>[];
   /** Appended to the operator's log file names (e.g. "-unrelated"). */
   label?: string;
   log: (line: string) => void;
@@ -52,7 +55,7 @@ export interface OperatorFigures {
   unmirroredWrites: Record<string, number>;
   settleMs: number;
   steady: { seconds: number; writes: Record<string, number>; writesPerMinute: number; kmsCalls: number; kmsCallsPerMinute: number; reconciles: number; migrationChanges: number };
-  memory: { rssAtReadyMb: number; peakRssAtReadyMb: number; rssAfterConvergenceMb: number; rssAfterSteadyMb: number; peakRssMb: number };
+  memory: { rssAtReadyMb: number; rssAtReadyAnonFileMb: [number, number]; peakRssAtReadyMb: number; rssAfterConvergenceMb: number; rssAfterSteadyMb: number; peakRssMb: number };
   cpuSeconds: { startup: number; convergence: number; steady: number };
   controlPlaneCpuSeconds: { convergence: number; steady: number };
   harnessCpuSeconds: number;
@@ -60,7 +63,19 @@ export interface OperatorFigures {
   foreignCpuSeconds: number;
   loadAverage1m: { atStart: number; atConvergence: number };
   /** A new operator started over the N converged migrations: time to ready, RSS then, and what it did. */
-  restart: { readyMs: number; listFloorMs: number; rssAtReadyMb: number; settleMs: number; writes: Record<string, number>; kmsCalls: number; reconciles: number; peakRssMb: number; heapSnapshot?: string };
+  /** The restarts of `restartVariants`, in order. */
+  restartVariants: RestartVariant[];
+  restart: { readyMs: number; listFloorMs: number; listFloorLists: ListFigures[]; migrationWeight: MigrationWeight; rssAtReadyMb: number; rssAtReadyAnonFileMb: [number, number]; settleMs: number; writes: Record<string, number>; kmsCalls: number; reconciles: number; peakRssMb: number; heapSnapshot?: string };
+}
+
+/** A restart over the converged migrations with some environment added (an experiment: MALLOC_ARENA_MAX, a compile cache). */
+export interface RestartVariant {
+  env: Record<string, string>;
+  readyMs: number;
+  rssAtReadyMb: number;
+  /** Once its reconciles after the start are done. */
+  rssSettledMb: number;
+  peakRssMb: number;
 }
 
 /** The operator did not get all migrations through in time: what it had done by then. */
@@ -199,7 +214,8 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
     log('restart: stopping the operator and starting a new one over the converged migrations');
     await op.stop();
     // The lists the new operator's caches will make, by a minimal client, with nothing else running: its floor.
-    const listFloor = await listFloorMs(cluster.client);
+    const listFloor = await measureListFloor(cluster.client);
+    const migrationWeight = weighMigration(await cluster.client.request({ method: 'GET', path: cluster.client.path(SVKMS_MIGRATIONS, cluster.namespaces[0], MIGRATION_NAME) }));
     op2 = await OperatorProcess.start({
       kubeconfigPath: cluster.cp.kubeconfigPath,
       workers: o.workers,
@@ -214,6 +230,26 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
     const restartPeakRss = op2.stats().peakRssBytes;
     const heapSnapshot = o.heapSnapshot ? await op2.heapSnapshot() : undefined;
     if (heapSnapshot) log(`restart: heap snapshot ${heapSnapshot} (summary: node bench/heap-summary.ts ${heapSnapshot})`);
+    await op2.stop();
+    const restartVariants: RestartVariant[] = [];
+    for (const [i, env] of (o.restartVariants ?? []).entries()) {
+      const logFile = join(o.logDir, `operator-${n}${label}-restart-variant-${i + 1}.log`);
+      // An experiment that does not start (e.g. a V8 flag NODE_OPTIONS refuses) is said and skipped, not the run's end.
+      const variant = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, launch: { ...o.launch, env: { ...o.launch.env, ...env } }, logFile }).catch((err: unknown) => {
+        log(`restart with ${JSON.stringify(env)}: did not start (${err instanceof Error ? err.message : String(err)}; see ${logFile})`);
+        return undefined;
+      });
+      if (!variant) continue;
+      try {
+        const atReady = variant.stats();
+        await settle(variant, 3000, 120_000, n);
+        const settled = variant.stats();
+        restartVariants.push({ env, readyMs: Math.round(variant.readyMs), rssAtReadyMb: round(atReady.rssBytes / MB, 1), rssSettledMb: round(settled.rssBytes / MB, 1), peakRssMb: round(settled.peakRssBytes / MB, 1) });
+        log(`restart with ${JSON.stringify(env)}: ready in ${restartVariants.at(-1)!.readyMs} ms, RSS at ready ${restartVariants.at(-1)!.rssAtReadyMb} MB`);
+      } finally {
+        await variant.stop();
+      }
+    }
 
     const latVR = keys.map((k) => watch.milestones.get(k)!.valuesRendered! - appliedAt.get(k)!);
     const latThrough = keys.map((k) => watch.milestones.get(k)!.throughPreparing! - appliedAt.get(k)!);
@@ -245,6 +281,7 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
       },
       memory: {
         rssAtReadyMb: round(atReady.rssBytes / MB, 1),
+        rssAtReadyAnonFileMb: [round(atReady.rssAnonBytes / MB, 1), round(atReady.rssFileBytes / MB, 1)],
         peakRssAtReadyMb: round(atReady.peakRssBytes / MB, 1),
         rssAfterConvergenceMb: round(rssAfterConvergence / MB, 1), rssAfterSteadyMb: round(afterSteady.rssBytes / MB, 1), peakRssMb: round(afterSteady.peakRssBytes / MB, 1) },
       cpuSeconds: { startup: round(cpuStart), convergence: round(cpuConverged - cpuStart), steady: round(afterSteady.cpuSeconds - cpuSteady0) },
@@ -252,10 +289,14 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
       harnessCpuSeconds: round((harness.user + harness.system) / 1e6),
       foreignCpuSeconds: round(Math.max(0, busy - (cpuConverged - cpuStart) - (cpConverged - cp0) - (harness.user + harness.system) / 1e6)),
       loadAverage1m: { atStart: round(load0), atConvergence: round(load1) },
+      restartVariants,
       restart: {
         readyMs: Math.round(op2.readyMs),
-        listFloorMs: Math.round(listFloor),
+        listFloorMs: listFloor.ms,
+        listFloorLists: listFloor.lists,
+        migrationWeight,
         rssAtReadyMb: round(restartAtReady.rssBytes / MB, 1),
+        rssAtReadyAnonFileMb: [round(restartAtReady.rssAnonBytes / MB, 1), round(restartAtReady.rssFileBytes / MB, 1)],
         settleMs: Math.round(restartSettleMs),
         writes: Object.fromEntries(byVerbResource(restarted.kube, isWrite)),
         kmsCalls: total(restarted.kms),

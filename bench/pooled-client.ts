@@ -56,6 +56,12 @@ export class PooledKubeClient {
 
   /** Sends one request; resolves with the parsed answer, rejects with {@link HttpError} on a status >= 400. */
   async request<T = unknown>(req: JsonRequest): Promise<T> {
+    const text = await this.requestText(req);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Sends one request; resolves with the answer's text as it came (to weigh it), rejects as {@link request} does. */
+  async requestText(req: JsonRequest): Promise<string> {
     this.counts[req.method]++;
     const res = await fetch(this.server + req.path, {
       method: req.method,
@@ -71,7 +77,7 @@ export class PooledKubeClient {
     });
     const text = await res.text();
     if (res.status >= 400) throw new HttpError(res.status, `${req.method} ${req.path}: HTTP ${res.status}: ${text.slice(0, 300)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
+    return text;
   }
 
   async close(): Promise<void> {

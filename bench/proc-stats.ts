@@ -11,6 +11,9 @@ export interface ProcSample {
   rssBytes: number;
   /** Peak resident set size since the process started (VmHWM). */
   peakRssBytes: number;
+  /** Of the RSS now: anonymous memory (the heaps; RssAnon), and pages mapped from files (Node's binary, its shared libraries: RssFile). */
+  rssAnonBytes: number;
+  rssFileBytes: number;
   /** User + system CPU time since the process started. */
   cpuSeconds: number;
 }
@@ -45,7 +48,13 @@ export function readProcStats(pid: number): ProcSample | undefined {
     const fields = statFields(pid);
     // utime and stime are fields 14 and 15 of stat(5), in clock ticks.
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return { rssBytes: statusKb(status, 'VmRSS'), peakRssBytes: statusKb(status, 'VmHWM'), cpuSeconds: ticks / ticksPerSecond() };
+    return {
+      rssBytes: statusKb(status, 'VmRSS'),
+      peakRssBytes: statusKb(status, 'VmHWM'),
+      rssAnonBytes: statusKb(status, 'RssAnon'),
+      rssFileBytes: statusKb(status, 'RssFile'),
+      cpuSeconds: ticks / ticksPerSecond(),
+    };
   } catch {
     return undefined;
   }

@@ -1,8 +1,11 @@
 /**
  * Summarizes a V8 CPU profile (`node --cpu-prof`, as `npm run bench -- --cpu-profile` writes for the operator): self
  * time by function and by package/module, top entries. Usage: node bench/profile-summary.ts FILE.cpuprofile [top]
+ * [--until-ms MS] (only the first MS ms of the profile, e.g. a restarted operator's time to ready: the profile starts
+ * with the process).
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
@@ -29,17 +32,24 @@ function moduleOf(url: string): string {
   return src >= 0 ? url.slice(src + 1) : url.replace(/^file:\/\//, '');
 }
 
-const [file, topRaw] = process.argv.slice(2);
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { 'until-ms': { type: 'string' } } });
+const [file, topRaw] = positionals;
 if (!file) {
-  process.stderr.write('usage: node bench/profile-summary.ts FILE.cpuprofile [top]\n');
+  process.stderr.write('usage: node bench/profile-summary.ts FILE.cpuprofile [top] [--until-ms MS]\n');
   process.exit(2);
 }
 const top = Number(topRaw ?? 20);
+const untilMs = values['until-ms'] === undefined ? Number.POSITIVE_INFINITY : Number(values['until-ms']);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfMs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
-const totalMs = (profile.endTime - profile.startTime) / 1000;
+let atMs = 0;
+profile.samples.forEach((id, i) => {
+  const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+  atMs += ms;
+  if (atMs <= untilMs) selfMs.set(id, (selfMs.get(id) ?? 0) + ms);
+});
+const totalMs = Math.min(untilMs, (profile.endTime - profile.startTime) / 1000);
 const byFunction = new Map<string, number>();
 const byModule = new Map<string, number>();
 for (const [id, ms] of selfMs) {

@@ -148,6 +148,22 @@ const s = (ms: number) => (ms / 1000).toFixed(1);
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
+/** What a start lists at N (the minimal client's lists, done when each was), and where one migration's bytes are. */
+function restartLists(r: SizeResult): string[] {
+  const { listFloorLists, migrationWeight: w } = r.operator.restart;
+  const variants = r.operator.restartVariants.map(
+    (v) => `restart with ${Object.entries(v.env).map(([k, x]) => `${k}=${x}`).join(',')}: ready ${v.readyMs} ms, RSS at ready / settled / peak ${v.rssAtReadyMb} / ${v.rssSettledMb} / ${v.peakRssMb} MB`,
+  );
+  const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+  const statusFields = Object.entries(w.statusFields).map(([k, v]) => `${k} ${kb(v)}`).join(', ');
+  return [
+    `A start at N=${r.n}: the lists its caches make (by a minimal client, all at once):`,
+    table(['list', 'done at (ms)', 'items', 'KB'], listFloorLists.map((l) => [l.list, String(l.ms), String(l.items), kb(l.bytes)])),
+    `One migration: ${kb(w.bytes)} KB (managedFields ${kb(w.managedFields)}, spec ${kb(w.spec)}, status ${kb(w.status)}: ${statusFields})`,
+    ...variants,
+  ];
+}
+
 /** The tables printed at the end of a run. */
 export function formatReport(results: readonly SizeResult[], targets: readonly TargetCheck[], network?: NetworkFigures): string {
   const parts: string[] = [];
@@ -179,6 +195,7 @@ export function formatReport(results: readonly SizeResult[], targets: readonly T
       rows('other processes CPU: operator / floor (s)', (r) => `${r.operator.foreignCpuSeconds} / ${r.floor.foreignCpuSeconds}`),
       rows('startup → ready (ms)', (r) => String(r.operator.startupReadyMs)),
       rows('restart: ready (ms) / RSS at ready (MB)', (r) => `${r.operator.restart.readyMs} / ${r.operator.restart.rssAtReadyMb}`),
+      rows('RSS at ready, anonymous + mapped from files (MB): fresh / restarted', (r) => `${r.operator.memory.rssAtReadyAnonFileMb.join(' + ')} / ${r.operator.restart.rssAtReadyAnonFileMb.join(' + ')}`),
       rows('restart: its lists by a minimal client (ms)', (r) => `${r.operator.restart.listFloorMs}`),
       rows('restart: writes / KMS calls', (r) => `${sum(r.operator.restart.writes)} / ${r.operator.restart.kmsCalls}`),
     ];
@@ -197,6 +214,7 @@ export function formatReport(results: readonly SizeResult[], targets: readonly T
     const perVerb = [...new Set(results.flatMap((r) => Object.keys(r.operator.requestsPerMigration)))].sort();
     const verbs = perVerb.map((k) => [k, ...results.map((r) => String(r.operator.requestsPerMigration[k] ?? 0))]);
     parts.push(table(header, body), '', 'Operator API requests per migration, by verb and resource:', table(['verb resource', ...header.slice(1)], verbs), '');
+    for (const r of results) parts.push(...restartLists(r), '');
   }
   if (network) {
     const g = network.gateToVoteMs;

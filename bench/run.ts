@@ -106,7 +106,7 @@ async function runSize(settings: BenchSettings, launch: OperatorLaunch, n: numbe
     log,
   });
   log(`N=${n} operator: fresh control plane with ${n} namespaces; the operator runs while the migrations are applied`);
-  const phase = await withCluster(settings, n, (cluster) => runOperatorPhase({ ...common(), cluster, steadySeconds: settings.steadySeconds, heapSnapshot: settings.heapSnapshot, cpuProfile: settings.cpuProfile }));
+  const phase = await withCluster(settings, n, (cluster) => runOperatorPhase({ ...common(), cluster, steadySeconds: settings.steadySeconds, heapSnapshot: settings.heapSnapshot, cpuProfile: settings.cpuProfile, restartVariants: settings.restartVariants }));
   let operatorUnrelated: SizeResult['operatorUnrelated'];
   if (settings.unrelated > 0) {
     log(`N=${n} operator with unrelated objects: fresh control plane; ${settings.unrelated} Secrets and ${settings.unrelated} ConfigMaps in ${settings.unrelatedNamespaces} other namespaces first`);

@@ -25,6 +25,8 @@ Options:
   --heap-snapshot             write a V8 heap snapshot of the operator restarted over the converged migrations, once
                               settled, next to its log (see bench/heap-summary.ts)
   --cpu-profile               write V8 CPU profiles of the backlog operator next to its log, and of the restarted one in restart/ (bench/profile-summary.ts)
+  --restart-env K=V[,K=V...]  after the restart, restart once more with this environment added (repeatable: one
+                              restart each; e.g. MALLOC_ARENA_MAX=2, or NODE_OPTIONS=--flag, appended to the chart's)
   --out FILE                  JSON output (default: bench-results/<timestamp>.json); the plot goes beside it (.svg)
 
 A realistic cluster (issue 14):
@@ -69,6 +71,8 @@ export interface BenchSettings {
   networkSteadySeconds: number;
   gateIntervalMs: number;
   writeDocsPlot: boolean;
+  /** One more restart per entry, with that environment added. */
+  restartVariants: Record<string, string>[];
 }
 
 /** What the chart's NODE_OPTIONS gives by default: 75 % (heap.percentOfMemoryLimit) of 512Mi (resources.limits.memory). */
@@ -88,6 +92,7 @@ const FLAGS = {
   out: { names: ['--out'], takesValue: true },
   cpuProfile: { names: ['--cpu-profile'], takesValue: false },
   heapSnapshot: { names: ['--heap-snapshot'], takesValue: false },
+  restartEnv: { names: ['--restart-env'], takesValue: true, repeatable: true },
   heapMiB: { names: ['--heap-mib'], takesValue: true },
   fromSource: { names: ['--from-source'], takesValue: false },
   semiSpaceMiB: { names: ['--semi-space-mib'], takesValue: true },
@@ -144,5 +149,17 @@ export function benchSettings(args: readonly string[]): BenchSettings {
     networkSteadySeconds: positiveInt(last('networkSteadySeconds'), '--network-steady-seconds', 60),
     gateIntervalMs: nonNegativeInt(last('gateIntervalMs'), '--gate-interval-ms', 250),
     writeDocsPlot: values.writeDocsPlot !== undefined,
+    restartVariants: (values.restartEnv ?? []).map(restartEnv),
   };
+}
+
+/** `K=V[,K=V...]` as an environment; a value may hold `=` (NODE_OPTIONS=--max-semi-space-size=4). */
+function restartEnv(raw: string): Record<string, string> {
+  return Object.fromEntries(
+    raw.split(',').map((pair) => {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new UsageError(`--restart-env takes K=V[,K=V...], got "${raw}"`);
+      return [pair.slice(0, at).trim(), pair.slice(at + 1)];
+    }),
+  );
 }

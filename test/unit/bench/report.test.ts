@@ -31,13 +31,20 @@ function operator(over: { rssAtReady?: number; peak?: number; restartRss?: numbe
     unmirroredWrites: {},
     settleMs: 2000,
     steady: { seconds: 60, writes: {}, writesPerMinute: over.steadyWrites ?? 0, kmsCalls: 0, kmsCallsPerMinute: 0, reconciles: 0, migrationChanges: 0 },
-    memory: { rssAtReadyMb: over.rssAtReady ?? 90, peakRssAtReadyMb: 95, rssAfterConvergenceMb: 150, rssAfterSteadyMb: 140, peakRssMb: over.peak ?? 180 },
+    memory: { rssAtReadyMb: over.rssAtReady ?? 90, rssAtReadyAnonFileMb: [40, 50], peakRssAtReadyMb: 95, rssAfterConvergenceMb: 150, rssAfterSteadyMb: 140, peakRssMb: over.peak ?? 180 },
     cpuSeconds: { startup: 1, convergence: 30, steady: 0.1 },
     controlPlaneCpuSeconds: { convergence: 40, steady: 1 },
     harnessCpuSeconds: 5,
     foreignCpuSeconds: 0,
     loadAverage1m: { atStart: 0.5, atConvergence: 2 },
-    restart: { readyMs: over.restartReady ?? 800, listFloorMs: 500, rssAtReadyMb: over.restartRss ?? 95, settleMs: 3000, writes: {}, kmsCalls: 0, reconciles: 1000, peakRssMb: 120 },
+    restartVariants: [{ env: { MALLOC_ARENA_MAX: '2' }, readyMs: 700, rssAtReadyMb: 90, rssSettledMb: 92, peakRssMb: 99 }],
+    restart: {
+      readyMs: over.restartReady ?? 800,
+      listFloorMs: 500,
+      listFloorLists: [{ list: 'svkmsmigrations', ms: 500, items: 100, bytes: 1_460_000 }, { list: 'secrets (svkms.dev/managed-by) (metadata)', ms: 120, items: 300, bytes: 307_200 }],
+      rssAtReadyAnonFileMb: [60, 55],
+      migrationWeight: { bytes: 14_950, managedFields: 5_427, spec: 1_500, status: 6_963, statusFields: { conditions: 4_096, governance: 2_048 } },
+      rssAtReadyMb: over.restartRss ?? 95, settleMs: 3000, writes: {}, kmsCalls: 0, reconciles: 1000, peakRssMb: 120 },
   };
 }
 
@@ -126,6 +133,15 @@ describe('benchSettings', () => {
     expect(launchEnv(sourceOperator({ heapMiB: 0, semiSpaceMiB: 0 })).NODE_OPTIONS).toBeUndefined();
   });
 
+  it('restarts once more per --restart-env, with that environment added to the launch (NODE_OPTIONS appended)', () => {
+    expect(benchSettings([]).restartVariants).toEqual([]);
+    const { restartVariants } = benchSettings(['--restart-env', 'MALLOC_ARENA_MAX=2', '--restart-env', 'A=1,NODE_OPTIONS=--max-semi-space-size=4']);
+    expect(restartVariants).toEqual([{ MALLOC_ARENA_MAX: '2' }, { A: '1', NODE_OPTIONS: '--max-semi-space-size=4' }]);
+    expect(() => benchSettings(['--restart-env', 'oops'])).toThrow(/--restart-env takes K=V/);
+    const env = launchEnv({ ...sourceOperator({ heapMiB: 384, semiSpaceMiB: 2 }), env: restartVariants[1] });
+    expect(env).toMatchObject({ NODE_ENV: 'production', A: '1', NODE_OPTIONS: '--max-old-space-size=384 --max-semi-space-size=2 --max-semi-space-size=4' });
+  });
+
   it('runs only the network scenario with --sizes none, and refuses a run with nothing to do', () => {
     expect(benchSettings(['--sizes', 'none', '--network', '5'])).toMatchObject({ sizes: [], network: 5 });
     expect(() => benchSettings(['--sizes', 'none'])).toThrow(UsageError);
@@ -194,6 +210,16 @@ describe('formatReport and benchPlot', () => {
     expect(full).toContain('UNRELATED: Secrets + ConfigMaps, created in (s)');
     expect(full).toContain('100 migrations on one simulated network (4 Scans, network poll 10 s)');
     expect(full).toMatch(/Scan requests \/ min +40 \| 44 \(target <= 48\)/);
+  });
+
+  it('says what a start lists and where one migration\'s bytes are', () => {
+    const text = formatReport([size(100, operator())], []);
+    expect(text).toContain('A start at N=100: the lists its caches make');
+    expect(text).toMatch(/RSS at ready, anonymous \+ mapped from files \(MB\): fresh \/ restarted +40 \+ 50 \/ 60 \+ 55/);
+    expect(text).toMatch(/svkmsmigrations +500 +100 +1425\.8/);
+    expect(text).toMatch(/secrets \(svkms.dev\/managed-by\) \(metadata\) +120 +300 +300\.0/);
+    expect(text).toContain('restart with MALLOC_ARENA_MAX=2: ready 700 ms, RSS at ready / settled / peak 90 / 92 / 99 MB');
+    expect(text).toContain('One migration: 14.6 KB (managedFields 5.3, spec 1.5, status 6.8: conditions 4.0, governance 2.0)');
   });
 
   it('plots time, ratio and RSS over N on a log axis, the unrelated runs dashed', () => {
