@@ -8,15 +8,26 @@
 const MIN_LENGTH = 8;
 export const REDACTED = '[REDACTED]';
 
+/** A registered form of a secret, found through the MIN_LENGTH characters at `offset` (its anchor). */
+interface Needle {
+  text: string;
+  offset: number;
+}
+
 export class SecretScrubber {
-  /** Needles by their first MIN_LENGTH characters: scrubbing costs one map look-up per text position, whatever N. */
-  private readonly byPrefix = new Map<string, string[]>();
-  private count = 0;
   /**
-   * Strings registered already: the operator registers the secrets it reads at every reconcile, and working out their
-   * encodings again each time was a noticeable share of its CPU.
+   * Needles by their anchor: scrubbing costs one map look-up per text position, whatever N. The anchor is not a
+   * needle's start: keys of one type begin alike (a PKCS#8 header is the first 36 bytes of every P-256 key, so 48
+   * characters of its base64 and 72 of its hex), and anchors at the start put every key of a type into one list, which
+   * each registration and each match then walked: quadratic in the number of migrations (see anchorOffset).
+   */
+  private readonly byAnchor = new Map<string, Needle[]>();
+  /**
+   * Strings registered already (the operator registers the secrets it reads at every reconcile, and working out their
+   * encodings again each time was a noticeable share of its CPU), and the needles made of them.
    */
   private readonly registered = new Set<string>();
+  private readonly needles = new Set<string>();
 
   /** Registers a secret (string or raw bytes) in all the encodings it could appear in. */
   register(secret: string | Uint8Array): void {
@@ -31,42 +42,79 @@ export class SecretScrubber {
     if (typeof secret === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(secret) && secret.length % 4 === 0) {
       const decoded = Buffer.from(secret, 'base64');
       forms.push(decoded.toString('hex'));
-      if (/^[\x20-\x7e]+$/.test(decoded.toString('latin1'))) forms.push(decoded.toString('latin1'));
+      // Printable text (a PEM key with its line breaks, a token): as it would be logged.
+      if (/^[\x20-\x7e\t\r\n]+$/.test(decoded.toString('latin1'))) forms.push(decoded.toString('latin1'));
     }
     for (const f of forms) {
-      const needle = f.replace(/=+$/, '');
-      if (needle.length < MIN_LENGTH) continue;
-      const prefix = needle.slice(0, MIN_LENGTH);
-      const list = this.byPrefix.get(prefix) ?? [];
-      if (list.includes(needle)) continue;
-      list.push(needle);
-      // Longest first, so a needle that extends another is replaced whole.
-      list.sort((a, b) => b.length - a.length);
-      this.byPrefix.set(prefix, list);
-      this.count += 1;
+      const text = f.replace(/=+$/, '');
+      if (text.length < MIN_LENGTH || this.needles.has(text)) continue;
+      this.needles.add(text);
+      const offset = this.anchorOffset(text);
+      const anchor = text.slice(offset, offset + MIN_LENGTH);
+      const list = this.byAnchor.get(anchor);
+      if (list) list.push({ text, offset });
+      else this.byAnchor.set(anchor, [{ text, offset }]);
     }
+  }
+
+  /**
+   * Where in `text` to take its anchor: of a few places (the middle, three quarters, a quarter, the end, the start),
+   * the one whose anchor leads to the fewest needles so far. Keys of one type share more than their header (a P-256
+   * key's DER has the public key's header in its middle), so no one place is distinctive for every kind of secret.
+   */
+  private anchorOffset(text: string): number {
+    const last = text.length - MIN_LENGTH;
+    let best = 0;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const offset of [last >> 1, (last * 3) >> 2, last >> 2, last, 0]) {
+      const n = this.byAnchor.get(text.slice(offset, offset + MIN_LENGTH))?.length ?? 0;
+      if (n === 0) return offset;
+      if (n < fewest) [best, fewest] = [offset, n];
+    }
+    return best;
   }
 
   get size(): number {
-    return this.count;
+    return this.needles.size;
   }
 
+  /** The most needles one anchor leads to (how much a match may have to try). */
+  get largestAnchorList(): number {
+    let largest = 0;
+    for (const list of this.byAnchor.values()) largest = Math.max(largest, list.length);
+    return largest;
+  }
+
+  /**
+   * Replaces every registered needle in `text` with REDACTED. Where found needles overlap (one extends another, or
+   * two share characters), their union is replaced: no character of any of them is left.
+   */
   scrub(text: string): string {
-    if (this.count === 0 || text.length < MIN_LENGTH) return text;
-    let out = '';
-    let copied = 0;
-    for (let i = 0; i + MIN_LENGTH <= text.length; ) {
-      const candidates = this.byPrefix.get(text.slice(i, i + MIN_LENGTH));
-      const hit = candidates?.find((n) => text.startsWith(n, i));
-      if (hit) {
-        out += text.slice(copied, i) + REDACTED;
-        i += hit.length;
-        copied = i;
-      } else {
-        i += 1;
+    if (this.needles.size === 0 || text.length < MIN_LENGTH) return text;
+    let found: [start: number, end: number][] | undefined;
+    for (let i = 0; i + MIN_LENGTH <= text.length; i++) {
+      const candidates = this.byAnchor.get(text.slice(i, i + MIN_LENGTH));
+      if (!candidates) continue;
+      for (const { text: needle, offset } of candidates) {
+        const start = i - offset;
+        if (start >= 0 && text.startsWith(needle, start)) (found ??= []).push([start, start + needle.length]);
       }
     }
-    return copied === 0 ? text : out + text.slice(copied);
+    if (!found) return text;
+    found.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let copied = 0;
+    let [start, end] = found[0]!;
+    for (const [s, e] of found.slice(1)) {
+      if (s < end) {
+        end = Math.max(end, e);
+        continue;
+      }
+      out += text.slice(copied, start) + REDACTED;
+      copied = end;
+      [start, end] = [s, e];
+    }
+    return out + text.slice(copied, start) + REDACTED + text.slice(end);
   }
 }
 
