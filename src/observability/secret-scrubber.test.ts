@@ -82,4 +82,15 @@ describe('SecretScrubber', () => {
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
     expect(s.scrub(other)).toBe(other);
   });
+
+  it('finds every registered secret wherever it sits in a text (the rolling window hash at every position)', () => {
+    const s = new SecretScrubber();
+    const secrets = Array.from({ length: 50 }, () => randomBytes(12 + (randomBytes(1)[0]! % 40)).toString('hex'));
+    for (const secret of secrets) s.register(secret);
+    for (let round = 0; round < 200; round++) {
+      const secret = secrets[round % secrets.length]!;
+      const before = 'é—'.repeat(round % 7) + ' '.repeat(round % 13) + 'text ';
+      expect(s.scrub(`${before}${secret} after`)).toBe(`${before}${REDACTED} after`);
+    }
+  });
 });

@@ -8,6 +8,24 @@
 const MIN_LENGTH = 8;
 export const REDACTED = '[REDACTED]';
 
+/**
+ * Windows of MIN_LENGTH characters are looked up by a rolling polynomial hash (Rabin–Karp): one multiplication per
+ * text position and a look-up by a small integer, where a string key would take a new string and its hash at every
+ * position. Equal hashes of different windows only cost a `startsWith` that fails.
+ */
+const BASE = 31;
+/** BASE ** (MIN_LENGTH - 1), in 32-bit arithmetic: the weight of the character that leaves the window. */
+const LEAVING = Array.from({ length: MIN_LENGTH - 1 }).reduce<number>((p) => Math.imul(p, BASE), 1);
+/** Look-up keys are kept to 30 bits: small integers to V8 (no heap number per key). */
+const KEY_MASK = 0x3fffffff;
+
+/** The 32-bit hash of the window of `text` at `start`. */
+function windowHash(text: string, start: number): number {
+  let h = 0;
+  for (let k = start; k < start + MIN_LENGTH; k++) h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
+  return h;
+}
+
 /** A registered form of a secret, found through the MIN_LENGTH characters at `offset` (its anchor). */
 interface Needle {
   text: string;
@@ -21,7 +39,7 @@ export class SecretScrubber {
    * characters of its base64 and 72 of its hex), and anchors at the start put every key of a type into one list, which
    * each registration and each match then walked: quadratic in the number of migrations (see anchorOffset).
    */
-  private readonly byAnchor = new Map<string, Needle[]>();
+  private readonly byAnchor = new Map<number, Needle[]>();
   /**
    * Strings registered already (the operator registers the secrets it reads at every reconcile, and working out their
    * encodings again each time was a noticeable share of its CPU), and the needles made of them.
@@ -50,7 +68,7 @@ export class SecretScrubber {
       if (text.length < MIN_LENGTH || this.needles.has(text)) continue;
       this.needles.add(text);
       const offset = this.anchorOffset(text);
-      const anchor = text.slice(offset, offset + MIN_LENGTH);
+      const anchor = windowHash(text, offset) & KEY_MASK;
       const list = this.byAnchor.get(anchor);
       if (list) list.push({ text, offset });
       else this.byAnchor.set(anchor, [{ text, offset }]);
@@ -67,7 +85,7 @@ export class SecretScrubber {
     let best = 0;
     let fewest = Number.POSITIVE_INFINITY;
     for (const offset of [last >> 1, (last * 3) >> 2, last >> 2, last, 0]) {
-      const n = this.byAnchor.get(text.slice(offset, offset + MIN_LENGTH))?.length ?? 0;
+      const n = this.byAnchor.get(windowHash(text, offset) & KEY_MASK)?.length ?? 0;
       if (n === 0) return offset;
       if (n < fewest) [best, fewest] = [offset, n];
     }
@@ -92,8 +110,10 @@ export class SecretScrubber {
   scrub(text: string): string {
     if (this.needles.size === 0 || text.length < MIN_LENGTH) return text;
     let found: [start: number, end: number][] | undefined;
+    let h = windowHash(text, 0);
     for (let i = 0; i + MIN_LENGTH <= text.length; i++) {
-      const candidates = this.byAnchor.get(text.slice(i, i + MIN_LENGTH));
+      if (i > 0) h = (Math.imul(h - Math.imul(text.charCodeAt(i - 1), LEAVING), BASE) + text.charCodeAt(i + MIN_LENGTH - 1)) | 0;
+      const candidates = this.byAnchor.get(h & KEY_MASK);
       if (!candidates) continue;
       for (const { text: needle, offset } of candidates) {
         const start = i - offset;
