@@ -1,32 +1,48 @@
 /**
- * The floor of a start: the lists the operator's caches make at a start (src/operator/operator.ts: the same
- * collections, label selectors, metadata-only Accept headers and page sizes), made concurrently by the benchmark's
- * minimal client, which parses each page and keeps nothing. The operator cannot be ready sooner than these lists take
- * once its process has started; what it takes beyond them is its own.
+ * The floor of a start: the lists the operator's caches make at a start (the same collections, label selectors,
+ * metadata-only Accept headers and page sizes), made concurrently by the benchmark's minimal client, which parses each
+ * page and keeps nothing. The operator cannot be ready sooner than these lists take once its process has started;
+ * what it takes beyond them is its own. Which lists those are is read from the operator's own "caches synced" log
+ * line, so that the floor follows the operator's informers rather than restating them.
  */
+import { readFileSync } from 'node:fs';
 import { PAGE_SIZE } from '../src/controller/informer.ts';
 import { ACCEPT_METADATA_LIST, type ResourceType } from '../src/controller/kube-client.ts';
 import { RESOURCES, SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
-import { NOT_OWNED_SELECTOR, OWNED_SELECTOR } from '../src/operator/scoped-cache.ts';
 import type { PooledKubeClient } from './pooled-client.ts';
 
-interface CacheList {
+/** One list an informer makes at a start. */
+export interface CacheList {
   resource: ResourceType;
+  namespace?: string;
   labelSelector?: string;
   metadataOnly: boolean;
 }
 
-/** What the operator's informers list when it serves all namespaces (one informer each). */
-export const OPERATOR_CACHE_LISTS: readonly CacheList[] = [
-  { resource: SVKMS_MIGRATIONS, metadataOnly: false },
-  { resource: RESOURCES.secrets, labelSelector: OWNED_SELECTOR, metadataOnly: false },
-  { resource: RESOURCES.secrets, labelSelector: NOT_OWNED_SELECTOR, metadataOnly: true },
-  { resource: RESOURCES.configMaps, labelSelector: OWNED_SELECTOR, metadataOnly: false },
-  { resource: RESOURCES.configMaps, labelSelector: NOT_OWNED_SELECTOR, metadataOnly: true },
-  { resource: RESOURCES.deployments, labelSelector: NOT_OWNED_SELECTOR, metadataOnly: true },
-  { resource: RESOURCES.statefulSets, labelSelector: NOT_OWNED_SELECTOR, metadataOnly: true },
-  { resource: RESOURCES.namespaces, metadataOnly: true },
-];
+interface LoggedCache {
+  resource: string;
+  namespace?: string;
+  labelSelector?: string;
+  metadataOnly?: boolean;
+}
+
+/** The lists of the caches an operator's log says it synced (its first "caches synced" line). */
+export function cacheListsFromLog(logText: string): CacheList[] {
+  const line = logText.split('\n').find((l) => l.includes('"msg":"caches synced"'));
+  if (!line) throw new Error('the operator\'s log has no "caches synced" line');
+  const { caches } = JSON.parse(line) as { caches: LoggedCache[] };
+  const known = [SVKMS_MIGRATIONS, ...Object.values(RESOURCES)];
+  return caches.map((c) => {
+    const resource = known.find((r) => r.plural === c.resource);
+    if (!resource) throw new Error(`the operator caches ${c.resource}, which bench/list-floor.ts does not know`);
+    return { resource, namespace: c.namespace, labelSelector: c.labelSelector, metadataOnly: c.metadataOnly === true };
+  });
+}
+
+/** {@link cacheListsFromLog} of a log file. */
+export function cacheListsOfLogFile(file: string): CacheList[] {
+  return cacheListsFromLog(readFileSync(file, 'utf8'));
+}
 
 /** One of the floor's lists: how long its pages took and what came over the wire. */
 export interface ListFigures {
@@ -44,18 +60,18 @@ export interface ListFloor {
   lists: ListFigures[];
 }
 
-/** Makes every list of {@link OPERATOR_CACHE_LISTS} at once, page by page (the informers' page size). */
-export async function listFloor(client: PooledKubeClient): Promise<ListFloor> {
+/** Makes every list at once, page by page (the informers' page size). */
+export async function listFloor(client: PooledKubeClient, caches: readonly CacheList[]): Promise<ListFloor> {
   const started = performance.now();
   const lists = await Promise.all(
-    OPERATOR_CACHE_LISTS.map(async (l): Promise<ListFigures> => {
+    caches.map(async (l): Promise<ListFigures> => {
       const figures: ListFigures = { list: `${l.resource.plural}${l.labelSelector ? ` (${l.labelSelector})` : ''}${l.metadataOnly ? ' (metadata)' : ''}`, ms: 0, items: 0, bytes: 0 };
       let cont: string | undefined;
       do {
         const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
         if (l.labelSelector) query.set('labelSelector', l.labelSelector);
         if (cont) query.set('continue', cont);
-        const text = await client.requestText({ method: 'GET', path: `${client.path(l.resource)}?${query.toString()}`, accept: l.metadataOnly ? ACCEPT_METADATA_LIST : undefined });
+        const text = await client.requestText({ method: 'GET', path: `${client.path(l.resource, l.namespace)}?${query.toString()}`, accept: l.metadataOnly ? ACCEPT_METADATA_LIST : undefined });
         const page = JSON.parse(text) as { metadata?: { continue?: string }; items?: unknown[] };
         figures.bytes += Buffer.byteLength(text);
         figures.items += page.items?.length ?? 0;

@@ -11,7 +11,7 @@ import type { BenchCluster } from './cluster.ts';
 import { MIRRORED_WRITES, type FloorTemplates, type WritePlan } from './floor.ts';
 import { MigrationWatch } from './migration-watch.ts';
 import { diff, total } from './metrics-text.ts';
-import { listFloor as measureListFloor, weighMigration, type ListFigures, type MigrationWeight } from './list-floor.ts';
+import { cacheListsOfLogFile, listFloor as measureListFloor, weighMigration, type ListFigures, type MigrationWeight } from './list-floor.ts';
 import { OperatorProcess, type OperatorCounters } from './operator-process.ts';
 import { SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
 import { machineBusySeconds, MB } from './proc-stats.ts';
@@ -138,7 +138,8 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
   const watch = new MigrationWatch(cluster.kc);
   await watch.start();
   const label = o.label ?? '';
-  const op = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, launch: o.launch, logFile: join(o.logDir, `operator-${n}${label}.log`) });
+  const logFile = join(o.logDir, `operator-${n}${label}.log`);
+  const op = await OperatorProcess.start({ kubeconfigPath: cluster.cp.kubeconfigPath, workers: o.workers, launch: o.launch, logFile });
   let op2: OperatorProcess | undefined;
   try {
     log(`operator ready in ${Math.round(op.readyMs)} ms (pid ${op.pid}); applying ${n} migrations`);
@@ -214,7 +215,7 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
     log('restart: stopping the operator and starting a new one over the converged migrations');
     await op.stop();
     // The lists the new operator's caches will make, by a minimal client, with nothing else running: its floor.
-    const listFloor = await measureListFloor(cluster.client);
+    const listFloor = await measureListFloor(cluster.client, cacheListsOfLogFile(logFile));
     const migrationWeight = weighMigration(await cluster.client.request({ method: 'GET', path: cluster.client.path(SVKMS_MIGRATIONS, cluster.namespaces[0], MIGRATION_NAME) }));
     op2 = await OperatorProcess.start({
       kubeconfigPath: cluster.cp.kubeconfigPath,

@@ -145,6 +145,7 @@ describe('Informer', () => {
     await informer.stop();
     expect(h).toMatchObject({ resource: 'things', namespace: 'ns', synced: false, healthy: false });
     expect(h.lastActivityAgeMs).toBeUndefined();
+    expect(h.metadataOnly).toBeUndefined(); // a cache of whole objects
   });
 
   it('caches full objects without managedFields, and through its transform, whether listed or watched', async () => {
@@ -245,7 +246,7 @@ describe('Informer', () => {
     expect(informer.notKept('kp').sort()).toEqual(['b', 'c']);
     expect([informer.exists('kp', 'b'), informer.exists('kp', 'a'), informer.exists('kp', 'nope')]).toEqual([true, true, false]);
     expect(changes).toEqual(['add:a']);
-    expect(informer.health()).toMatchObject({ synced: true, objects: 1, notKept: 2, syncedInMs: expect.any(Number) });
+    expect(informer.health()).toMatchObject({ synced: true, objects: 1, notKept: 2, metadataOnly: true, syncedInMs: expect.any(Number) });
 
     // 'b' is wanted now: a read of it (a GET, here the object itself) brings it in, as metadata, without a change.
     wanted.add('b');
@@ -323,6 +324,7 @@ describe('Informer', () => {
     expect(list).toBe('application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
     expect(new Set(watches)).toEqual(new Set(['application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1']));
     expect(informer.get('meta', 'a')?.metadata).toEqual({ name: 'a', namespace: 'meta', resourceVersion: '3' });
+    expect(informer.health().metadataOnly).toBe(true);
     // Metadata is listed in pages of 100 too.
     expect(limits).toEqual(['100']);
   });

@@ -58,6 +58,8 @@ export interface InformerHealth {
   resource: string;
   namespace?: string;
   labelSelector?: string;
+  /** Present when the cache holds metadata only (PartialObjectMetadata). */
+  metadataOnly?: true;
   synced: boolean;
   /** How long the first list took, from start to synced (ms). */
   syncedInMs?: number;
@@ -162,6 +164,7 @@ export class Informer<T extends KubeObject> {
       resource: this.opts.resource.plural,
       ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
       ...(this.opts.labelSelector ? { labelSelector: this.opts.labelSelector } : {}),
+      ...(this.opts.metadataOnly ? { metadataOnly: true as const } : {}),
       synced: this.synced,
       ...(this.syncedInMs !== undefined ? { syncedInMs: this.syncedInMs } : {}),
       objects: this.store.size,

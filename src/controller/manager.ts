@@ -96,7 +96,7 @@ export class Manager {
     await Promise.all([...this.informers.values()].map((i) => i.waitForSync(stop)));
     if (stop.aborted) return this.shutdownInformers();
     // What each cache holds and how long its first list took: where a slow start or a big heap comes from.
-    const caches = [...this.informers.values()].map((i) => i.health()).map(({ resource, namespace, labelSelector, objects, notKept, syncedInMs }) => ({ resource, namespace, labelSelector, objects, notKept, syncedInMs }));
+    const caches = [...this.informers.values()].map((i) => i.health()).map(({ resource, namespace, labelSelector, metadataOnly, objects, notKept, syncedInMs }) => ({ resource, namespace, labelSelector, metadataOnly, objects, notKept, syncedInMs }));
     log.info({ informers: this.informers.size, caches }, 'caches synced');
 
     const terms: Promise<void>[] = [];

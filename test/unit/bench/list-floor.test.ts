@@ -1,6 +1,33 @@
-/** bench/list-floor.ts: the weight of one migration, by part. */
+/** bench/list-floor.ts: the lists of a start as the operator's log gives them, and the weight of one migration. */
 import { describe, expect, it } from '@jest/globals';
-import { weighMigration } from '../../../bench/list-floor.ts';
+import { cacheListsFromLog, weighMigration } from '../../../bench/list-floor.ts';
+import { RESOURCES, SVKMS_MIGRATIONS } from '../../../src/operator/resources.ts';
+
+const synced = (caches: object[]) => JSON.stringify({ level: 'info', msg: 'caches synced', informers: caches.length, caches });
+
+describe('cacheListsFromLog', () => {
+  it('reads the caches of the first "caches synced" line: resource, namespace, selector, metadata only', () => {
+    const log = [
+      JSON.stringify({ level: 'info', msg: 'sv-kms-operator starting' }),
+      synced([
+        { resource: 'svkmsmigrations', objects: 3, notKept: 0, syncedInMs: 40 },
+        { resource: 'secrets', labelSelector: 'a!=b', metadataOnly: true, objects: 0, notKept: 5, syncedInMs: 20 },
+        { resource: 'configmaps', namespace: 'sv', labelSelector: 'a=b', objects: 2, notKept: 0, syncedInMs: 10 },
+      ]),
+      synced([{ resource: 'namespaces' }]),
+    ].join('\n');
+    expect(cacheListsFromLog(log)).toEqual([
+      { resource: SVKMS_MIGRATIONS, namespace: undefined, labelSelector: undefined, metadataOnly: false },
+      { resource: RESOURCES.secrets, namespace: undefined, labelSelector: 'a!=b', metadataOnly: true },
+      { resource: RESOURCES.configMaps, namespace: 'sv', labelSelector: 'a=b', metadataOnly: false },
+    ]);
+  });
+
+  it('says so when the log has no such line, or names a resource it does not know', () => {
+    expect(() => cacheListsFromLog('{"msg":"sv-kms-operator starting"}')).toThrow(/no "caches synced" line/);
+    expect(() => cacheListsFromLog(synced([{ resource: 'widgets' }]))).toThrow(/caches widgets, which bench\/list-floor.ts does not know/);
+  });
+});
 
 describe('weighMigration', () => {
   it('weighs the object, its managedFields, spec and status, the status by field, heaviest first', () => {
