@@ -493,7 +493,17 @@ export const specSchema: JsonSchema = obj(
         'Splice version (e.g. `0.7.4`, or a snapshot such as `0.7.5-snapshot.20260901.4.0.vabc`); the values are rendered ' +
           'for that version\'s charts. When absent, the operator reads it from the network; offline (`sv-kms render`) the ' +
           'newest version the operator knows is assumed. A version newer than the newest known is rendered as that one.',
-        { pattern: P.SPLICE_VERSION, maxLength: 64 },
+        {
+          pattern: P.SPLICE_VERSION,
+          maxLength: 64,
+          // Canton releases are 3.x, Splice ones 0.x (render/versions.ts: CANTON_MAJOR).
+          'x-kubernetes-validations': [
+            {
+              rule: '!self.matches(\'^v?3\\\\.\')',
+              message: 'must be a Splice version (0.x, e.g. 0.7.4), not a Canton one (3.x); a participant image of another Canton version goes in spec.kms.cantonVersion',
+            },
+          ],
+        },
       ),
     }),
     network: networkSpec,

@@ -126,6 +126,10 @@ describe('sv-kms render', () => {
     const bad = await sv('render', '-f', withTags, '--splice-version', 'latest');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--splice-version: "latest" is not a version');
+
+    const canton = await sv('render', '-f', withTags, '--splice-version', '3.5.14');
+    expect(canton.code).toBe(2);
+    expect(canton.stderr).toContain('--splice-version: 3.5.14 is a Canton version, not a Splice one: Splice releases are numbered 0.x (Splice 0.7.4 ships Canton 3.5.14)');
   });
 
   it('warns when the new participant\'s base values name the old participant\'s database host (0.6.8+)', async () => {

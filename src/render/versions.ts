@@ -87,6 +87,12 @@ const CANTON_BY_SPLICE: readonly { from: string; canton: string; exact: boolean 
   { from: '0.7.4', canton: '3.5.14', exact: true },
 ];
 
+/**
+ * The major version of every Canton release the operator knows (3.3 to 3.5), which no Splice release has: a Splice
+ * version with it is a Canton version given by mistake. The CRD's rule on spec.splice.version says the same (schema.ts).
+ */
+export const CANTON_MAJOR = 3;
+
 /** Oldest Splice version the operator renders for. */
 export const OLDEST_KNOWN_SPLICE = '0.4.0';
 /** Newest Splice version whose rules the operator knows; newer ones render as this one. */
@@ -167,6 +173,12 @@ function supportOf(v: semver.SemVer): Exclude<SpliceSupport, 'newer-than-known'>
  */
 export function resolveSpliceVersion(text: string, field = 'spec.splice.version'): ResolvedSpliceVersion {
   const v = parseVersion(text, field);
+  if (v.major === CANTON_MAJOR) {
+    throw new SpliceVersionError(
+      `${field}: ${v.version} is a Canton version, not a Splice one: Splice releases are numbered 0.x (Splice ${NEWEST_KNOWN_SPLICE} ships Canton ${cantonFor(parseVersion(NEWEST_KNOWN_SPLICE)).canton}); ` +
+        'give the Splice release, and a participant image of another Canton version in spec.kms.cantonVersion',
+    );
+  }
   if (semver.lt(v, OLDEST_KNOWN_SPLICE)) {
     throw new SpliceVersionError(`${field}: Splice ${v.version} is older than ${OLDEST_KNOWN_SPLICE}, the oldest version the operator knows; upgrade the SV first`);
   }

@@ -52,6 +52,16 @@ describe('resolveSpliceVersion', () => {
     }
   });
 
+  it('refuses a Canton version given for a Splice one, wherever it comes from, and says which field to use', () => {
+    for (const canton of ['3.5.14', 'v3.4.12', '3.5.8-snapshot.20260701.0']) {
+      expect(() => resolveSpliceVersion(canton)).toThrow(SpliceVersionError);
+      expect(() => resolveSpliceVersion(canton)).toThrow(/^spec\.splice\.version: .* is a Canton version, not a Splice one: .* in spec\.kms\.cantonVersion$/);
+    }
+    expect(() => resolveSpliceVersion('3.5.14', "the Scans' version")).toThrow(/^the Scans' version: 3\.5\.14 is a Canton version/);
+    // Splice's own 1.x or 2.x, should there be one, is only newer than known.
+    expect(resolveSpliceVersion('2.0.0').support).toBe('newer-than-known');
+  });
+
   it('has the feature table of research/splice-versions.md', () => {
     const f = (v: string) => resolveSpliceVersion(v).features;
     expect([f('0.6.0').synchronizersLayout, f('0.6.1').synchronizersLayout]).toEqual([false, true]);
