@@ -36,6 +36,11 @@ describe('SpliceVersionResolved', () => {
     const d = decideVersion(input(migration((m) => (m.spec.splice = { version: '0.3.9' }))), { kind: 'spec' });
     expect(d.outcome).toMatchObject({ kind: 'stalled', reason: 'UnsupportedSpliceVersion' });
   });
+
+  it('a Canton version in spec.splice.version (stored before the CRD refused it) stalls, naming spec.kms.cantonVersion', () => {
+    const d = decideVersion(input(migration((m) => (m.spec.splice = { version: '3.5.14' }))), { kind: 'spec' });
+    expect(d.outcome).toMatchObject({ kind: 'stalled', reason: 'UnsupportedSpliceVersion', message: expect.stringMatching(/^spec\.splice\.version: 3\.5\.14 is a Canton version.*spec\.kms\.cantonVersion$/) });
+  });
 });
 
 describe('status.governance', () => {
