@@ -8,7 +8,8 @@ import { minimalValues, SpliceCharts, type RenderedObject } from '../env/splice-
 
 /** Creates or replaces the Deployment `chart` renders for `release` with these values over the minimal ones. */
 export async function helmInstallDeployment(client: KubeClient, charts: SpliceCharts, chart: 'splice-participant' | 'splice-sv-node', release: string, namespace: string, values: Record<string, unknown>): Promise<RenderedObject> {
-  const objects = charts.template(chart, release, namespace, minimalValues(chart), values);
+  // The minimal values of the charts' own version (the 0.6.12 sv-node chart takes the synchronizers layout).
+  const objects = charts.template(chart, release, namespace, minimalValues(chart, charts.fixture), values);
   const d = SpliceCharts.deployment(objects, chart === 'splice-sv-node' ? 'sv-app' : release);
   d.metadata.namespace = namespace;
   const existing = await client.get(RESOURCES.deployments, namespace, d.metadata.name);
