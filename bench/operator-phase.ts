@@ -14,7 +14,7 @@ import { diff, total } from './metrics-text.ts';
 import { cacheListsOfLogFile, listFloor as measureListFloor, weighMigration, type ListFigures, type MigrationWeight } from './list-floor.ts';
 import { OperatorProcess, type OperatorCounters } from './operator-process.ts';
 import { SVKMS_MIGRATIONS } from '../src/operator/resources.ts';
-import { machineBusySeconds, MB } from './proc-stats.ts';
+import { machineBusySeconds, MB, type ProcSample } from './proc-stats.ts';
 import { latencySummary, round } from './stats.ts';
 import type { OperatorLaunch } from './operator-build.ts';
 
@@ -76,6 +76,11 @@ export interface RestartVariant {
   /** Once its reconciles after the start are done. */
   rssSettledMb: number;
   peakRssMb: number;
+}
+
+/** A reading's RSS split, MB: anonymous memory, and pages mapped from files. */
+function anonAndFileMb(s: ProcSample): [number, number] {
+  return [round(s.rssAnonBytes / MB, 1), round(s.rssFileBytes / MB, 1)];
 }
 
 /** The operator did not get all migrations through in time: what it had done by then. */
@@ -245,8 +250,9 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
         const atReady = variant.stats();
         await settle(variant, 3000, 120_000, n);
         const settled = variant.stats();
-        restartVariants.push({ env, readyMs: Math.round(variant.readyMs), rssAtReadyMb: round(atReady.rssBytes / MB, 1), rssSettledMb: round(settled.rssBytes / MB, 1), peakRssMb: round(settled.peakRssBytes / MB, 1) });
-        log(`restart with ${JSON.stringify(env)}: ready in ${restartVariants.at(-1)!.readyMs} ms, RSS at ready ${restartVariants.at(-1)!.rssAtReadyMb} MB`);
+        const figures: RestartVariant = { env, readyMs: Math.round(variant.readyMs), rssAtReadyMb: round(atReady.rssBytes / MB, 1), rssSettledMb: round(settled.rssBytes / MB, 1), peakRssMb: round(settled.peakRssBytes / MB, 1) };
+        restartVariants.push(figures);
+        log(`restart with ${JSON.stringify(env)}: ready in ${figures.readyMs} ms, RSS at ready ${figures.rssAtReadyMb} MB`);
       } finally {
         await variant.stop();
       }
@@ -282,7 +288,7 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
       },
       memory: {
         rssAtReadyMb: round(atReady.rssBytes / MB, 1),
-        rssAtReadyAnonFileMb: [round(atReady.rssAnonBytes / MB, 1), round(atReady.rssFileBytes / MB, 1)],
+        rssAtReadyAnonFileMb: anonAndFileMb(atReady),
         peakRssAtReadyMb: round(atReady.peakRssBytes / MB, 1),
         rssAfterConvergenceMb: round(rssAfterConvergence / MB, 1), rssAfterSteadyMb: round(afterSteady.rssBytes / MB, 1), peakRssMb: round(afterSteady.peakRssBytes / MB, 1) },
       cpuSeconds: { startup: round(cpuStart), convergence: round(cpuConverged - cpuStart), steady: round(afterSteady.cpuSeconds - cpuSteady0) },
@@ -297,7 +303,7 @@ export async function runOperatorPhase(o: OperatorPhaseOptions): Promise<Operato
         listFloorLists: listFloor.lists,
         migrationWeight,
         rssAtReadyMb: round(restartAtReady.rssBytes / MB, 1),
-        rssAtReadyAnonFileMb: [round(restartAtReady.rssAnonBytes / MB, 1), round(restartAtReady.rssFileBytes / MB, 1)],
+        rssAtReadyAnonFileMb: anonAndFileMb(restartAtReady),
         settleMs: Math.round(restartSettleMs),
         writes: Object.fromEntries(byVerbResource(restarted.kube, isWrite)),
         kmsCalls: total(restarted.kms),

@@ -37,7 +37,7 @@ export class SecretScrubber {
    * Needles by their anchor: scrubbing costs one map look-up per text position, whatever N. The anchor is not a
    * needle's start: keys of one type begin alike (a PKCS#8 header is the first 36 bytes of every P-256 key, so 48
    * characters of its base64 and 72 of its hex), and anchors at the start put every key of a type into one list, which
-   * each registration and each match then walked: quadratic in the number of migrations (see anchorOffset).
+   * each registration and each match then walked: quadratic in the number of migrations (see anchorOf).
    */
   private readonly byAnchor = new Map<number, Needle[]>();
   /**
@@ -67,8 +67,7 @@ export class SecretScrubber {
       const text = f.replace(/=+$/, '');
       if (text.length < MIN_LENGTH || this.needles.has(text)) continue;
       this.needles.add(text);
-      const offset = this.anchorOffset(text);
-      const anchor = windowHash(text, offset) & KEY_MASK;
+      const { offset, anchor } = this.anchorOf(text);
       const list = this.byAnchor.get(anchor);
       if (list) list.push({ text, offset });
       else this.byAnchor.set(anchor, [{ text, offset }]);
@@ -76,18 +75,19 @@ export class SecretScrubber {
   }
 
   /**
-   * Where in `text` to take its anchor: of a few places (the middle, three quarters, a quarter, the end, the start),
+   * Where in `text` to take its anchor, and the anchor's look-up key: of a few places (the middle, three quarters, a quarter, the end, the start),
    * the one whose anchor leads to the fewest needles so far. Keys of one type share more than their header (a P-256
    * key's DER has the public key's header in its middle), so no one place is distinctive for every kind of secret.
    */
-  private anchorOffset(text: string): number {
+  private anchorOf(text: string): { offset: number; anchor: number } {
     const last = text.length - MIN_LENGTH;
-    let best = 0;
+    let best = { offset: 0, anchor: 0 };
     let fewest = Number.POSITIVE_INFINITY;
     for (const offset of [last >> 1, (last * 3) >> 2, last >> 2, last, 0]) {
-      const n = this.byAnchor.get(windowHash(text, offset) & KEY_MASK)?.length ?? 0;
-      if (n === 0) return offset;
-      if (n < fewest) [best, fewest] = [offset, n];
+      const anchor = windowHash(text, offset) & KEY_MASK;
+      const n = this.byAnchor.get(anchor)?.length ?? 0;
+      if (n === 0) return { offset, anchor };
+      if (n < fewest) [best, fewest] = [{ offset, anchor }, n];
     }
     return best;
   }

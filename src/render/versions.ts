@@ -175,7 +175,7 @@ export function resolveSpliceVersion(text: string, field = 'spec.splice.version'
   const v = parseVersion(text, field);
   if (v.major === CANTON_MAJOR) {
     throw new SpliceVersionError(
-      `${field}: ${v.version} is a Canton version, not a Splice one: Splice releases are numbered 0.x (Splice ${NEWEST_KNOWN_SPLICE} ships Canton ${cantonFor(parseVersion(NEWEST_KNOWN_SPLICE)).canton}); ` +
+      `${field}: ${v.version} is a Canton version, not a Splice one: Splice releases are numbered 0.x (Splice ${NEWEST_KNOWN_SPLICE} ships Canton ${newestKnownVersion().canton}); ` +
         'give the Splice release, and a participant image of another Canton version in spec.kms.cantonVersion',
     );
   }
